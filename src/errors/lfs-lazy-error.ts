@@ -1,0 +1,78 @@
+import { ErrorCode, type ErrorCodeValue } from './codes.js';
+
+export interface WireError {
+  code: number;
+  message: string;
+}
+
+// Base of every error lfs-lazy raises on purpose: one human sentence in `message`, a stable `code`,
+// and the low-level cause kept for the log (never shown to the user unless it adds something).
+export class LfsLazyError extends Error {
+  readonly code: ErrorCodeValue;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { code?: ErrorCodeValue; cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? ErrorCode.Internal;
+    this.retryable = options.retryable ?? false;
+  }
+
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export class ConfigError extends LfsLazyError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: ErrorCode.Config, cause });
+  }
+}
+
+export class ProtocolError extends LfsLazyError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: ErrorCode.Protocol, cause });
+  }
+}
+
+export class InvalidOidError extends LfsLazyError {
+  constructor(oid: unknown) {
+    super(`invalid oid ${JSON.stringify(String(oid).slice(0, 80))}: expected 64 lowercase hex characters`, {
+      code: ErrorCode.BadRequest,
+    });
+  }
+}
+
+export class ObjectNotFoundError extends LfsLazyError {
+  constructor(readonly oid: string, readonly location: string, cause?: unknown) {
+    super(`object ${oid} is missing from ${location}; push it again from a clone that has it (git lfs push --all origin)`, {
+      code: ErrorCode.NotFound,
+      cause,
+    });
+  }
+}
+
+export class IntegrityError extends LfsLazyError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: ErrorCode.Integrity, cause });
+  }
+}
+
+export class AccessDeniedError extends LfsLazyError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: ErrorCode.AccessDenied, cause });
+  }
+}
+
+export class StorageError extends LfsLazyError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean; code?: ErrorCodeValue } = {}) {
+    super(message, { code: options.code ?? ErrorCode.Unavailable, cause: options.cause, retryable: options.retryable ?? true });
+  }
+}
+
+// The one place an arbitrary thrown value becomes a wire error.
+export function toWireError(err: unknown): WireError {
+  if (err instanceof LfsLazyError) return err.toWire();
+  if (err instanceof Error) return { code: ErrorCode.Internal, message: err.message || err.name };
+  return { code: ErrorCode.Internal, message: 'internal error (no details)' };
+}

@@ -1,0 +1,42 @@
+import { Readable } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import { ObjectNotFoundError } from '../errors/index.js';
+import { assertOid } from '../util/oid.js';
+import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+
+// The reference implementation: used by unit tests of the protocol layers and as the executable
+// definition of the ObjectStore contract.
+export class MemoryStore implements ObjectStore {
+  readonly url = 'memory://';
+  readonly objects = new Map<string, Buffer>();
+
+  locate(oid: string): string {
+    return `memory://${oid}`;
+  }
+
+  async stat(oid: string): Promise<ObjectInfo | undefined> {
+    const data = this.objects.get(assertOid(oid));
+    return data ? { size: data.length } : undefined;
+  }
+
+  async get(oid: string, options: GetOptions = {}): Promise<Readable> {
+    const data = this.objects.get(assertOid(oid));
+    if (!data) throw new ObjectNotFoundError(oid, this.locate(oid));
+    const end = options.end === undefined ? data.length : options.end + 1;
+    return Readable.from([data.subarray(options.start ?? 0, end)]);
+  }
+
+  async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
+    assertOid(oid);
+    const data = await readFile(sourcePath);
+    if (data.length !== size) throw new Error(`size mismatch for ${oid}: file has ${data.length} bytes, expected ${size}`);
+    this.objects.set(oid, data);
+    options.onProgress?.(size);
+  }
+
+  async delete(oid: string): Promise<void> {
+    this.objects.delete(assertOid(oid));
+  }
+
+  close(): void {}
+}

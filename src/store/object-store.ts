@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  size: number;
+}
+
+export interface ProgressCallback {
+  (bytesSoFar: number): void;
+}
+
+export interface GetOptions {
+  // Inclusive byte range, as in HTTP Range; omitted means the whole object.
+  start?: number;
+  end?: number;
+  signal?: AbortSignal;
+}
+
+export interface PutOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+// Where LFS objects live remotely. Implementations validate every oid (assertOid) before it
+// becomes a key or a path, and map their own failures to LfsLazyError subclasses:
+// ObjectNotFoundError, AccessDeniedError, StorageError (retryable or not).
+export interface ObjectStore {
+  // e.g. "s3://bucket/prefix" — for messages, never containing credentials.
+  readonly url: string;
+  // The human-readable location of one object, e.g. "s3://bucket/prefix/ab/cd/abcd…".
+  locate(oid: string): string;
+  // Size of the stored object, or undefined when it does not exist.
+  stat(oid: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
+  // A stream of the object's bytes (or of the requested range). Throws ObjectNotFoundError.
+  get(oid: string, options?: GetOptions): Promise<Readable>;
+  // Stores the file at `sourcePath` (exactly `size` bytes) under `oid`. Never leaves a partial
+  // object visible under the final key.
+  put(oid: string, size: number, sourcePath: string, options?: PutOptions): Promise<void>;
+  delete(oid: string): Promise<void>;
+  // Releases sockets and handles.
+  close(): void;
+}

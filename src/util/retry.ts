@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LfsLazyError } from '../errors/index.js';
+
+export interface RetryPolicy {
+  // Total attempts, including the first.
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+// Transient means: worth trying again unchanged. LfsLazyError says so itself; anything else
+// (a bare network error that escaped the store) is treated as transient, since permanent
+// failures are always mapped to a typed error by the stores.
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof LfsLazyError) return err.retryable;
+  if (err instanceof Error && err.name === 'AbortError') return false;
+  return true;
+}
+
+// Full-jitter exponential backoff: spreads retries of many workers hitting the same throttled
+// endpoint instead of synchronising them.
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * ceiling);
+}
+
+export async function withRetry<T>(
+  task: (attempt: number) => Promise<T>,
+  options: { policy?: RetryPolicy; signal?: AbortSignal; onRetry?: (err: unknown, attempt: number, delayMs: number) => void } = {},
+): Promise<T> {
+  const policy = options.policy ?? defaultRetryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task(attempt);
+    } catch (err) {
+      if (attempt >= policy.attempts || !isRetryable(err) || options.signal?.aborted) throw err;
+      const delay = backoffDelay(attempt, policy);
+      options.onRetry?.(err, attempt, delay);
+      await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
+    }
+  }
+}
