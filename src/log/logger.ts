@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { DeferredDestination } from './deferred-destination.js';
 
 export type { Logger };
 
@@ -9,24 +10,46 @@ export interface LoggerOptions {
   name?: string;
 }
 
+function pinoOptions(level: string, name: string): PinoOptions {
+  return {
+    level,
+    name,
+    // Credentials can ride along on SDK errors and config objects; cut them wherever they appear.
+    redact: {
+      paths: [
+        'credentials',
+        '*.credentials',
+        '*.secretAccessKey',
+        '*.sessionToken',
+        '*.accessKeyId',
+        '*.authorization',
+        '*.Authorization',
+        '*.headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env['LFS_LAZY_LOG_LEVEL'] ?? 'warn';
   const file = options.file ?? process.env['LFS_LAZY_LOG_FILE'];
   const destination = file
     ? pino.destination({ dest: file, append: true, mkdir: true, sync: true, mode: 0o600 })
     : pino.destination({ fd: 2, sync: true });
-  return pino(
-    {
-      level,
-      name: options.name ?? 'lfs-lazy',
-      // Credentials can ride along on SDK errors and config objects; cut them wherever they appear.
-      redact: {
-        paths: ['*.secretAccessKey', '*.sessionToken', '*.accessKeyId', 'credentials', '*.credentials', '*.authorization', '*.Authorization'],
-        censor: '[redacted]',
-      },
-    },
-    destination,
-  );
+  return pino(pinoOptions(level, options.name ?? 'lfs-lazy'), destination);
+}
+
+// For long-running processes that must answer their peer before the repository config (log file,
+// level) is known: call `settle` once it is.
+export function createDeferredLogger(name: string): { logger: Logger; settle(options: LoggerOptions): void } {
+  const destination = new DeferredDestination();
+  const logger = pino(pinoOptions(process.env['LFS_LAZY_LOG_LEVEL'] ?? 'debug', name), destination);
+  const settle = (options: LoggerOptions): void => {
+    logger.level = options.level ?? process.env['LFS_LAZY_LOG_LEVEL'] ?? 'warn';
+    destination.settle(options.file ?? process.env['LFS_LAZY_LOG_FILE'], logger.levelVal);
+  };
+  return { logger, settle };
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' }, pino.destination({ fd: 2, sync: true }));

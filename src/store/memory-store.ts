@@ -11,7 +11,7 @@ export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, Buffer>();
 
   locate(oid: string): string {
-    return `memory://${oid}`;
+    return `memory://${assertOid(oid)}`;
   }
 
   async stat(oid: string): Promise<ObjectInfo | undefined> {

@@ -1,0 +1,76 @@
+import { open, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LfsLazyError, ErrorCode } from '../errors/index.js';
+import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import { listLfsFiles } from '../repository/lfs-files.js';
+
+// What a repository path is, resolved once per read: a plain file read from the working tree as it
+// is, or an LFS file whose content is the object its pointer names.
+export type FileSource =
+  | { kind: 'plain'; path: string; absolute: string; size: number }
+  | {
+      kind: 'lfs';
+      path: string;
+      absolute: string;
+      pointer: Pointer;
+      // The working-tree file already holds the content (hydrated): readable without the store.
+      hydrated: boolean;
+    };
+
+// `path` is relative to the repository root, or else to `dir` (where the repository was opened).
+export async function resolveFileSource(root: string, dir: string, path: string): Promise<FileSource> {
+  if (typeof path !== 'string' || path === '') throw new LfsLazyError('a path is required', { code: ErrorCode.BadRequest });
+  const candidates = [...new Set([toRepoPath(root, resolve(root, path)), toRepoPath(root, resolve(dir, path))])];
+  if (candidates.every((rel) => rel === undefined)) {
+    throw new LfsLazyError(`${path} is outside the repository at ${root}`, { code: ErrorCode.BadRequest });
+  }
+  for (const rel of candidates) {
+    const source = rel === undefined ? undefined : await resolveRepoPath(root, rel);
+    if (source) return source;
+  }
+  throw new LfsLazyError(`${path} is not in the repository`, { code: ErrorCode.NotFound });
+}
+
+async function resolveRepoPath(root: string, rel: string): Promise<FileSource | undefined> {
+  // git's own files are not repository content.
+  if (rel === '.git' || rel.startsWith('.git/')) return undefined;
+  const absolute = join(root, ...rel.split('/'));
+  // :(literal) so that a file named `*.bin` is that file, not a glob; exact match drops the
+  // contents of a directory with that name.
+  const [indexed] = (await listLfsFiles(root, [`:(literal)${rel}`])).filter((f) => f.path === rel);
+  const info = await stat(absolute).catch(() => undefined);
+  if (info?.isDirectory()) throw new LfsLazyError(`${rel} is a directory`, { code: ErrorCode.BadRequest });
+
+  if (indexed) {
+    const { pointer, pointerBytes } = indexed;
+    // Same size as the object and not the pointer itself: a hydrated file.
+    const hydrated = info !== undefined && info.size === pointer.size && !(info.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes));
+    return { kind: 'lfs', path: rel, absolute, pointer, hydrated };
+  }
+  if (!info) return undefined;
+  // Not an LFS file in the index, but its bytes may still be a pointer (untracked, or not yet added).
+  if (info.size > 0 && info.size < MAX_POINTER_SIZE) {
+    const bytes = await readSmall(absolute);
+    const pointer = bytes && parsePointer(bytes);
+    if (pointer) return { kind: 'lfs', path: rel, absolute, pointer, hydrated: false };
+  }
+  return { kind: 'plain', path: rel, absolute, size: info.size };
+}
+
+function toRepoPath(root: string, absolute: string): string | undefined {
+  const rel = relative(root, absolute);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join('/');
+}
+
+async function readSmall(path: string): Promise<Buffer | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const buffer = Buffer.alloc(MAX_POINTER_SIZE);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_POINTER_SIZE, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import { openRepositoryContext, type RepositoryContext } from '../repository/context.js';
+import { resolveFileSource, type FileSource } from './file-source.js';
+import { LazyStream } from './lazy-stream.js';
+import { checkRange, localObjectPath, openContent } from './read-content.js';
+
+/** Options of {@link openRepository}. */
+export interface OpenRepositoryOptions {
+  /**
+   * Environment the lfs-lazy settings are read from (`LFS_LAZY_*`); defaults to `process.env`.
+   * AWS credentials always come from the AWS SDK's default provider chain of this process.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** A pino logger for retries and warnings; silent by default. */
+  logger?: Logger;
+}
+
+/** A byte range of {@link Repository.createReadStream}: both ends inclusive, as in `fs.createReadStream`. */
+export interface ReadStreamOptions {
+  /** First byte to read; defaults to 0. A start at or beyond the end of the file reads nothing. */
+  start?: number | undefined;
+  /** Last byte to read (inclusive); defaults to, and is clamped to, the last byte of the file. */
+  end?: number | undefined;
+}
+
+/**
+ * One git repository with lfs-lazy storage. Every method takes paths relative to the repository
+ * root (or to the directory the repository was opened from) and works on LFS files — pointer or
+ * hydrated — and ordinary files alike. Nothing here changes the working tree.
+ */
+export interface Repository {
+  /** Absolute path of the working tree root. */
+  readonly root: string;
+  /**
+   * The real content of a file. An LFS file whose object is not in the local store is fetched
+   * into it first (verified against its oid), so later reads are local. Errors name the path.
+   */
+  readFile(path: string): Promise<Buffer>;
+  /**
+   * Streams the real content of a file, or the inclusive byte range `start`–`end` of it. Returns at
+   * once; a failure (unknown path, missing object, …) is emitted as the stream's `error`. A range
+   * of an LFS object that is not in the local store is served by one S3 Range request, without
+   * downloading the object (its length is checked; a partial read cannot be hashed). A full read
+   * fetches the object into the local store, verified, as {@link Repository.readFile} does.
+   * Throws synchronously for a negative, fractional or inverted range.
+   */
+  createReadStream(path: string, options?: ReadStreamOptions): Readable;
+  /**
+   * Absolute path of the verified local object of an LFS file (fetched into the local store if
+   * needed), or of the working-tree file itself for an ordinary file.
+   */
+  localPath(path: string): Promise<string>;
+  /** Releases the S3 client. The repository cannot be used afterwards. */
+  close(): void;
+}
+
+/**
+ * Opens the git repository containing `dir` (default: the current directory).
+ * Rejects when `dir` is not inside a git repository with a working tree.
+ */
+export async function openRepository(dir: string = process.cwd(), options: OpenRepositoryOptions = {}): Promise<Repository> {
+  const base = resolve(dir);
+  const ctx = await openRepositoryContext(base, options);
+  const root = ctx.paths.worktree;
+  if (root === undefined) {
+    ctx.close();
+    throw new LfsLazyError(`${base} is a bare repository: lfs-lazy reads files from a working tree`, { code: ErrorCode.BadRequest });
+  }
+  return new LocalRepository(ctx, root, base);
+}
+
+class LocalRepository implements Repository {
+  private closed = false;
+
+  constructor(
+    private readonly ctx: RepositoryContext,
+    readonly root: string,
+    private readonly base: string,
+  ) {}
+
+  readFile(path: string): Promise<Buffer> {
+    return new Promise((resolvePromise, reject) => {
+      const chunks: Buffer[] = [];
+      this.createReadStream(path)
+        .on('data', (chunk: Buffer) => chunks.push(chunk))
+        .once('error', reject)
+        .once('end', () => resolvePromise(Buffer.concat(chunks)));
+    });
+  }
+
+  createReadStream(path: string, options: ReadStreamOptions = {}): Readable {
+    checkRange(options);
+    let shown = path;
+    return new LazyStream({
+      open: async () => {
+        const source = await this.resolve(path);
+        shown = source.path;
+        return openContent(this.ctx, source, options);
+      },
+      mapError: (err) => withPath(shown, err),
+    });
+  }
+
+  async localPath(path: string): Promise<string> {
+    const source = await this.resolve(path);
+    try {
+      return await localObjectPath(this.ctx, source);
+    } catch (err) {
+      throw withPath(source.path, err);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.close();
+  }
+
+  private resolve(path: string): Promise<FileSource> {
+    if (this.closed) return Promise.reject(new LfsLazyError(`the repository at ${this.root} is closed`));
+    return resolveFileSource(this.root, this.base, path);
+  }
+}
+
+// One message that names the path; the original error stays as `cause`.
+function withPath(path: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith(`${path} `) || message.startsWith(`${path}:`)) return err instanceof Error ? err : new Error(message);
+  const code = err instanceof LfsLazyError ? err.code : ErrorCode.Internal;
+  const retryable = err instanceof LfsLazyError && err.retryable;
+  return new LfsLazyError(`${path}: ${message}`, { code, cause: err, retryable });
+}

@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { createDeferredLogger } from '../../log/logger.js';
+import { resolveRepositoryPaths, type RepositoryPaths } from '../../git/repository-paths.js';
+import { loadSettings } from '../../config/load-settings.js';
+import type { ResolvedSettings } from '../../config/settings.js';
+import { openConfiguredStore } from '../../config/configured-store.js';
+import { runAgent } from '../../transfer/agent.js';
+
+export const command: Command = {
+  summary: 'the custom transfer agent git-lfs starts (never run by hand)',
+  usage: [
+    'usage: lfs-lazy agent',
+    '',
+    'Speaks the git-lfs custom transfer protocol on stdin/stdout. git-lfs starts it after',
+    '`lfs-lazy install`; logs go to stderr (visible with GIT_TRACE=1) or to lfs-lazy.logfile.',
+  ].join('\n'),
+  async run(_args, io) {
+    const { logger, settle } = createDeferredLogger('lfs-lazy-agent');
+    // Started at once but awaited only by the first transfer: `init` is answered before any of it.
+    const context: Promise<{ paths: RepositoryPaths; resolved: ResolvedSettings }> = (async () => {
+      const paths = await resolveRepositoryPaths(io.cwd);
+      const resolved = await loadSettings(paths, io.env);
+      settle({ level: resolved.settings.logLevel, file: resolved.settings.logFile });
+      return { paths, resolved };
+    })();
+    context.catch(() => settle({}));
+    await runAgent({
+      input: io.stdin,
+      output: io.stdout,
+      logger,
+      openStore: async () => {
+        const { paths, resolved } = await context;
+        return openConfiguredStore(paths, logger, resolved);
+      },
+      tempDirFor: async () => {
+        const { paths } = await context;
+        // Same filesystem as the object store: git-lfs only renames the file we report.
+        const dir = join(paths.tmpDir, `lfs-lazy-${process.pid}`);
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        return dir;
+      },
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { parseOptions, stringOption } from '../parse-options.js';
+import { git } from '../../git/git.js';
+import { resolveRepositoryPaths } from '../../git/repository-paths.js';
+import { installEntries, type Scope } from '../../install/install-plan.js';
+import { writeEntry } from '../../install/git-config-io.js';
+import { ensureLfsHooks } from '../../install/hooks.js';
+import { installedCliPath } from '../../install/paths.js';
+import { COMMITTED_CONFIG_FILE } from '../../config/settings.js';
+import { parseStoreUrl } from '../../store/open-store.js';
+import { LfsLazyError } from '../../errors/index.js';
+
+const usage = [
+  'usage: lfs-lazy install [--local | --global] [--url URL [--endpoint URL] [--region R]]',
+  '',
+  'Registers lfs-lazy as git-lfs\'s standalone transfer agent and as the filter of the `lfs` driver',
+  '(global by default, like git lfs install; --local for this repository only), and installs',
+  'git-lfs\'s hooks in the current repository.',
+  `With --url, also writes the committed storage config ${COMMITTED_CONFIG_FILE} at the repository root:`,
+  '  --url s3://bucket/prefix | file:///abs/dir   where objects live',
+  '  --endpoint URL                              an S3-compatible endpoint (MinIO, R2, Ceph)',
+  '  --region REGION',
+  'Running it again changes nothing; lfs-lazy uninstall reverses it.',
+].join('\n');
+
+export const command: Command = {
+  summary: 'one-time setup: register the transfer agent (and write the storage config with --url)',
+  usage,
+  async run(args, io) {
+    const { values } = parseOptions(
+      args,
+      {
+        local: { type: 'boolean' },
+        global: { type: 'boolean' },
+        url: { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+      },
+      usage,
+    );
+    if (values.local && values.global) throw new LfsLazyError('choose one of --local and --global');
+    const scope: Scope = values.local ? 'local' : 'global';
+    const inRepo = (await git(['rev-parse', '--git-dir'], { cwd: io.cwd, okCodes: [128] })).code === 0;
+    if (scope === 'local' && !inRepo) throw new LfsLazyError('--local needs to run inside a git repository');
+
+    let changed = 0;
+    for (const entry of installEntries(process.execPath, installedCliPath())) {
+      if (await writeEntry(scope, entry, io.cwd)) changed++;
+    }
+    // git-lfs's hooks: pre-push is what uploads on git push. Clones made later get them from the
+    // filter on their first checkout.
+    if (inRepo) await ensureLfsHooks(io.cwd);
+    io.stdout.write(
+      changed === 0 ? `lfs-lazy is already installed (${scope})\n` : `lfs-lazy installed (${scope}): ${changed} git config keys written\n`,
+    );
+
+    const url = stringOption(values, 'url');
+    if (url !== undefined) {
+      parseStoreUrl(url);
+      const paths = await resolveRepositoryPaths(io.cwd);
+      if (!paths.worktree) throw new LfsLazyError('--url needs a repository with a working tree');
+      const file = join(paths.worktree, COMMITTED_CONFIG_FILE);
+      const settings: Array<[string, string | undefined]> = [
+        ['url', url],
+        ['endpoint', stringOption(values, 'endpoint')],
+        ['region', stringOption(values, 'region')],
+      ];
+      for (const [key, value] of settings) {
+        if (value !== undefined) await git(['config', '-f', file, `lfs-lazy.${key}`, value], { cwd: io.cwd });
+      }
+      io.stdout.write(`wrote ${COMMITTED_CONFIG_FILE}: commit it so every clone uses the same storage\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command, CommandIO } from './command.js';
+import { reportFailure } from './report-failure.js';
+
+// Command modules load on demand so that `agent` and `filter-process` start without paying for
+// the others (git-lfs waits for each agent's init reply before starting the next one).
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  agent: () => import('./commands/agent.js'),
+  install: () => import('./commands/install.js'),
+  uninstall: () => import('./commands/uninstall.js'),
+  'filter-process': () => import('./commands/filter-process.js'),
+  clean: () => import('./commands/clean.js'),
+  smudge: () => import('./commands/smudge.js'),
+  hydrate: () => import('./commands/hydrate.js'),
+  dehydrate: () => import('./commands/dehydrate.js'),
+  status: () => import('./commands/status.js'),
+  cat: () => import('./commands/cat.js'),
+  path: () => import('./commands/path.js'),
+  doctor: () => import('./commands/doctor.js'),
+};
+
+const VERSION = '0.1.0';
+
+async function usage(io: CommandIO): Promise<void> {
+  const lines = ['usage: lfs-lazy <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(commands)) {
+    const { command } = await load();
+    lines.push(`  ${name.padEnd(16)}${command.summary}`);
+  }
+  lines.push('', 'lfs-lazy <command> --help shows the options of a command.');
+  io.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    await usage(io);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(`lfs-lazy ${VERSION} (node ${process.version})\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr.write(`lfs-lazy: unknown command "${name}"; run lfs-lazy --help for the list\n`);
+    return 64;
+  }
+  const { command } = await load();
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (err) {
+    return reportFailure(err, io, name);
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.exitCode = reportFailure(err, io, 'lfs-lazy');
+    },
+  );
+}

@@ -1,0 +1,17 @@
+import { ConfigError, LfsLazyError } from '../errors/index.js';
+import { createLogger } from '../log/logger.js';
+import type { CommandIO } from './command.js';
+
+// The one place a failed command becomes output: one line for the user on stderr, the whole
+// error with its cause chain in the log (stderr at debug level, or the configured log file).
+export function reportFailure(err: unknown, io: CommandIO, commandName: string): number {
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`lfs-lazy ${commandName}: ${message}\n`);
+  const logFile = io.env['LFS_LAZY_LOG_FILE'];
+  if (logFile || io.env['LFS_LAZY_LOG_LEVEL'] === 'debug') {
+    createLogger({ file: logFile, level: 'debug' }).debug({ err }, `${commandName} failed`);
+  }
+  if (err instanceof ConfigError) return 78;
+  if (err instanceof LfsLazyError) return 1;
+  return 2;
+}

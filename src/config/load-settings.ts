@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors/index.js';
+import { git, parseConfigList } from '../git/git.js';
+import type { RepositoryPaths } from '../git/repository-paths.js';
+import { COMMITTED_CONFIG_FILE, environmentLayer, resolveSettings, type ConfigLayer, type ResolvedSettings } from './settings.js';
+
+function sectionValues(entries: Array<[string, string]>): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const [key, value] of entries) {
+    if (key.startsWith('lfs-lazy.')) values.set(key.slice('lfs-lazy.'.length), value);
+  }
+  return values;
+}
+
+// Like .lfsconfig: the working tree's copy, else the index's, else HEAD's.
+async function committedLayer(paths: RepositoryPaths): Promise<ConfigLayer | undefined> {
+  const candidates: Array<{ args: string[]; source: string }> = [];
+  if (paths.worktree && existsSync(join(paths.worktree, COMMITTED_CONFIG_FILE))) {
+    candidates.push({ args: ['-f', join(paths.worktree, COMMITTED_CONFIG_FILE)], source: `${COMMITTED_CONFIG_FILE} (working tree)` });
+  }
+  if (paths.worktree) candidates.push({ args: ['--blob', `:${COMMITTED_CONFIG_FILE}`], source: `${COMMITTED_CONFIG_FILE} (index)` });
+  candidates.push({ args: ['--blob', `HEAD:${COMMITTED_CONFIG_FILE}`], source: `${COMMITTED_CONFIG_FILE} (HEAD)` });
+  for (const candidate of candidates) {
+    const result = await git(['config', '-z', ...candidate.args, '--list'], { cwd: paths.worktree ?? paths.gitDir, okCodes: [1, 128] });
+    if (result.code === 0) return { source: candidate.source, values: sectionValues(parseConfigList(result.stdout)) };
+  }
+  return undefined;
+}
+
+// Committed file < git config lfs-lazy.* < environment.
+export async function loadSettings(paths: RepositoryPaths, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSettings> {
+  const layers: ConfigLayer[] = [];
+  const committed = await committedLayer(paths);
+  if (committed) layers.push(committed);
+  layers.push({ source: 'git config', values: sectionValues(paths.config) });
+  layers.push(...environmentLayer(env));
+  return resolveSettings(layers);
+}
+
+export function requireUrl(resolved: ResolvedSettings): string {
+  const url = resolved.settings.url;
+  if (!url) {
+    throw new ConfigError(
+      `no storage configured: add "url = s3://bucket/prefix" under [lfs-lazy] in ${COMMITTED_CONFIG_FILE} ` +
+        '(lfs-lazy install --url s3://bucket/prefix does it), or set git config lfs-lazy.url',
+    );
+  }
+  return url;
+}

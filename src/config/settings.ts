@@ -1,0 +1,125 @@
+import { ConfigError } from '../errors/index.js';
+
+// The committed, non-secret storage config: git-config syntax at the repository root. Not
+// .lfsconfig: git-lfs warns on every run about keys it does not know.
+export const COMMITTED_CONFIG_FILE = '.lfslazyconfig';
+
+export type ChecksumMode = 'when_required' | 'when_supported';
+
+export interface Settings {
+  url?: string;
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  checksum?: ChecksumMode;
+  profile?: string;
+  logFile?: string;
+  logLevel?: string;
+}
+
+export type SettingKey = keyof Settings;
+
+// One layer of configuration as found: key (lower-cased, without the section) → raw string.
+export interface ConfigLayer {
+  source: string;
+  values: Map<string, string>;
+}
+
+export interface ResolvedSettings {
+  settings: Settings;
+  // Where each setting came from, for `doctor` and error messages.
+  sources: Partial<Record<SettingKey, string>>;
+}
+
+// git lower-cases variable names, so the committed file may say forcePathStyle or forcepathstyle.
+const KEYS: Record<string, SettingKey> = {
+  url: 'url',
+  endpoint: 'endpoint',
+  region: 'region',
+  forcepathstyle: 'forcePathStyle',
+  checksum: 'checksum',
+  profile: 'profile',
+  logfile: 'logFile',
+  loglevel: 'logLevel',
+};
+
+const CREDENTIAL_LIKE = /secret|password|token|accesskey|access_key|credential/i;
+
+function parseBoolean(raw: string, where: string): boolean {
+  if (/^(true|yes|on|1)$/i.test(raw)) return true;
+  if (/^(false|no|off|0)$/i.test(raw)) return false;
+  throw new ConfigError(`${where}: expected true or false, got "${raw}"`);
+}
+
+function parseChecksum(raw: string, where: string): ChecksumMode {
+  const value = raw.toLowerCase();
+  if (value === 'when_required' || value === 'when_supported') return value;
+  throw new ConfigError(`${where}: expected when_required or when_supported, got "${raw}"`);
+}
+
+function applyValue(settings: Settings, key: SettingKey, raw: string, where: string): void {
+  switch (key) {
+    case 'forcePathStyle':
+      settings.forcePathStyle = parseBoolean(raw, where);
+      return;
+    case 'checksum':
+      settings.checksum = parseChecksum(raw, where);
+      return;
+    default:
+      settings[key] = raw;
+  }
+}
+
+// Credentials come only from the AWS default chain; a config file that tries to carry one is
+// refused outright rather than silently ignored, so the user notices before it is pushed.
+export function rejectCredentialKeys(layer: ConfigLayer): void {
+  for (const key of layer.values.keys()) {
+    if (CREDENTIAL_LIKE.test(key)) {
+      throw new ConfigError(
+        `${layer.source} contains the credential-like key "lfs-lazy.${key}"; lfs-lazy never reads credentials from config — ` +
+          'remove it (rotate the key if it was committed) and use AWS_PROFILE or the AWS credentials file',
+      );
+    }
+  }
+}
+
+// Later layers win. Pure: callers gather the layers (committed file, git config, environment).
+export function resolveSettings(layers: ConfigLayer[]): ResolvedSettings {
+  const settings: Settings = {};
+  const sources: Partial<Record<SettingKey, string>> = {};
+  for (const layer of layers) {
+    rejectCredentialKeys(layer);
+    for (const [rawKey, raw] of layer.values) {
+      const key = KEYS[rawKey.toLowerCase()];
+      if (!key) continue;
+      applyValue(settings, key, raw, `${layer.source} lfs-lazy.${rawKey}`);
+      sources[key] = layer.source;
+    }
+  }
+  return { settings, sources };
+}
+
+// Environment overrides, including the variables AWS CLI users already know. An endpoint given
+// through AWS_ENDPOINT_URL(_S3) is a custom endpoint like any other.
+export function environmentLayer(env: NodeJS.ProcessEnv): ConfigLayer[] {
+  const aws = new Map<string, string>();
+  const awsEndpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'];
+  if (awsEndpoint) aws.set('endpoint', awsEndpoint);
+  const own = new Map<string, string>();
+  for (const [name, key] of Object.entries({
+    LFS_LAZY_URL: 'url',
+    LFS_LAZY_ENDPOINT: 'endpoint',
+    LFS_LAZY_REGION: 'region',
+    LFS_LAZY_FORCE_PATH_STYLE: 'forcepathstyle',
+    LFS_LAZY_CHECKSUM: 'checksum',
+    LFS_LAZY_LOG_FILE: 'logfile',
+    LFS_LAZY_LOG_LEVEL: 'loglevel',
+  })) {
+    const value = env[name];
+    if (value) own.set(key, value);
+  }
+  return [
+    { source: 'environment (AWS_ENDPOINT_URL*)', values: aws },
+    { source: 'environment (LFS_LAZY_*)', values: own },
+  ];
+}

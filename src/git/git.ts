@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { LfsLazyError } from '../errors/index.js';
+
+export interface GitOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  // Exit codes that are an answer, not a failure (git config --get exits 1 for "not set").
+  okCodes?: number[];
+  input?: string;
+}
+
+export interface GitResult {
+  stdout: string;
+  code: number;
+}
+
+// Runs git and returns its stdout. A failure carries git's own stderr line, which is usually the
+// clearest explanation there is ("not a git repository", "bad revision").
+export function git(args: string[], options: GitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, code });
+        const detail = stderr.trim().split('\n').pop() || String(error?.message);
+        reject(new LfsLazyError(`git ${args[0]} failed: ${detail}`, { cause: error }));
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+export async function gitStdout(args: string[], options: GitOptions = {}): Promise<string> {
+  return (await git(args, options)).stdout;
+}
+
+// `git config -z --list` style output: entries separated by NUL, key and value by the first LF.
+export function parseConfigList(output: string): Array<[string, string]> {
+  return output
+    .split('\0')
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const nl = entry.indexOf('\n');
+      return nl < 0 ? [entry, 'true'] : [entry.slice(0, nl), entry.slice(nl + 1)];
+    });
+}

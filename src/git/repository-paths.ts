@@ -1,0 +1,44 @@
+import { isAbsolute, join } from 'node:path';
+import { LfsLazyError } from '../errors/index.js';
+import { git, parseConfigList } from './git.js';
+
+export interface RepositoryPaths {
+  // Working tree root; undefined in a bare repository.
+  worktree: string | undefined;
+  gitDir: string;
+  // Shared by all linked worktrees; where .git/lfs lives by default.
+  commonDir: string;
+  // git-lfs's storage dir: <commonDir>/lfs, or lfs.storage.
+  lfsDir: string;
+  objectsDir: string;
+  tmpDir: string;
+  // Every `git config --list` entry, so callers need not run git again for their own keys.
+  config: Array<[string, string]>;
+}
+
+// The agent runs in the user's cwd (maybe a subdirectory) without GIT_DIR, so everything is asked
+// of git rather than derived from the cwd.
+export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promise<RepositoryPaths> {
+  const [revParse, configList] = await Promise.all([
+    // --show-toplevel fails (128) in a bare repository after printing the rest, hence okCodes.
+    git(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--is-bare-repository', '--show-toplevel'], {
+      cwd,
+      okCodes: [128],
+    }),
+    git(['config', '-z', '--list'], { cwd, okCodes: [1] }),
+  ]);
+  const [gitDir = '', commonDir = '', bare = '', toplevel] = revParse.stdout.split('\n');
+  if (!gitDir || !commonDir || !bare) throw new LfsLazyError(`${cwd} is not inside a git repository`);
+  const config = parseConfigList(configList.stdout);
+  const storage = config.findLast(([key]) => key === 'lfs.storage')?.[1];
+  const lfsDir = storage ? (isAbsolute(storage) ? storage : join(commonDir, storage)) : join(commonDir, 'lfs');
+  return {
+    worktree: bare === 'true' || !toplevel ? undefined : toplevel,
+    gitDir,
+    commonDir,
+    lfsDir,
+    objectsDir: join(lfsDir, 'objects'),
+    tmpDir: join(lfsDir, 'tmp'),
+    config,
+  };
+}

@@ -1,0 +1,87 @@
+import { posix } from 'node:path';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
+
+// Matching of repository paths against the patterns of the hydrated set, with the semantics of
+// git's default pathspecs (what `git ls-files -- <pattern>` selects), so that `hydrate data/*.json`
+// keeps selecting the same files that it hydrated:
+//   - a pattern without wildcards matches the path it names and everything below it;
+//   - a wildcard pattern must match the whole path: `*` matches any run of characters, `/`
+//     included (so `**` works too), `?` one character, `[abc]` / `[a-z]` / `[!a]` one character of
+//     a class, `\x` a literal x. Unlike a literal one, it does not match the files below a
+//     directory it matches (`git ls-files 'dat?'` lists nothing under data/).
+// Paths and patterns are relative to the repository root, with `/` separators.
+
+const WILDCARD = /[*?[\\]/;
+
+export function hasWildcard(pattern: string): boolean {
+  return WILDCARD.test(pattern);
+}
+
+export function pathspecMatches(pattern: string, path: string): boolean {
+  const clean = pattern.replace(/^(?:\.\/+)+/, '');
+  if (hasWildcard(clean)) return wildcardRegExp(clean).test(path);
+  const literal = clean.replace(/\/+$/, '');
+  if (literal === '' || literal === '.') return true;
+  return path === literal || path.startsWith(`${literal}/`);
+}
+
+// A pathspec given relative to the current directory (`prefix` is `git rev-parse --show-prefix`)
+// as the root-relative pattern the hydrated set stores: `cd data && hydrate '*.json'` is
+// `data/*.json`, which selects exactly what git selected from there.
+export function toRootPathspec(prefix: string, pathspec: string): string {
+  if (pathspec.startsWith(':')) {
+    throw badPathspec(`pathspec magic is not supported: ${JSON.stringify(pathspec)}; give paths relative to the current directory`);
+  }
+  if (pathspec.startsWith('/')) throw badPathspec(`give paths relative to the current directory, not ${JSON.stringify(pathspec)}`);
+  const joined = posix.normalize(`${prefix}${pathspec === '' ? '.' : pathspec}`);
+  if (joined === '..' || joined.startsWith('../')) throw badPathspec(`${JSON.stringify(pathspec)} is outside the repository`);
+  return joined === './' ? '.' : joined;
+}
+
+function badPathspec(message: string): LfsLazyError {
+  return new LfsLazyError(message, { code: ErrorCode.BadRequest });
+}
+
+const cache = new Map<string, RegExp>();
+
+function wildcardRegExp(pattern: string): RegExp {
+  let re = cache.get(pattern);
+  if (re) return re;
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      source += '.*';
+    } else if (c === '?') {
+      source += '.';
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      source += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) {
+        source += '\\[';
+        continue;
+      }
+      const body = pattern.slice(i + 1, close);
+      const negated = body.startsWith('!') || body.startsWith('^');
+      source += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/[\\\]^]/g, '\\$&')}]`;
+      i = close;
+    } else {
+      source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+    }
+  }
+  re = new RegExp(`^${source}$`, 's');
+  cache.set(pattern, re);
+  return re;
+}
+
+// The hydrated set is an ordered list of patterns where `!pattern` takes a path back out; as in
+// .gitignore and sparse-checkout, the last pattern that matches decides.
+export function isSelected(patterns: readonly string[], path: string): boolean {
+  let selected = false;
+  for (const line of patterns) {
+    const negated = line.startsWith('!');
+    if (pathspecMatches(negated ? line.slice(1) : line, path)) selected = !negated;
+  }
+  return selected;
+}

@@ -1,0 +1,15 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git } from '../git/git.js';
+
+// git-lfs's pre-push hook is what uploads objects on `git push`; git-lfs's own filter installs
+// it on first use, and ours takes that filter's place, so we make sure of it instead. Cheap when
+// the hook is there: one access() call.
+export async function ensureLfsHooks(cwd: string, hooksDir?: string): Promise<void> {
+  const dir = hooksDir ?? (await git(['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], { cwd })).stdout.trim();
+  try {
+    await access(join(dir, 'pre-push'));
+  } catch {
+    await git(['lfs', 'update'], { cwd, okCodes: [1, 2] });
+  }
+}

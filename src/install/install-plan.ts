@@ -1,0 +1,51 @@
+// What `lfs-lazy install` writes into git config, computed without touching anything so that
+// install, uninstall and doctor agree on it.
+
+export const AGENT_NAME = 'lfs-lazy';
+
+export type Scope = 'global' | 'local';
+
+export interface ConfigEntry {
+  key: string;
+  value: string;
+}
+
+// git-lfs runs the agent as `sh -c '<path> <args>'` and appends args unquoted, and git runs filter
+// commands through the shell too, so every path must be quoted for sh (paths with spaces or
+// quotes are common on laptops).
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export function agentEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+  const prefix = `lfs.customtransfer.${AGENT_NAME}`;
+  return [
+    { key: `${prefix}.path`, value: nodePath },
+    { key: `${prefix}.args`, value: `${shellQuote(cliPath)} agent` },
+    { key: `${prefix}.concurrent`, value: 'true' },
+    { key: `${prefix}.direction`, value: 'both' },
+    { key: 'lfs.standalonetransferagent', value: AGENT_NAME },
+  ];
+}
+
+// lfs-lazy's filter takes the place of git-lfs's for the standard `lfs` driver, so
+// .gitattributes stays `filter=lfs` and the repository stays readable by plain git-lfs users.
+export function filterEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+  const command = `${shellQuote(nodePath)} ${shellQuote(cliPath)}`;
+  return [
+    { key: 'filter.lfs.process', value: `${command} filter-process` },
+    { key: 'filter.lfs.clean', value: `${command} clean -- %f` },
+    { key: 'filter.lfs.smudge', value: `${command} smudge -- %f` },
+    { key: 'filter.lfs.required', value: 'true' },
+  ];
+}
+
+export function installEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+  return [...agentEntries(nodePath, cliPath)];
+}
+
+// Where install keeps a value it replaced (git-lfs's own filter commands, typically), so that
+// uninstall can put it back.
+export function savedKey(key: string): string {
+  return `lfs-lazy.replaced-${key.replace(/\./g, '-')}`;
+}

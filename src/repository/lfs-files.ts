@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { git } from '../git/git.js';
+import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+
+export interface LfsFile {
+  // Relative to the repository root, `/`-separated.
+  path: string;
+  // Octal git mode, e.g. "100644" or "100755".
+  mode: string;
+  blob: string;
+  pointer: Pointer;
+  // The blob exactly as committed: what a pointer file in the working tree must equal.
+  pointerBytes: Buffer;
+}
+
+interface TreeEntry {
+  path: string;
+  mode: string;
+  blob: string;
+}
+
+// `git ls-files -s` (the index) or `git ls-tree -r` (a revision), NUL-separated.
+async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<TreeEntry[]> {
+  const args = rev
+    ? ['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs]
+    : ['ls-files', '-s', '-z', '--full-name', '--', ...pathspecs];
+  const { stdout } = await git(args, { cwd });
+  const entries: TreeEntry[] = [];
+  for (const record of stdout.split('\0')) {
+    if (!record) continue;
+    const tab = record.indexOf('\t');
+    const fields = record.slice(0, tab).split(' ');
+    // ls-files: "<mode> <blob> <stage>"; ls-tree: "<mode> <type> <blob>".
+    const [mode = '', second = '', third = ''] = fields;
+    if (mode === '160000' || second === 'commit' || second === 'tree') continue;
+    if (!rev && third !== '0') continue; // unmerged entries are not ours to touch
+    entries.push({ path: record.slice(tab + 1), mode, blob: rev ? third : second });
+  }
+  return entries;
+}
+
+// Sizes of many blobs, then the content of the small ones, from two `git cat-file` runs whatever
+// the number of files: pointers are < 1024 bytes, anything bigger is not an LFS file.
+async function readSmallBlobs(cwd: string, blobs: readonly string[]): Promise<Map<string, Buffer>> {
+  const unique = [...new Set(blobs)];
+  if (unique.length === 0) return new Map();
+  const check = await git(['cat-file', '--batch-check=%(objectname) %(objectsize)'], { cwd, input: unique.join('\n') + '\n' });
+  const small = check.stdout
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, size]) => size !== undefined && Number(size) < MAX_POINTER_SIZE)
+    .map(([oid]) => oid!);
+  const contents = new Map<string, Buffer>();
+  if (small.length === 0) return contents;
+  const out = await catFileBatch(cwd, small);
+  let offset = 0;
+  while (offset < out.length) {
+    const nl = out.indexOf(0x0a, offset);
+    const [oid = '', , size = '0'] = out.subarray(offset, nl).toString().split(' ');
+    const start = nl + 1;
+    const end = start + Number(size);
+    contents.set(oid, out.subarray(start, end));
+    offset = end + 1;
+  }
+  return contents;
+}
+
+function catFileBatch(cwd: string, blobs: readonly string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file exited ${code}`))));
+    child.stdin.end(blobs.join('\n') + '\n');
+  });
+}
+
+// The LFS files among the paths a pathspec selects, in the index (default) or at a revision.
+// A path counts as an LFS file when its blob is a valid pointer, whatever .gitattributes says.
+export async function listLfsFiles(cwd: string, pathspecs: readonly string[] = [], rev?: string): Promise<LfsFile[]> {
+  const entries = await listEntries(cwd, pathspecs, rev);
+  const blobs = await readSmallBlobs(cwd, entries.map((e) => e.blob));
+  const files: LfsFile[] = [];
+  for (const entry of entries) {
+    const bytes = blobs.get(entry.blob);
+    if (!bytes || bytes.length === 0) continue;
+    const pointer = parsePointer(bytes);
+    if (pointer) files.push({ ...entry, pointer, pointerBytes: bytes });
+  }
+  return files;
+}

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { AccessDeniedError, ConfigError, IntegrityError, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
+import { shardedPath } from '../util/oid.js';
+import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+
+// Worth another try on a NAS: the file system is busy or the mount hiccuped.
+const TRANSIENT_FS_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ESTALE', 'ETIMEDOUT', 'EINTR']);
+
+// A directory (local disk or NAS mount) laid out like the bucket: <dir>/<oid[0:2]>/<oid[2:4]>/<oid>.
+// Every path comes from shardedPath(), which validates the oid, so no input can point outside `dir`.
+export class FileStore implements ObjectStore {
+  readonly url: string;
+  readonly dir: string;
+
+  constructor(dir: string) {
+    if (!isAbsolute(dir)) throw new ConfigError(`file store directory must be absolute, got "${dir}"`);
+    this.dir = resolve(dir);
+    this.url = pathToFileURL(this.dir).href;
+  }
+
+  locate(oid: string): string {
+    return pathToFileURL(this.path(oid)).href;
+  }
+
+  async stat(oid: string): Promise<ObjectInfo | undefined> {
+    const path = this.path(oid);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { size: info.size } : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.mapError(err, 'stat', oid);
+    }
+  }
+
+  async get(oid: string, options: GetOptions = {}): Promise<Readable> {
+    const path = this.path(oid);
+    // Open first so a missing object fails here, not later as a stream 'error' event.
+    const handle = await open(path, 'r').catch((err: unknown) => {
+      throw this.mapError(err, 'get', oid);
+    });
+    try {
+      const stream = handle.createReadStream({
+        highWaterMark: 1024 * 1024,
+        ...(options.start !== undefined ? { start: options.start } : {}),
+        ...(options.end !== undefined ? { end: options.end } : {}),
+      });
+      return options.signal ? addAbortSignal(options.signal, stream) : stream;
+    } catch (err) {
+      await handle.close();
+      throw new StorageError(`get ${this.locate(oid)} failed: ${(err as Error).message}`, { cause: err, retryable: false });
+    }
+  }
+
+  async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
+    const final = this.path(oid);
+    if ((await this.stat(oid))?.size === size) {
+      options.onProgress?.(size);
+      return;
+    }
+    const source = await stat(sourcePath).catch((err: unknown) => {
+      throw new StorageError(`cannot read ${sourcePath} to store ${oid}: ${(err as Error).message}`, { cause: err, retryable: false });
+    });
+    if (source.size !== size) throw new IntegrityError(`${sourcePath} has ${source.size} bytes, expected ${size} for ${oid}`);
+
+    // Temp file in the same directory tree, so the final rename is atomic (same file system).
+    const tmpDir = join(this.dir, 'tmp');
+    const tmp = join(tmpDir, `${oid}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    try {
+      await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+      const copied = await copyDurably(sourcePath, tmp, options);
+      if (copied !== size) throw new IntegrityError(`${sourcePath} changed while it was stored: copied ${copied} bytes, expected ${size}`);
+      await mkdir(dirname(final), { recursive: true });
+      await rename(tmp, final);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw this.mapError(err, 'put', oid);
+    }
+  }
+
+  async delete(oid: string): Promise<void> {
+    const path = this.path(oid);
+    await rm(path, { force: true }).catch((err: unknown) => {
+      throw this.mapError(err, 'delete', oid);
+    });
+  }
+
+  close(): void {}
+
+  private path(oid: string): string {
+    return join(this.dir, shardedPath(oid));
+  }
+
+  private mapError(err: unknown, operation: string, oid: string): Error {
+    if (err instanceof LfsLazyError || (err instanceof Error && err.name === 'AbortError')) return err;
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    // A vanished temp dir during put is a storage failure, not a missing object.
+    if (operation !== 'put' && isMissing(err)) return new ObjectNotFoundError(oid, this.locate(oid), err);
+    if (code === 'EACCES' || code === 'EPERM') {
+      return new AccessDeniedError(`access denied to ${this.locate(oid)} (${code}): check the permissions of ${this.dir}`, err);
+    }
+    return new StorageError(`${operation} ${this.locate(oid)} failed: ${(err as Error).message}`, {
+      cause: err,
+      retryable: code !== undefined && TRANSIENT_FS_CODES.has(code),
+    });
+  }
+}
+
+// Copies into a new 0600 file and fsyncs it, so a crash after rename cannot leave a short object.
+async function copyDurably(sourcePath: string, target: string, options: PutOptions): Promise<number> {
+  const out = await open(target, 'wx', 0o600);
+  let copied = 0;
+  try {
+    const input = createReadStream(sourcePath, { highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) offset += (await out.write(chunk, offset)).bytesWritten;
+      copied += chunk.length;
+      options.onProgress?.(copied);
+    }
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  return copied;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,55 @@
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { ConfigError } from '../errors/index.js';
+import type { ObjectStore } from './object-store.js';
+// Type-only: the SDK itself is loaded by the dynamic import below, when a store is opened.
+import type { S3StoreOptions } from './s3-store.js';
+
+export type StoreLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'file'; dir: string };
+
+export type OpenStoreOptions = Omit<S3StoreOptions, 'bucket' | 'prefix' | 'logger'> & { logger?: Logger };
+
+const ACCEPTED = 'expected s3://bucket[/prefix] or file:///absolute/dir';
+// Permissive enough for S3-compatible stores (legacy uppercase/underscore names), strict enough to
+// reject obvious typos and anything with a host-like port or credentials.
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
+
+export function parseStoreUrl(url: string): StoreLocation {
+  const bad = (why: string): ConfigError => new ConfigError(`invalid store URL ${JSON.stringify(url)}: ${why}; ${ACCEPTED}`);
+  if (url.startsWith('s3://')) {
+    const rest = url.slice('s3://'.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash === -1 ? rest : rest.slice(0, slash);
+    const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
+    if (!BUCKET.test(bucket)) throw bad(`"${bucket}" is not a bucket name`);
+    if (/[?#\\\u0000-\u001f]/.test(prefix)) throw bad('the prefix contains ?, #, \\ or control characters');
+    if (prefix && prefix.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw bad('the prefix has an empty, "." or ".." segment');
+    }
+    return { kind: 's3', bucket, prefix };
+  }
+  if (url.startsWith('file:')) {
+    // Only the three-slash form: "file://dir" would name a host, "file:dir" looks relative.
+    if (!url.startsWith('file:///')) throw bad('a file URL needs an absolute path (three slashes)');
+    let dir: string;
+    try {
+      dir = fileURLToPath(url);
+    } catch (err) {
+      throw bad((err as Error).message);
+    }
+    if (!isAbsolute(dir)) throw bad('the path is not absolute');
+    return { kind: 'file', dir: dir.length > 1 ? dir.replace(/[\\/]+$/, '') : dir };
+  }
+  throw bad('unsupported scheme');
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<ObjectStore> {
+  const location = parseStoreUrl(url);
+  if (location.kind === 'file') {
+    const { FileStore } = await import('./file-store.js');
+    return new FileStore(location.dir);
+  }
+  const { S3Store } = await import('./s3-store.js');
+  return new S3Store({ ...options, bucket: location.bucket, prefix: location.prefix });
+}

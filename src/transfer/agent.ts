@@ -1,0 +1,171 @@
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { ErrorCode, IntegrityError, LfsLazyError, ProtocolError, toWireError, type WireError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  MalformedRequestError,
+  type InitRequest,
+  type Request,
+  type Response,
+  type TransferRequest,
+  type UploadRequest,
+} from '../protocol/transfer-messages.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { LineWriter, readLines } from '../transport/json-lines.js';
+import { withRetry, type RetryPolicy } from '../util/retry.js';
+import { downloadVerified } from './download.js';
+import { ProgressReporter } from './progress.js';
+
+export interface AgentOptions {
+  input: AsyncIterable<Buffer | string>;
+  output: Writable;
+  // Called on the first transfer, never before `init` is answered: git-lfs starts its workers one
+  // after another, each waiting for the previous one's init reply.
+  openStore: () => Promise<ObjectStore>;
+  // Where downloads are written: on the filesystem of .git/lfs/objects, as git-lfs only renames.
+  tempDirFor: () => Promise<string>;
+  logger: Logger;
+  retry?: RetryPolicy;
+}
+
+const DOCTOR_HINT = 'run `lfs-lazy doctor` to check the configuration, the credentials and the bucket';
+
+// Serves one git-lfs worker: requests are handled strictly in order, one at a time (git-lfs sends
+// the next only after our `complete`). Per-object failures become `complete` errors; the agent
+// returns on `terminate` or end of input.
+export async function runAgent(options: AgentOptions): Promise<void> {
+  const { logger } = options;
+  const writer = new LineWriter(options.output, logger);
+  const send = (message: Response): Promise<void> => writer.write(encodeResponse(message));
+  let init: InitRequest | undefined;
+  let store: Promise<ObjectStore> | undefined;
+  const session: Session = { options, send, openStore: () => (store ??= options.openStore()) };
+
+  try {
+    for await (const item of readLines(options.input)) {
+      if ('error' in item) {
+        logger.warn({ err: item.error }, 'ignoring an unreadable input line');
+        continue;
+      }
+      let request: Request;
+      try {
+        request = decodeRequest(item.line);
+      } catch (err) {
+        await answerMalformed(session, err);
+        continue;
+      }
+      logger.debug({ event: request.event, oid: 'oid' in request ? request.oid : undefined }, 'request');
+      if (request.event === 'terminate') return;
+      if (request.event === 'init') {
+        if (init) {
+          await send({ error: new ProtocolError(`init received twice (first for ${init.operation}); a worker is initialised once`).toWire() });
+        } else {
+          init = request;
+          await send({});
+        }
+      } else if (!init) {
+        await send(completeError(request, new ProtocolError(`${request.event} of ${request.oid} received before init; git-lfs always sends init first`)));
+      } else {
+        await transfer(session, request);
+      }
+    }
+  } finally {
+    await writer.flush();
+    if (store) (await store.catch(() => undefined))?.close();
+  }
+}
+
+interface Session {
+  options: AgentOptions;
+  send: (message: Response) => Promise<void>;
+  openStore: () => Promise<ObjectStore>;
+}
+
+async function answerMalformed({ options, send }: Session, err: unknown): Promise<void> {
+  const oid = err instanceof MalformedRequestError ? err.oid : undefined;
+  options.logger.warn({ err, oid }, 'malformed request');
+  // Without an oid there is nothing git-lfs could match an answer to.
+  if (oid !== undefined) await send({ event: 'complete', oid, error: toWireError(err) });
+}
+
+async function transfer(session: Session, request: TransferRequest): Promise<void> {
+  const { options, send } = session;
+  const { oid } = request;
+  const progress = new ProgressReporter({
+    size: request.size,
+    emit: (bytesSoFar, bytesSinceLast) => void send({ event: 'progress', oid, bytesSoFar, bytesSinceLast }),
+  });
+  let store: ObjectStore | undefined;
+  try {
+    store = await session.openStore();
+    let path: string | undefined;
+    if (request.event === 'upload') {
+      await upload(store, request, progress, options);
+    } else {
+      path = await downloadVerified({
+        store,
+        oid,
+        size: request.size,
+        tempDir: await options.tempDirFor(),
+        onProgress: (bytes) => progress.update(bytes),
+        logger: options.logger,
+        ...(options.retry && { retry: options.retry }),
+      });
+    }
+    progress.finish();
+    await send(path === undefined ? { event: 'complete', oid } : { event: 'complete', oid, path });
+  } catch (err) {
+    progress.stop();
+    options.logger.warn({ err, oid, event: request.event }, 'transfer failed');
+    await send(completeError(request, err, store?.locate(oid)));
+  }
+}
+
+async function upload(store: ObjectStore, request: UploadRequest, progress: ProgressReporter, { logger, ...options }: AgentOptions): Promise<void> {
+  const { oid, size, path } = request;
+  const retry = {
+    ...(options.retry && { policy: options.retry }),
+    onRetry: (err: unknown, attempt: number, delayMs: number) => logger.warn({ err, oid, attempt, delayMs }, 'upload step failed; retrying'),
+  };
+  await checkLocalObject(request);
+  // Standalone git-lfs never asks whether the bucket already has an object (`git lfs push --all`
+  // re-sends everything), so skipping existing ones is on us.
+  const existing = await withRetry(() => store.stat(oid), retry);
+  if (existing?.size === size) {
+    logger.debug({ oid }, 'already stored; skipping the upload');
+    progress.update(size);
+    return;
+  }
+  if (existing) logger.warn({ oid, storedSize: existing.size, size }, 'stored object has the wrong size; replacing it');
+  await withRetry(() => store.put(oid, size, path, { onProgress: (bytes) => progress.update(bytes) }), retry);
+}
+
+async function checkLocalObject({ oid, size, path }: UploadRequest): Promise<void> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new LfsLazyError(`local object ${oid} cannot be read at ${path} (${err.code ?? err.message}); run \`git lfs fsck\` and fetch it again`, {
+      code: ErrorCode.NotFound,
+      cause: err,
+    });
+  });
+  if (!info.isFile() || info.size !== size) {
+    throw new IntegrityError(
+      `local object ${oid} at ${path} has ${info.size} bytes, expected ${size}; it is corrupt, run \`git lfs fsck\` before pushing`,
+    );
+  }
+}
+
+// Messages must stand alone in git's output ("error transferring <oid>: [code] message"), so one
+// that does not name the object gets the operation, oid and location in front.
+function completeError(request: TransferRequest, err: unknown, location?: string): Response {
+  const wire: WireError = toWireError(err);
+  let message = wire.message;
+  if (!message.includes(request.oid)) {
+    const where = location ?? 'the object store';
+    message = `${request.event} of ${request.oid} ${request.event === 'upload' ? 'to' : 'from'} ${where} failed: ${message}`;
+  }
+  // Our own errors say what to do; anything else gets the generic next step.
+  if (!(err instanceof LfsLazyError)) message = `${message}; ${DOCTOR_HINT}`;
+  return { event: 'complete', oid: request.oid, error: { code: wire.code, message } };
+}

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { assertOid } from '../util/oid.js';
+import { withRetry, type RetryPolicy } from '../util/retry.js';
+
+export interface DownloadOptions {
+  store: ObjectStore;
+  oid: string;
+  size: number;
+  tempDir: string;
+  onProgress?: (bytesSoFar: number) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+  retry?: RetryPolicy;
+}
+
+// Deleting comes first: uploads skip objects the store already has at the right size.
+const repairHint = (location: string): string =>
+  `delete ${location}, then push it again from a clone that has the correct file (git lfs push --all origin)`;
+
+// Fetches one object into a fresh file under `tempDir` and returns its absolute path, only once its
+// size and SHA-256 match the oid. Any failure removes the file; transient ones retry from scratch.
+export async function downloadVerified(options: DownloadOptions): Promise<string> {
+  const { oid, signal, logger } = options;
+  assertOid(oid);
+  const dir = resolve(options.tempDir);
+  await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
+  return withRetry(() => attempt(options, dir), {
+    ...(options.retry && { policy: options.retry }),
+    ...(signal && { signal }),
+    onRetry: (err, attemptNo, delayMs) => logger?.warn({ err, oid, attempt: attemptNo, delayMs }, 'download failed; retrying'),
+  });
+}
+
+async function attempt(options: DownloadOptions, dir: string): Promise<string> {
+  const { store, oid, signal } = options;
+  // <oid>-… is the pattern git-lfs's tmp cleanup knows; pid + random keep workers and retries apart.
+  const path = join(dir, `${oid}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const body = await store.get(oid, signal ? { signal } : {});
+  try {
+    // Opened before the first byte, so the file surely exists (and is removed) whatever fails.
+    const file = await local(open(path, 'wx', 0o600), dir);
+    await copyVerified(body, file, options, dir);
+    return path;
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  } finally {
+    body.destroy();
+  }
+}
+
+async function copyVerified(body: Readable, file: FileHandle, options: DownloadOptions, dir: string): Promise<void> {
+  const { store, oid, size, signal, onProgress } = options;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
+      bytes += chunk.length;
+      // Stop at once rather than fill the disk with an object that can only be wrong.
+      if (bytes > size) throw sizeMismatch(store, oid, size, `more than ${size}`);
+      hash.update(chunk);
+      for (let offset = 0; offset < chunk.length; ) {
+        offset += (await local(file.write(chunk, offset), dir)).bytesWritten;
+      }
+      onProgress?.(bytes);
+    }
+  } finally {
+    await local(file.close(), dir);
+  }
+  if (bytes !== size) throw sizeMismatch(store, oid, size, String(bytes));
+  const actual = hash.digest('hex');
+  if (actual !== oid) {
+    const location = store.locate(oid);
+    throw new IntegrityError(
+      `object ${oid} at ${location} failed verification (hash mismatch): its content has SHA-256 ${actual}; ` +
+        `the stored copy is corrupt: ${repairHint(location)}`,
+    );
+  }
+}
+
+function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: string): IntegrityError {
+  const location = store.locate(oid);
+  return new IntegrityError(
+    `object ${oid} at ${location} failed verification (size mismatch): expected ${expected} bytes, got ${got}; ` +
+      `the stored copy is truncated or corrupt: ${repairHint(location)}`,
+  );
+}
+
+// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which withRetry would take for
+// transient network trouble; none of them goes away by trying again a moment later.
+function local<T>(operation: Promise<T>, dir: string): Promise<T> {
+  return operation.catch((err: unknown) => {
+    const detail = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new LfsLazyError(`cannot write the downloaded object into ${dir} (${detail}); free some space or fix the directory's permissions`, {
+      code: ErrorCode.Internal,
+      cause: err,
+    });
+  });
+}

@@ -1,0 +1,104 @@
+// Issue 2 end to end: real git + git-lfs + lfs-lazy's agent + s3rver as a child process, in an
+// isolated HOME. No part of lfs-lazy is mocked.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { startS3rver, testS3Env } from '../helpers/s3rver.js';
+import { writeLabelMap } from '../../scripts/lib/label-map.js';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout: 300_000 }, () => {
+  let server: Awaited<ReturnType<typeof startS3rver>>;
+  let box: Sandbox;
+  let repo: string;
+  let remote: string;
+  const files = new Map<string, Buffer>();
+  const objectFile = (oid: string) => join(server.dataDir, server.bucket, `data/${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}._S3rver_object`);
+
+  before(async () => {
+    server = await startS3rver();
+    box = await makeSandbox(testS3Env(server.endpoint));
+    remote = join(box.root, 'remote.git');
+    repo = join(box.root, 'repo');
+    await box.git(['init', '-q', '--bare', remote]);
+    await box.git(['init', '-q', repo]);
+    await box.cli(['install'], { cwd: repo });
+    await box.cli(['install', '--url', `s3://${server.bucket}/data`, '--endpoint', server.endpoint, '--region', 'us-east-1'], { cwd: repo });
+    await box.git(['lfs', 'track', '*.json'], { cwd: repo });
+    const bytes = await writeLabelMap(join(repo, 'labels.json'), 620_000);
+    assert.ok(bytes >= 30_000_000, `label map is ${bytes} bytes`);
+    await mkdir(join(repo, 'small'));
+    for (let i = 0; i < 5; i++) await writeFile(join(repo, 'small', `s${i}.json`), JSON.stringify({ sample: i, text: 'x'.repeat(i * 100) }));
+    await writeFile(join(repo, 'small', 'empty.json'), '');
+    for (const path of ['labels.json', ...[0, 1, 2, 3, 4].map((i) => `small/s${i}.json`), 'small/empty.json']) {
+      files.set(path, await readFile(join(repo, path)));
+    }
+    await box.git(['add', '.'], { cwd: repo });
+    await box.git(['commit', '-q', '-m', 'dataset'], { cwd: repo });
+    await box.git(['remote', 'add', 'origin', remote], { cwd: repo });
+    await box.git(['push', '-q', 'origin', 'main'], { cwd: repo });
+  });
+
+  after(async () => {
+    await box?.cleanup();
+    await server?.stop();
+  });
+
+  it('stores every object in the bucket at its key with identical bytes', async () => {
+    for (const [path, data] of files) {
+      if (data.length === 0) continue; // git-lfs never uploads the empty object
+      const stored = await readFile(objectFile(sha256(data)));
+      assert.ok(stored.equals(data), `${path}: stored bytes differ (${stored.length} vs ${data.length})`);
+    }
+  });
+
+  it('a fresh clone gets identical files and a clean status', async () => {
+    const clone = join(box.root, 'clone1');
+    await box.git(['clone', '-q', remote, clone]);
+    for (const [path, data] of files) {
+      const got = await readFile(join(clone, path));
+      assert.ok(got.equals(data), `${path} differs after clone`);
+    }
+    const status = await box.git(['status', '--porcelain'], { cwd: clone });
+    assert.equal(status.stdout, '');
+  });
+
+  it('git lfs push --all uploads nothing that is already in the bucket', async () => {
+    const oids = [...files.values()].filter((d) => d.length > 0).map(sha256);
+    const before = await Promise.all(oids.map(async (oid) => (await stat(objectFile(oid))).mtimeMs));
+    const log = join(box.root, 'push-all.log');
+    await box.git(['lfs', 'push', '--all', 'origin'], { cwd: repo, env: { LFS_LAZY_LOG_FILE: log, LFS_LAZY_LOG_LEVEL: 'debug' } });
+    const afterTimes = await Promise.all(oids.map(async (oid) => (await stat(objectFile(oid))).mtimeMs));
+    assert.deepEqual(afterTimes, before, 'an object in the bucket was rewritten');
+    const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { msg: string; oid?: string });
+    const skipped = new Set(lines.filter((l) => /already/.test(l.msg)).map((l) => l.oid));
+    for (const oid of oids) assert.ok(skipped.has(oid), `no skip logged for ${oid}`);
+  });
+
+  it('a clone whose object was deleted from the bucket fails naming the oid', async () => {
+    const oid = sha256(files.get('small/s3.json')!);
+    const saved = await readFile(objectFile(oid));
+    await rm(objectFile(oid));
+    try {
+      const result = await box.git(['clone', '-q', remote, join(box.root, 'clone-missing')], { allowFail: true });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, new RegExp(`${oid}.*missing from s3://`));
+    } finally {
+      await writeFile(objectFile(oid), saved);
+    }
+  });
+
+  it('an unknown access key id fails with a message that the credentials were refused', async () => {
+    const result = await box.git(['clone', '-q', remote, join(box.root, 'clone-badkey')], {
+      allowFail: true,
+      env: { AWS_ACCESS_KEY_ID: 'UNKNOWNKEYID' },
+    });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /credentials were refused/);
+    assert.doesNotMatch(result.stderr, /S3RVER/, 'a secret leaked into the error');
+  });
+});

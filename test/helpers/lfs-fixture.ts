@@ -1,0 +1,82 @@
+// A pushed repository with many LFS files in s3rver, and a way to make lazy clones of it: the
+// common set-up of the end-to-end tests. Real git, real git-lfs, lfs-lazy installed in an
+// isolated HOME, s3rver as a child process on 127.0.0.1.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { makeSandbox, type Sandbox } from './sandbox.js';
+import { startS3rver, testS3Env, type S3rverHandle } from './s3rver.js';
+
+export interface FixtureFile {
+  path: string;
+  content: Buffer;
+  oid: string;
+}
+
+export interface LfsFixture {
+  box: Sandbox;
+  server: S3rverHandle;
+  remote: string;
+  origin: string;
+  files: FixtureFile[];
+  prefix: string;
+  // Path of an object in s3rver's data dir (to inspect, delete or corrupt it).
+  bucketObjectPath(oid: string): string;
+  // A fresh `git clone` of the remote; with lfs-lazy installed, a lazy one.
+  clone(name: string, options?: { env?: NodeJS.ProcessEnv }): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+// Deterministic, distinct content per index.
+export function fileContent(index: number, size: number): Buffer {
+  const seed = Buffer.from(`file ${index} `);
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i += seed.length) seed.copy(out, i);
+  return out;
+}
+
+export async function makeLfsFixture(options: {
+  files: Array<{ path: string; content: Buffer }>;
+  patterns?: string[];
+}): Promise<LfsFixture> {
+  const server = await startS3rver();
+  const box = await makeSandbox(testS3Env(server.endpoint));
+  const prefix = 'repo';
+  const remote = join(box.root, 'remote.git');
+  const origin = join(box.root, 'origin');
+  await box.git(['init', '-q', '--bare', remote]);
+  await box.git(['init', '-q', origin]);
+  await box.cli(['install']);
+  await box.cli(['install', '--url', `s3://${server.bucket}/${prefix}`, '--endpoint', server.endpoint, '--region', 'us-east-1'], { cwd: origin });
+  for (const pattern of options.patterns ?? ['*.bin', '*.json']) await box.git(['lfs', 'track', pattern], { cwd: origin });
+  const files: FixtureFile[] = [];
+  for (const file of options.files) {
+    await mkdir(dirname(join(origin, file.path)), { recursive: true });
+    await writeFile(join(origin, file.path), file.content);
+    files.push({ ...file, oid: sha256(file.content) });
+  }
+  await box.git(['add', '.'], { cwd: origin });
+  await box.git(['commit', '-q', '-m', 'data'], { cwd: origin });
+  await box.git(['remote', 'add', 'origin', remote], { cwd: origin });
+  await box.git(['push', '-q', 'origin', 'main'], { cwd: origin });
+  return {
+    box,
+    server,
+    remote,
+    origin,
+    files,
+    prefix,
+    bucketObjectPath: (oid) => join(server.dataDir, server.bucket, prefix, oid.slice(0, 2), oid.slice(2, 4), `${oid}._S3rver_object`),
+    async clone(name, cloneOptions = {}) {
+      const dir = join(box.root, name);
+      await box.git(['clone', '-q', remote, dir], cloneOptions.env ? { env: cloneOptions.env } : {});
+      return dir;
+    },
+    async cleanup() {
+      await box.cleanup();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { environmentLayer, resolveSettings, type ConfigLayer } from '../../src/config/settings.js';
+import { ConfigError } from '../../src/errors/index.js';
+
+const layer = (source: string, values: Record<string, string>): ConfigLayer => ({ source, values: new Map(Object.entries(values)) });
+
+describe('resolveSettings', () => {
+  it('later layers win and each setting remembers its source', () => {
+    const { settings, sources } = resolveSettings([
+      layer('.lfslazyconfig (HEAD)', { url: 's3://a/p', region: 'eu-west-1', forcePathStyle: 'false' }),
+      layer('git config', { url: 's3://b/q' }),
+      ...environmentLayer({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' }),
+    ]);
+    assert.deepEqual(settings, { url: 's3://b/q', region: 'eu-west-1', forcePathStyle: false, endpoint: 'http://127.0.0.1:9000' });
+    assert.equal(sources.url, 'git config');
+    assert.equal(sources.region, '.lfslazyconfig (HEAD)');
+    assert.equal(sources.endpoint, 'environment (AWS_ENDPOINT_URL*)');
+  });
+
+  it('AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL, and LFS_LAZY_ENDPOINT beats both', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2' };
+    assert.equal(resolveSettings(environmentLayer(env)).settings.endpoint, 'http://127.0.0.1:2');
+    assert.equal(resolveSettings(environmentLayer({ ...env, LFS_LAZY_ENDPOINT: 'http://127.0.0.1:3' })).settings.endpoint, 'http://127.0.0.1:3');
+  });
+
+  const invalid: Array<[string, Record<string, string>, RegExp]> = [
+    ['bad boolean', { forcepathstyle: 'sometimes' }, /expected true or false/],
+    ['bad checksum mode', { checksum: 'always' }, /when_required or when_supported/],
+    ['a secret key', { secretaccesskey: 'x' }, /credential-like key/],
+    ['an access key', { accesskeyid: 'x' }, /credential-like key/],
+    ['a session token', { sessiontoken: 'x' }, /credential-like key/],
+  ];
+  for (const [label, values, message] of invalid) {
+    it(`refuses ${label}`, () => {
+      assert.throws(() => resolveSettings([layer('.lfslazyconfig (working tree)', values)]), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, message);
+        assert.doesNotMatch(err.message, /=x\b|"x"/, 'the secret value itself is not echoed');
+        return true;
+      });
+    });
+  }
+});
