@@ -7,7 +7,7 @@ import { listLfsFiles } from '../repository/lfs-files.js';
 // What a repository path is, resolved once per read: a plain file read from the working tree as it
 // is, or an LFS file whose content is the object its pointer names.
 export type FileSource =
-  | { kind: 'plain'; path: string; absolute: string; size: number }
+  | { kind: 'plain'; path: string; absolute: string }
   | {
       kind: 'lfs';
       path: string;
@@ -43,8 +43,9 @@ async function resolveRepoPath(root: string, rel: string): Promise<FileSource | 
 
   if (indexed) {
     const { pointer, pointerBytes } = indexed;
-    // Same size as the object and not the pointer itself: a hydrated file.
-    const hydrated = info !== undefined && info.size === pointer.size && !(info.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes));
+    // Same size as the object and not the pointer itself: a hydrated file (not hashed on each read).
+    const isPointer = info?.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes) === true;
+    const hydrated = info !== undefined && info.isFile() && info.size === pointer.size && !isPointer;
     return { kind: 'lfs', path: rel, absolute, pointer, hydrated };
   }
   if (!info) return undefined;
@@ -54,7 +55,7 @@ async function resolveRepoPath(root: string, rel: string): Promise<FileSource | 
     const pointer = bytes && parsePointer(bytes);
     if (pointer) return { kind: 'lfs', path: rel, absolute, pointer, hydrated: false };
   }
-  return { kind: 'plain', path: rel, absolute, size: info.size };
+  return { kind: 'plain', path: rel, absolute };
 }
 
 function toRepoPath(root: string, absolute: string): string | undefined {

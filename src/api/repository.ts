@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { openRepositoryContext, type RepositoryContext } from '../repository/context.js';
+import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/hydrate.js';
+import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
 import { resolveFileSource, type FileSource } from './file-source.js';
 import { LazyStream } from './lazy-stream.js';
 import { checkRange, localObjectPath, openContent } from './read-content.js';
@@ -27,9 +29,10 @@ export interface ReadStreamOptions {
 }
 
 /**
- * One git repository with lfs-lazy storage. Every method takes paths relative to the repository
- * root (or to the directory the repository was opened from) and works on LFS files — pointer or
- * hydrated — and ordinary files alike. Nothing here changes the working tree.
+ * One git repository with lfs-lazy storage. The read methods take a path relative to the
+ * repository root (or to the directory the repository was opened from) and work on LFS files —
+ * pointer or hydrated — and ordinary files alike, without changing the working tree; only
+ * {@link Repository.hydrate} does that.
  */
 export interface Repository {
   /** Absolute path of the working tree root. */
@@ -53,6 +56,19 @@ export interface Repository {
    * needed), or of the working-tree file itself for an ordinary file.
    */
   localPath(path: string): Promise<string>;
+  /**
+   * Fetches the objects of the LFS files selected by `pathspecs` (relative to the repository root,
+   * git pathspec syntax: `data/train`, `*.json`) and replaces their pointer files with the content;
+   * by default they stay hydrated across later checkouts. Files with local edits are skipped, and
+   * per-file fetch failures are reported in the result rather than thrown.
+   */
+  hydrate(pathspecs: readonly string[], options?: HydrateOptions): Promise<HydrateReport>;
+  /**
+   * Per LFS file selected by `pathspecs` (relative to the repository root; none: all): size,
+   * state (`pointer`, `hydrated`, `modified`, `missing`), whether the object is in the local store,
+   * and with `{ remote: true }` whether it is in the bucket; with totals.
+   */
+  status(pathspecs?: readonly string[], options?: StatusOptions): Promise<StatusReport>;
   /** Releases the S3 client. The repository cannot be used afterwards. */
   close(): void;
 }
@@ -113,6 +129,14 @@ class LocalRepository implements Repository {
     }
   }
 
+  hydrate(pathspecs: readonly string[], options: HydrateOptions = {}): Promise<HydrateReport> {
+    return this.open().then(() => hydrate(this.ctx, pathspecs, options));
+  }
+
+  status(pathspecs: readonly string[] = [], options: StatusOptions = {}): Promise<StatusReport> {
+    return this.open().then(() => status(this.ctx, pathspecs, options));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -120,8 +144,11 @@ class LocalRepository implements Repository {
   }
 
   private resolve(path: string): Promise<FileSource> {
-    if (this.closed) return Promise.reject(new LfsLazyError(`the repository at ${this.root} is closed`));
-    return resolveFileSource(this.root, this.base, path);
+    return this.open().then(() => resolveFileSource(this.root, this.base, path));
+  }
+
+  private async open(): Promise<void> {
+    if (this.closed) throw new LfsLazyError(`the repository at ${this.root} is closed`);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { appendFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandIO } from './command.js';
 import { reportFailure } from './report-failure.js';
@@ -19,6 +19,11 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   cat: () => import('./commands/cat.js'),
   path: () => import('./commands/path.js'),
   doctor: () => import('./commands/doctor.js'),
+  'merge-driver': () => import('./commands/merge-driver.js'),
+  diff: () => import('./commands/diff.js'),
+  fingerprint: () => import('./commands/fingerprint.js'),
+  manifest: () => import('./commands/manifest.js'),
+  'verify-manifest': () => import('./commands/verify-manifest.js'),
 };
 
 const VERSION = '0.1.0';
@@ -68,7 +73,18 @@ function isEntryPoint(): boolean {
   }
 }
 
+// Benchmarks measure the peak memory of every lfs-lazy process, including the agents and filters
+// that git and git-lfs start where no wrapper can reach them: each appends one line on exit.
+function reportPeakMemory(file: string, command: string): void {
+  process.on('exit', () => {
+    const line = JSON.stringify({ command, pid: process.pid, maxRssKiB: process.resourceUsage().maxRSS });
+    appendFileSync(file, `${line}\n`);
+  });
+}
+
 if (isEntryPoint()) {
+  const rssFile = process.env['LFS_LAZY_BENCH_RSS_FILE'];
+  if (rssFile) reportPeakMemory(rssFile, process.argv[2] ?? '');
   const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -20,6 +20,9 @@ export async function openConfiguredStore(
     ...(settings.forcePathStyle !== undefined && { forcePathStyle: settings.forcePathStyle }),
     ...(settings.checksum !== undefined && { checksum: settings.checksum }),
     ...(settings.profile !== undefined && { profile: settings.profile }),
+    ...(settings.maxAttempts !== undefined && { maxAttempts: settings.maxAttempts }),
+    ...(settings.connectTimeoutMs !== undefined && { connectTimeoutMs: settings.connectTimeoutMs }),
+    ...(settings.idleTimeoutMs !== undefined && { idleTimeoutMs: settings.idleTimeoutMs }),
     logger,
   });
 }

@@ -15,6 +15,10 @@ export interface Settings {
   profile?: string;
   logFile?: string;
   logLevel?: string;
+  // Retries and time-outs of store requests; defaults in the store (docs/configuration.md).
+  maxAttempts?: number;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -41,7 +45,17 @@ const KEYS: Record<string, SettingKey> = {
   profile: 'profile',
   logfile: 'logFile',
   loglevel: 'logLevel',
+  maxattempts: 'maxAttempts',
+  connecttimeoutms: 'connectTimeoutMs',
+  idletimeoutms: 'idleTimeoutMs',
 };
+
+// Bounds that keep a typo from meaning "never give up" or "give up at once".
+const INTEGER_BOUNDS = {
+  maxAttempts: { min: 1, max: 20 },
+  connectTimeoutMs: { min: 100, max: 600_000 },
+  idleTimeoutMs: { min: 100, max: 3_600_000 },
+} as const;
 
 const CREDENTIAL_LIKE = /secret|password|token|accesskey|access_key|credential/i;
 
@@ -57,6 +71,14 @@ function parseChecksum(raw: string, where: string): ChecksumMode {
   throw new ConfigError(`${where}: expected when_required or when_supported, got "${raw}"`);
 }
 
+function parseInteger(raw: string, where: string, { min, max }: { min: number; max: number }): number {
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${where}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
 function applyValue(settings: Settings, key: SettingKey, raw: string, where: string): void {
   switch (key) {
     case 'forcePathStyle':
@@ -64,6 +86,11 @@ function applyValue(settings: Settings, key: SettingKey, raw: string, where: str
       return;
     case 'checksum':
       settings.checksum = parseChecksum(raw, where);
+      return;
+    case 'maxAttempts':
+    case 'connectTimeoutMs':
+    case 'idleTimeoutMs':
+      settings[key] = parseInteger(raw, where, INTEGER_BOUNDS[key]);
       return;
     default:
       settings[key] = raw;
@@ -114,6 +141,9 @@ export function environmentLayer(env: NodeJS.ProcessEnv): ConfigLayer[] {
     LFS_LAZY_CHECKSUM: 'checksum',
     LFS_LAZY_LOG_FILE: 'logfile',
     LFS_LAZY_LOG_LEVEL: 'loglevel',
+    LFS_LAZY_MAX_ATTEMPTS: 'maxattempts',
+    LFS_LAZY_CONNECT_TIMEOUT_MS: 'connecttimeoutms',
+    LFS_LAZY_IDLE_TIMEOUT_MS: 'idletimeoutms',
   })) {
     const value = env[name];
     if (value) own.set(key, value);

@@ -51,12 +51,14 @@ export class HydratedSet {
 
   // Takes patterns out. Lines they cover go; if what is left still selects some of what a pattern
   // names (a broader line such as `data` for `data/a.json`, or a wildcard line selecting one of
-  // `matched`, the files the pattern selects today), an exclusion is added after it.
-  remove(patterns: readonly string[], matched: readonly string[] = []): void {
+  // `matched`, the files the pattern selects today), an exclusion is added after it. `before`:
+  // patterns that take effect ahead of this set (committed defaults), which the exclusion also beats.
+  remove(patterns: readonly string[], matched: readonly string[] = [], before: readonly string[] = []): void {
     for (const pattern of patterns) {
       this.patterns = this.patterns.filter((line) => !covers(pattern, line));
-      const literalStillIn = !hasWildcard(pattern) && this.has(pattern.replace(/\/+$/, ''));
-      if (literalStillIn || matched.some((path) => pathspecMatches(pattern, path) && this.has(path))) {
+      const selects = (path: string): boolean => isSelected([...before, ...this.patterns], path);
+      const literalStillIn = !hasWildcard(pattern) && selects(pattern.replace(/\/+$/, ''));
+      if (literalStillIn || matched.some((path) => pathspecMatches(pattern, path) && selects(path))) {
         this.patterns.push(`!${pattern}`);
       }
     }

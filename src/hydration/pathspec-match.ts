@@ -4,11 +4,11 @@ import { ErrorCode, LfsLazyError } from '../errors/index.js';
 // Matching of repository paths against the patterns of the hydrated set, with the semantics of
 // git's default pathspecs (what `git ls-files -- <pattern>` selects), so that `hydrate data/*.json`
 // keeps selecting the same files that it hydrated:
-//   - a pattern without wildcards matches the path it names and everything below it;
+//   - a pattern matches the path it names literally and everything below it;
 //   - a wildcard pattern must match the whole path: `*` matches any run of characters, `/`
 //     included (so `**` works too), `?` one character, `[abc]` / `[a-z]` / `[!a]` one character of
-//     a class, `\x` a literal x. Unlike a literal one, it does not match the files below a
-//     directory it matches (`git ls-files 'dat?'` lists nothing under data/).
+//     a class, `\x` a literal x. As a wildcard it does not match the files below a directory it
+//     matches (`git ls-files 'dat?'` lists nothing under data/).
 // Paths and patterns are relative to the repository root, with `/` separators.
 
 const WILDCARD = /[*?[\\]/;
@@ -19,10 +19,11 @@ export function hasWildcard(pattern: string): boolean {
 
 export function pathspecMatches(pattern: string, path: string): boolean {
   const clean = pattern.replace(/^(?:\.\/+)+/, '');
-  if (hasWildcard(clean)) return wildcardRegExp(clean).test(path);
+  // git compares every pattern literally first, so `weird[1].json` names that very file too.
   const literal = clean.replace(/\/+$/, '');
   if (literal === '' || literal === '.') return true;
-  return path === literal || path.startsWith(`${literal}/`);
+  if (path === literal || path.startsWith(`${literal}/`)) return true;
+  return hasWildcard(clean) && wildcardRegExp(clean).test(path);
 }
 
 // A pathspec given relative to the current directory (`prefix` is `git rev-parse --show-prefix`)

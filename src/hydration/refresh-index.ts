@@ -2,11 +2,15 @@ import { git } from '../git/git.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
 
-// Refreshes the stat data of every index entry. A rewritten pointer/hydrated file cleans to the
-// same blob, so without this git would re-run the clean filter on it at every `git status`.
-// Exit 1 only means some other entry really is modified (-q keeps going): not our failure.
-export async function refreshIndex(root: string): Promise<void> {
-  await git(['update-index', '-q', '--refresh'], { cwd: root, okCodes: [1] });
+// Tells the index about files we rewrote. Git trusts a size change without looking at the content
+// (read-cache.c ie_modified: DATA_CHANGED with a recorded size), so a plain --refresh would leave a
+// hydrated file "modified"; listing the paths re-indexes them through the clean filter — the same
+// blob, new stat data — as git-lfs does after `git lfs pull`. `-q`: an unrelated modified entry is
+// not a failure. (A user edit landing between our rename and this call would be staged: the window
+// is this one git run, as with git-lfs.)
+export async function refreshIndex(root: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1], input: paths.map((p) => `${p}\0`).join('') });
 }
 
 // Paths (root-relative) among `pathspecs` whose working file differs from the index, deleted ones

@@ -30,6 +30,9 @@ export async function writeEntry(scope: Scope, entry: ConfigEntry, cwd: string):
 // theirs, and uninstall leaves it alone. What install replaced is put back.
 export async function removeEntry(scope: Scope, entry: ConfigEntry, cwd: string): Promise<boolean> {
   if ((await readScoped(scope, entry.key, cwd)) !== entry.value) return false;
+  for (const other of entry.keepWhile ?? []) {
+    if ((await readScoped(scope, other, cwd)) !== undefined) return false;
+  }
   const saved = await readScoped(scope, savedKey(entry.key), cwd);
   if (saved === undefined) {
     await unset(scope, entry.key, cwd);

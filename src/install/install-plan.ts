@@ -8,6 +8,9 @@ export type Scope = 'global' | 'local';
 export interface ConfigEntry {
   key: string;
   value: string;
+  // Uninstall leaves the key while any of these is still set in the same scope: git-lfs writes
+  // the very same filter.lfs.required=true, and it stays needed while a filter command remains.
+  keepWhile?: string[];
 }
 
 // git-lfs runs the agent as `sh -c '<path> <args>'` and appends args unquoted, and git runs filter
@@ -36,12 +39,26 @@ export function filterEntries(nodePath: string, cliPath: string): ConfigEntry[] 
     { key: 'filter.lfs.process', value: `${command} filter-process` },
     { key: 'filter.lfs.clean', value: `${command} clean -- %f` },
     { key: 'filter.lfs.smudge', value: `${command} smudge -- %f` },
-    { key: 'filter.lfs.required', value: 'true' },
+    // Last, so that uninstall has already restored or removed the commands when it gets here.
+    { key: 'filter.lfs.required', value: 'true', keepWhile: ['filter.lfs.process', 'filter.lfs.clean', 'filter.lfs.smudge'] },
+  ];
+}
+
+// The key-level merge driver for JSON label maps. A name of its own (not `lfs`), so that only the
+// files .gitattributes marks merge=lfs-json use it and other LFS files keep git's default
+// behaviour. git runs it through the shell with %P already quoted.
+export const MERGE_DRIVER_NAME = 'lfs-json';
+
+export function mergeEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+  const prefix = `merge.${MERGE_DRIVER_NAME}`;
+  return [
+    { key: `${prefix}.name`, value: 'lfs-lazy key-level merge of JSON label maps' },
+    { key: `${prefix}.driver`, value: `${shellQuote(nodePath)} ${shellQuote(cliPath)} merge-driver %O %A %B %P` },
   ];
 }
 
 export function installEntries(nodePath: string, cliPath: string): ConfigEntry[] {
-  return [...agentEntries(nodePath, cliPath)];
+  return [...agentEntries(nodePath, cliPath), ...filterEntries(nodePath, cliPath), ...mergeEntries(nodePath, cliPath)];
 }
 
 // Where install keeps a value it replaced (git-lfs's own filter commands, typically), so that

@@ -3,9 +3,11 @@ import { stat as fsStat } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable, Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -16,7 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Logger } from 'pino';
 import { AccessDeniedError, IntegrityError, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 import { assertOid } from '../util/oid.js';
-import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../util/retry.js';
+import { backoffDelay, defaultRetryPolicy, isRetryable, markRetriesSpent, type RetryPolicy } from '../util/retry.js';
 import { objectKey } from './keys.js';
 import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
@@ -34,10 +36,13 @@ export interface S3StoreOptions {
   checksum?: 'when_required' | 'when_supported';
   // A named profile of the shared AWS config; credentials still come from the default chain.
   profile?: string;
-  // Attempts per request inside the SDK; our own withRetry wraps whole operations on top.
+  // Attempts of one operation on transient failures, counting the first (default: retryPolicy's).
+  // Also the SDK's per-request limit; the attempts the SDK made count against the same budget.
   maxAttempts?: number;
   connectTimeoutMs?: number;
   // Inactivity timeout of a request's socket (not a total cap, which would kill large transfers).
+  idleTimeoutMs?: number;
+  // Older name of idleTimeoutMs.
   requestTimeoutMs?: number;
   partSizeBytes?: number;
   queueSize?: number;
@@ -54,6 +59,15 @@ export interface StoreErrorContext {
   bucket: string;
   // "http://127.0.0.1:4568" or "AWS S3": who refused or did not answer.
   endpoint: string;
+  // Attempts made before giving up, when more than one.
+  attempts?: number;
+}
+
+export const S3_DEFAULTS = { maxAttempts: 5, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000 } as const;
+
+// Attempts already used by one operation; shared by every request it makes (a download's resumes).
+interface Budget {
+  used: number;
 }
 
 export class S3Store implements ObjectStore {
@@ -66,6 +80,7 @@ export class S3Store implements ObjectStore {
   private readonly queueSize: number;
   private readonly multipartThreshold: number;
   private readonly retryPolicy: RetryPolicy;
+  private readonly maxAttempts: number;
   private readonly logger: Logger | undefined;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
 
@@ -81,6 +96,7 @@ export class S3Store implements ObjectStore {
     this.queueSize = Math.max(1, options.queueSize ?? 4);
     this.multipartThreshold = options.multipartThresholdBytes ?? 64 * MiB;
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? options.retryPolicy?.attempts ?? S3_DEFAULTS.maxAttempts);
     this.logger = options.logger;
     this.agents = {
       http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
@@ -88,13 +104,16 @@ export class S3Store implements ObjectStore {
     };
 
     const config: S3ClientConfig = {
-      maxAttempts: options.maxAttempts ?? 3,
+      maxAttempts: this.maxAttempts,
       requestHandler: {
         httpAgent: this.agents.http,
         httpsAgent: this.agents.https,
-        connectionTimeout: options.connectTimeoutMs ?? 5_000,
-        socketTimeout: options.requestTimeoutMs ?? 60_000,
+        connectionTimeout: options.connectTimeoutMs ?? S3_DEFAULTS.connectTimeoutMs,
+        // Idle, not total: also fires when a response body stops arriving half-way.
+        socketTimeout: options.idleTimeoutMs ?? options.requestTimeoutMs ?? S3_DEFAULTS.idleTimeoutMs,
       },
+      // Without a logger the SDK warns on the console; stdout belongs to the git-lfs protocol.
+      logger: sdkLogger(options.logger),
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
@@ -108,6 +127,7 @@ export class S3Store implements ObjectStore {
       config.responseChecksumValidation = checksum;
     }
     this.client = new S3Client(config);
+    this.keepOriginalErrorOnAbort();
   }
 
   locate(oid: string): string {
@@ -116,55 +136,45 @@ export class S3Store implements ObjectStore {
 
   async stat(oid: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
     const Key = this.key(oid);
-    return this.retry(signal, async () => {
+    return this.attempt('stat', oid, signal, async () => {
       try {
         const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), sendOptions(signal));
         return { size: out.ContentLength ?? 0 };
       } catch (err) {
-        const mapped = this.mapError(err, 'stat', oid);
-        if (mapped instanceof ObjectNotFoundError) return undefined;
-        throw mapped;
+        if (this.mapError(err, 'stat', oid) instanceof ObjectNotFoundError) return undefined;
+        throw err;
       }
     });
   }
 
+  // The body stream resumes with a Range request where a connection broke off, within the same
+  // attempt budget, so a reset at 90 % of a large object does not start it over.
   async get(oid: string, options: GetOptions = {}): Promise<Readable> {
     const Key = this.key(oid);
     const range = rangeHeader(options);
-    try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key, ...(range ? { Range: range } : {}) }),
-        sendOptions(options.signal),
-      );
-      if (out.Body instanceof Readable) return out.Body;
-      throw new StorageError(`get ${this.locate(oid)} returned no readable body`, { retryable: true });
-    } catch (err) {
-      throw this.mapError(err, 'get', oid);
-    }
+    const budget: Budget = { used: 0 };
+    const first = await this.attempt('get', oid, options.signal, () => this.getObject(Key, range, options.signal), budget);
+    return Readable.from(this.resumingBody(oid, Key, first, options, budget), { objectMode: false });
   }
 
   async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
     const Key = this.key(oid);
     await checkSourceSize(oid, size, sourcePath);
-    await this.retry(options.signal, async () => {
-      try {
-        if (size >= this.multipartThreshold) await this.putMultipart(Key, size, sourcePath, options);
-        else await this.putSingle(Key, size, sourcePath, options);
-      } catch (err) {
-        throw this.mapError(err, 'put', oid);
-      }
-    });
+    const multipart = size >= this.multipartThreshold;
+    try {
+      // A streamed PUT is never retried by the SDK (it cannot rewind the stream): this loop does it.
+      await this.attempt('put', oid, options.signal, () =>
+        multipart ? this.putMultipart(Key, size, sourcePath, options) : this.putSingle(Key, size, sourcePath, options),
+      );
+    } catch (err) {
+      if (!multipart) await this.removePartial(Key, oid, size);
+      throw err;
+    }
   }
 
   async delete(oid: string): Promise<void> {
     const Key = this.key(oid);
-    await this.retry(undefined, async () => {
-      try {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
-      } catch (err) {
-        throw this.mapError(err, 'delete', oid);
-      }
-    });
+    await this.attempt('delete', oid, undefined, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
   // For `doctor`: the bucket exists and these credentials may use it.
@@ -227,17 +237,108 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  private retry<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
-    return withRetry(task, {
-      policy: this.retryPolicy,
-      ...(signal ? { signal } : {}),
-      onRetry: (err, attempt, delayMs) =>
-        this.logger?.warn({ err: err instanceof Error ? err.message : String(err), attempt, delayMs }, 'retrying S3 operation'),
-    });
+  // lib-storage aborts a failed multipart upload and, if the abort fails too (s3rver answers 405),
+  // throws the abort's error instead of the one that made it abort. The parts left behind cost
+  // storage until a lifecycle rule removes them; the user needs the original cause.
+  private keepOriginalErrorOnAbort(): void {
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'AbortMultipartUploadCommand') return next(args);
+        try {
+          return await next(args);
+        } catch (err) {
+          const { Key, UploadId } = args.input as { Key?: string; UploadId?: string };
+          this.logger?.warn({ err: (err as Error).message, key: Key, uploadId: UploadId }, 'could not abort a failed multipart upload; its parts stay until a bucket lifecycle rule removes them');
+          return { output: { $metadata: {} }, response: undefined };
+        }
+      },
+      { step: 'initialize', name: 'lfsLazyKeepOriginalErrorOnAbort' },
+    );
   }
 
-  private mapError(err: unknown, operation: string, oid: string): Error {
-    return toStoreError(err, { ...this.context(operation, this.locate(oid)), oid });
+  private async getObject(Key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, ...(range ? { Range: range } : {}) }), sendOptions(signal));
+    if (out.Body instanceof Readable) return out;
+    throw new StorageError(`get s3://${this.bucket}/${Key} returned no readable body`, { retryable: true });
+  }
+
+  private async *resumingBody(oid: string, Key: string, first: GetObjectCommandOutput, options: GetOptions, budget: Budget): AsyncGenerator<Buffer> {
+    const start = options.start ?? 0;
+    // Where the body must end (exclusive); a clean end before it is a truncation, not success.
+    const stop = first.ContentLength === undefined ? undefined : start + first.ContentLength;
+    let position = start;
+    let body = first.Body as Readable;
+    try {
+      for (;;) {
+        try {
+          for await (const chunk of body as AsyncIterable<Buffer>) {
+            position += chunk.length;
+            yield chunk;
+          }
+          if (stop === undefined || position >= stop) return;
+          throw new StorageError(`get ${this.locate(oid)} failed: the response ended after ${position - start} of ${stop - start} bytes`);
+        } catch (err) {
+          body.destroy();
+          budget.used++;
+          const mapped = this.mapError(err, 'get', oid, budget.used);
+          if (!isRetryable(mapped) || budget.used >= this.maxAttempts || options.signal?.aborted) throw this.giveUp(mapped);
+          await this.pause('get', oid, mapped, budget.used, options.signal);
+          // Nothing received yet: ask again exactly as the caller did (s3rver mishandles some ranges).
+          const from = position === start ? undefined : position;
+          const range = from === undefined ? rangeHeader(options) : rangeHeader({ start: from, ...(options.end !== undefined && { end: options.end }) });
+          const out = await this.attempt('get', oid, options.signal, () => this.getObject(Key, range, options.signal), budget);
+          body = out.Body as Readable;
+          checkResumed(this.locate(oid), first, out, from);
+        }
+      }
+    } finally {
+      // Also when the consumer stops reading early: release the socket.
+      body.destroy();
+    }
+  }
+
+  // Runs one operation, retrying transient failures with backoff and jitter until the budget is
+  // spent. The SDK retries most requests itself; its attempts are counted here, so the total stays
+  // maxAttempts and not maxAttempts². The final error names the operation, the object and the cause.
+  private async attempt<T>(operation: string, oid: string, signal: AbortSignal | undefined, task: () => Promise<T>, budget: Budget = { used: 0 }): Promise<T> {
+    for (;;) {
+      try {
+        return await task();
+      } catch (err) {
+        budget.used += sdkAttempts(err);
+        const mapped = this.mapError(err, operation, oid, budget.used);
+        if (!isRetryable(mapped) || budget.used >= this.maxAttempts || signal?.aborted) throw this.giveUp(mapped);
+        await this.pause(operation, oid, mapped, budget.used, signal);
+      }
+    }
+  }
+
+  private giveUp(err: Error): Error {
+    return err instanceof LfsLazyError && err.retryable ? markRetriesSpent(err) : err;
+  }
+
+  private async pause(operation: string, oid: string, err: Error, attempt: number, signal: AbortSignal | undefined): Promise<void> {
+    const delayMs = backoffDelay(attempt, this.retryPolicy);
+    this.logger?.warn({ err: err.message, operation, oid, attempt, delayMs }, 'retrying S3 operation');
+    await sleep(delayMs, undefined, signal ? { signal } : undefined);
+  }
+
+  // Some S3-compatible servers (s3rver) keep the part of a PUT that arrived before the connection
+  // broke. A wrong-sized object is never valid, so it is removed; a complete one (another writer's)
+  // is left alone. Best effort: the next upload replaces a leftover anyway.
+  private async removePartial(Key: string, oid: string, size: number): Promise<void> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      if (head.ContentLength === size) return;
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      this.logger?.warn({ oid, storedSize: head.ContentLength, size }, 'removed a partial object left by a failed upload');
+    } catch {
+      // Absent (404) is the normal case; anything else leaves it for the next upload to replace.
+    }
+  }
+
+  private mapError(err: unknown, operation: string, oid: string, attempts?: number): Error {
+    return toStoreError(err, { ...this.context(operation, this.locate(oid)), oid, ...(attempts !== undefined && { attempts }) });
   }
 
   private context(operation: string, location: string): StoreErrorContext {
@@ -257,6 +358,29 @@ function checksumMode(option: S3StoreOptions['checksum'], customEndpoint: boolea
   if (process.env['AWS_REQUEST_CHECKSUM_CALCULATION']) return undefined;
   // Custom endpoints (MinIO, s3rver, ...) may store aws-chunked framing as data: see the findings §0.1.
   return customEndpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+}
+
+// The SDK's own attempts behind a failed send (1 when it did not retry, e.g. a streamed PUT).
+function sdkAttempts(err: unknown): number {
+  const attempts = (err as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
+}
+
+// A resumed response must continue the same object where the last one stopped.
+function checkResumed(location: string, first: GetObjectCommandOutput, next: GetObjectCommandOutput, from: number | undefined): void {
+  const changed = first.ETag !== undefined && next.ETag !== undefined && first.ETag !== next.ETag;
+  const misplaced = from !== undefined && !next.ContentRange?.startsWith(`bytes ${from}-`);
+  if (!changed && !misplaced) return;
+  (next.Body as Readable | undefined)?.destroy();
+  const why = changed ? `the object changed (ETag ${first.ETag} → ${next.ETag})` : `the server did not honour Range bytes=${from}- (got ${next.ContentRange ?? 'the whole object'})`;
+  throw new StorageError(`get ${location} failed: cannot resume an interrupted download: ${why}`, { retryable: false });
+}
+
+// Routes the SDK's own warnings to our log at debug level; its info lines (every command) are dropped.
+function sdkLogger(logger: Logger | undefined): NonNullable<S3ClientConfig['logger']> {
+  const noop = (): void => undefined;
+  const debug = (...content: unknown[]): void => logger?.debug({ sdk: content.map(String).join(' ') }, 'AWS SDK message');
+  return { trace: noop, debug: noop, info: noop, warn: debug, error: debug };
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
@@ -324,6 +448,14 @@ interface SdkErrorShape {
   errors?: Array<{ code?: string }>;
 }
 
+// Which time-out fired, in the words of the setting that controls it.
+function describeTimeout(message = ''): string {
+  const ms = /(\d+) ms/.exec(message)?.[1];
+  if (ms && /establish a connection/.test(message)) return `no connection within ${ms} ms (connectTimeoutMs)`;
+  if (ms && /inactivity/.test(message)) return `timed out: no data for ${ms} ms (idleTimeoutMs)`;
+  return 'timed out';
+}
+
 export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
   if (err instanceof LfsLazyError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
@@ -351,7 +483,7 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
       err,
     );
   }
-  const fail = `${ctx.operation} ${ctx.location} failed`;
+  const fail = `${ctx.operation} ${ctx.location} failed${ctx.attempts !== undefined && ctx.attempts > 1 ? ` after ${ctx.attempts} attempts` : ''}`;
   if ((status !== undefined && (status >= 500 || status === 429)) || (code !== undefined && THROTTLE_CODES.has(code))) {
     return new StorageError(`${fail}: HTTP ${status ?? '?'} ${code ?? ''}`.trimEnd(), { cause: err, retryable: true });
   }
@@ -359,7 +491,7 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
     return new StorageError(`${fail}: ${NETWORK_CODES[netCode]} (${netCode}) to ${ctx.endpoint}`, { cause: err, retryable: true });
   }
   if (e.name === 'TimeoutError' || /socket hang up/i.test(e.message ?? '')) {
-    return new StorageError(`${fail}: ${e.name === 'TimeoutError' ? 'timed out' : 'socket hang up'} talking to ${ctx.endpoint}`, {
+    return new StorageError(`${fail}: ${e.name === 'TimeoutError' ? describeTimeout(e.message) : 'socket hang up'} talking to ${ctx.endpoint}`, {
       cause: err,
       retryable: true,
     });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
+import { shellQuote } from '../../src/install/install-plan.js';
+import { FLUSH, encodeText } from '../../src/protocol/pkt-line.js';
 
 async function configDump(box: Sandbox, scope: string, cwd: string): Promise<string> {
   return (await box.git(['config', `--${scope}`, '--list'], { cwd, allowFail: true })).stdout;
@@ -51,9 +53,44 @@ describe('lfs-lazy install / uninstall', () => {
     assert.doesNotMatch(after, /standalonetransferagent|customtransfer\.lfs-lazy\.(path|args|direction)/);
     assert.match(after, /lfs\.customtransfer\.lfs-lazy\.concurrent=false/);
     assert.match(after, /user\.signingkey=mine/);
-    for (const line of before.split('\n').filter((l) => l.startsWith('filter.lfs') || l.startsWith('core.'))) {
+    for (const line of before.split('\n').filter((l) => l.startsWith('core.'))) {
       assert.ok(after.includes(line), `uninstall removed ${line}`);
     }
+    // Nothing held filter.lfs.* before install here, so uninstall leaves none behind.
+    assert.doesNotMatch(after, /^filter\.lfs\.|^lfs-lazy\.replaced-/m);
+  });
+
+  it("writes the 4 filter keys over git-lfs's, and uninstall puts git-lfs's back", async () => {
+    const other = join(box.root, 'other repo');
+    await box.git(['init', '-q', other]);
+    await box.git(['lfs', 'install', '--local'], { cwd: other });
+    const gitLfs = (await configDump(box, 'local', other)).split('\n').filter((l) => l.startsWith('filter.lfs.'));
+    assert.equal(gitLfs.length, 4, gitLfs.join('\n'));
+
+    await box.cli(['install', '--local'], { cwd: other });
+    const command = `${shellQuote(process.execPath)} ${shellQuote(CLI_PATH)}`;
+    const get = async (key: string) => (await box.git(['config', '--local', key], { cwd: other })).stdout.trim();
+    assert.equal(await get('filter.lfs.process'), `${command} filter-process`);
+    assert.equal(await get('filter.lfs.clean'), `${command} clean -- %f`);
+    assert.equal(await get('filter.lfs.smudge'), `${command} smudge -- %f`);
+    assert.equal(await get('filter.lfs.required'), 'true');
+    assert.ok(CLI_PATH.startsWith('/') && process.execPath.startsWith('/'));
+
+    // The process command, run the way git runs it (sh -c), answers the handshake.
+    const handshake = Buffer.concat([
+      ...['git-filter-client', 'version=2'].map((l) => encodeText(l)),
+      FLUSH,
+      ...['capability=clean', 'capability=smudge'].map((l) => encodeText(l)),
+      FLUSH,
+    ]);
+    const reply = await box.run('sh', ['-c', await get('filter.lfs.process')], { cwd: other, input: handshake });
+    assert.equal(reply.stdout, '0016git-filter-server\n000eversion=2\n00000015capability=clean\n0016capability=smudge\n0000');
+
+    await box.cli(['uninstall', '--local'], { cwd: other });
+    const after = await configDump(box, 'local', other);
+    for (const line of gitLfs) assert.ok(after.includes(`${line}\n`), `uninstall did not restore ${line}`);
+    assert.equal(after.split('\n').filter((l) => l.startsWith('filter.lfs.')).length, 4);
+    assert.doesNotMatch(after, /lfs-lazy/);
   });
 
   it('--global writes to the user config and --local outside a repository is refused', async () => {

@@ -56,12 +56,20 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
     }
   });
 
-  it('a fresh clone gets identical files and a clean status', async () => {
+  // With lfs-lazy's filter installed a plain clone is lazy (pointers only); `git lfs pull` then
+  // downloads through the agent and checks the files out.
+  it('a lazy clone followed by git lfs pull gets identical files and a clean status', async () => {
     const clone = join(box.root, 'clone1');
     await box.git(['clone', '-q', remote, clone]);
     for (const [path, data] of files) {
+      const pointer = data.length === 0 ? '' : `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(data)}\nsize ${data.length}\n`;
+      assert.equal((await box.git(['cat-file', 'blob', `HEAD:${path}`], { cwd: clone })).stdout, pointer, `${path}: the blob is not its pointer`);
+      assert.equal(await readFile(join(clone, path), 'utf8'), pointer, `${path} is not its pointer after clone`);
+    }
+    await box.git(['lfs', 'pull'], { cwd: clone });
+    for (const [path, data] of files) {
       const got = await readFile(join(clone, path));
-      assert.ok(got.equals(data), `${path} differs after clone`);
+      assert.ok(got.equals(data), `${path} differs after git lfs pull`);
     }
     const status = await box.git(['status', '--porcelain'], { cwd: clone });
     assert.equal(status.stdout, '');
@@ -79,12 +87,14 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
     for (const oid of oids) assert.ok(skipped.has(oid), `no skip logged for ${oid}`);
   });
 
-  it('a clone whose object was deleted from the bucket fails naming the oid', async () => {
+  it('git lfs pull of an object deleted from the bucket fails naming the oid', async () => {
     const oid = sha256(files.get('small/s3.json')!);
     const saved = await readFile(objectFile(oid));
     await rm(objectFile(oid));
     try {
-      const result = await box.git(['clone', '-q', remote, join(box.root, 'clone-missing')], { allowFail: true });
+      const clone = join(box.root, 'clone-missing');
+      await box.git(['clone', '-q', remote, clone]);
+      const result = await box.git(['lfs', 'pull'], { cwd: clone, allowFail: true });
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, new RegExp(`${oid}.*missing from s3://`));
     } finally {
@@ -92,11 +102,11 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
     }
   });
 
-  it('an unknown access key id fails with a message that the credentials were refused', async () => {
-    const result = await box.git(['clone', '-q', remote, join(box.root, 'clone-badkey')], {
-      allowFail: true,
-      env: { AWS_ACCESS_KEY_ID: 'UNKNOWNKEYID' },
-    });
+  it('an unknown access key id makes git lfs pull fail with a message that the credentials were refused', async () => {
+    const clone = join(box.root, 'clone-badkey');
+    const env = { AWS_ACCESS_KEY_ID: 'UNKNOWNKEYID' };
+    await box.git(['clone', '-q', remote, clone], { env });
+    const result = await box.git(['lfs', 'pull'], { cwd: clone, allowFail: true, env });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /credentials were refused/);
     assert.doesNotMatch(result.stderr, /S3RVER/, 'a secret leaked into the error');

@@ -42,7 +42,19 @@ export async function makeLfsFixture(options: {
   patterns?: string[];
 }): Promise<LfsFixture> {
   const server = await startS3rver();
-  const box = await makeSandbox(testS3Env(server.endpoint));
+  // A failed set-up must not leave s3rver running: the test's after() never sees this fixture.
+  let box: Sandbox | undefined;
+  try {
+    box = await makeSandbox(testS3Env(server.endpoint));
+    return await setUp(box, server, options);
+  } catch (err) {
+    await box?.cleanup();
+    await server.stop();
+    throw err;
+  }
+}
+
+async function setUp(box: Sandbox, server: S3rverHandle, options: { files: Array<{ path: string; content: Buffer }>; patterns?: string[] }): Promise<LfsFixture> {
   const prefix = 'repo';
   const remote = join(box.root, 'remote.git');
   const origin = join(box.root, 'origin');

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { createDeferredLogger } from '../../log/logger.js';
@@ -26,6 +26,7 @@ export const command: Command = {
       return { paths, resolved };
     })();
     context.catch(() => settle({}));
+    let tempDir: string | undefined;
     await runAgent({
       input: io.stdin,
       output: io.stdout,
@@ -37,11 +38,14 @@ export const command: Command = {
       tempDirFor: async () => {
         const { paths } = await context;
         // Same filesystem as the object store: git-lfs only renames the file we report.
-        const dir = join(paths.tmpDir, `lfs-lazy-${process.pid}`);
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        return dir;
+        tempDir ??= join(paths.tmpDir, `lfs-lazy-${process.pid}`);
+        await mkdir(tempDir, { recursive: true, mode: 0o700 });
+        return tempDir;
       },
     });
+    // Only once empty: git-lfs renames each reported file away, and anything still there after
+    // terminate is left for git-lfs's own tmp cleanup rather than deleted under its feet.
+    if (tempDir) await rmdir(tempDir).catch(() => undefined);
     return 0;
   },
 };

@@ -1,10 +1,56 @@
 import type { Command } from '../command.js';
-import { LfsLazyError } from '../../errors/index.js';
+import { parseOptions } from '../parse-options.js';
+import { count, formatBytes, listPaths } from '../progress-bar.js';
+import { commandLogger } from './hydrate.js';
+import { ErrorCode, LfsLazyError } from '../../errors/index.js';
+import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
+import { toRootPathspec } from '../../hydration/pathspec-match.js';
+import { showPrefix } from '../../hydration/refresh-index.js';
+import { openRepositoryContext } from '../../repository/context.js';
+
+const usage = [
+  'usage: lfs-lazy dehydrate [--prune] [--json] <pathspec>...',
+  '',
+  'Turns the unmodified hydrated LFS files the pathspecs select back into their committed pointer',
+  "files and takes the pathspecs out of the clone's hydrated set. Files with local edits are",
+  'reported and left alone. The objects stay in the local LFS store, unless:',
+  '  --prune   also delete their local objects, where no other path still holds the content and',
+  '            the bucket has a copy (checked first)',
+  '  --json    print a machine-readable report on stdout',
+].join('\n');
 
 export const command: Command = {
   summary: 'turn unmodified hydrated files back into pointers',
-  usage: 'usage: lfs-lazy dehydrate',
-  async run() {
-    throw new LfsLazyError('dehydrate is not implemented yet');
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseOptions(args, { prune: { type: 'boolean' }, json: { type: 'boolean' } }, usage);
+    if (positionals.length === 0) throw new LfsLazyError(`name the paths to dehydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
+    const prefix = await showPrefix(io.cwd);
+    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
+    let report: DehydrateReport;
+    try {
+      report = await dehydrate(ctx, pathspecs, { prune: values.prune === true });
+    } finally {
+      ctx.close();
+    }
+    for (const k of report.kept) io.stderr.write(`lfs-lazy dehydrate: kept the object of ${k.path}: ${k.reason}\n`);
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report, values.prune === true)}\n`);
+    return 0;
   },
 };
+
+// e.g. "dehydrated 12 files, 3 already pointers, skipped 1 modified file: a/b.json; pruned 12 objects (34.5 MB)"
+function summary(r: DehydrateReport, prune: boolean): string {
+  let line = `dehydrated ${count(r.dehydrated.length, 'file')}`;
+  if (r.alreadyPointers.length > 0) line += `, ${r.alreadyPointers.length} already ${r.alreadyPointers.length === 1 ? 'a pointer' : 'pointers'}`;
+  for (const reason of ['modified', 'missing'] as const) {
+    const paths = r.skipped.filter((s) => s.reason === reason).map((s) => s.path);
+    if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
+  }
+  if (prune) {
+    line += `; pruned ${count(r.pruned.objects, 'local object')} (${formatBytes(r.pruned.bytes)})`;
+    if (r.kept.length > 0) line += `, kept ${r.kept.length}`;
+  }
+  return line;
+}

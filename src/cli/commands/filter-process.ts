@@ -1,10 +1,39 @@
 import type { Command } from '../command.js';
-import { LfsLazyError } from '../../errors/index.js';
+import { startFilterContext } from '../../filter/filter-context.js';
+import { runFilterSession } from '../../filter/filter-session.js';
+import { ensureLfsHooks } from '../../install/hooks.js';
 
 export const command: Command = {
   summary: "git's long-running filter for the lfs driver (started by git)",
-  usage: 'usage: lfs-lazy filter-process',
-  async run() {
-    throw new LfsLazyError('filter-process is not implemented yet');
+  usage: [
+    'usage: lfs-lazy filter-process',
+    '',
+    "Speaks git's long-running filter protocol on stdin/stdout (filter.lfs.process, written by",
+    '`lfs-lazy install`). Clean stores content in the LFS object store and writes its pointer, as',
+    'git-lfs does; smudge leaves pointers in the working tree except for hydrated paths:',
+    "  lfs-lazy hydrate <paths>            the clone's own hydrated set",
+    '  hydrate = <pattern> in .lfslazyconfig committed defaults, under [lfs-lazy], one per line',
+    "  LFS_LAZY_HYDRATE='data/*,*.json'    for one command, e.g. LFS_LAZY_HYDRATE='*' git clone …",
+    'A failed fetch leaves the pointer and is reported on stderr; logs go to lfs-lazy.logfile.',
+  ].join('\n'),
+  async run(_args, io) {
+    const { logger, report, context } = startFilterContext(io, 'lfs-lazy-filter');
+    try {
+      await runFilterSession({
+        input: io.stdin,
+        output: io.stdout,
+        context,
+        logger,
+        report,
+        // Clones made after a global install have no pre-push hook yet; git-lfs's own filter
+        // installs it on first use, so ours does too — in the background, never failing the filter.
+        onHandshake: () => {
+          ensureLfsHooks(io.cwd).catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks'));
+        },
+      });
+    } finally {
+      (await context.catch(() => undefined))?.close();
+    }
+    return 0;
   },
 };

@@ -1,10 +1,28 @@
 import type { Command } from '../command.js';
+import { parseOptions } from '../parse-options.js';
+import { openRepository } from '../../api/repository.js';
 import { LfsLazyError } from '../../errors/index.js';
+
+const usage = [
+  'usage: lfs-lazy path <path>',
+  '',
+  "Prints the absolute path of the file's verified object in the local LFS store, fetching it",
+  'first if needed (the working tree is not touched). For a file that is not in LFS, prints the',
+  "working-tree file's absolute path.",
+].join('\n');
 
 export const command: Command = {
   summary: 'print the absolute path of the verified local object of a file',
-  usage: 'usage: lfs-lazy path',
-  async run() {
-    throw new LfsLazyError('path is not implemented yet');
+  usage,
+  async run(args, io) {
+    const { positionals } = parseOptions(args, {}, usage);
+    if (positionals.length !== 1) throw new LfsLazyError(`expected exactly one path\n${usage}`);
+    const repo = await openRepository(io.cwd, { env: io.env });
+    try {
+      io.stdout.write(`${await repo.localPath(positionals[0]!)}\n`);
+    } finally {
+      repo.close();
+    }
+    return 0;
   },
 };

@@ -1,10 +1,66 @@
 import type { Command } from '../command.js';
-import { LfsLazyError } from '../../errors/index.js';
+import { parseOptions, stringOption } from '../parse-options.js';
+import { formatBytes } from '../progress-bar.js';
+import { commandLogger, parseJobs } from './hydrate.js';
+import { toRootPathspec } from '../../hydration/pathspec-match.js';
+import { showPrefix } from '../../hydration/refresh-index.js';
+import { status, type StatusReport } from '../../hydration/status.js';
+import { openRepositoryContext } from '../../repository/context.js';
+
+const usage = [
+  'usage: lfs-lazy status [--json] [--remote [-j N]] [pathspec...]',
+  '',
+  'Lists the LFS files the pathspecs select (all by default), with paths from the repository root:',
+  '  state   pointer  — the file is the committed pointer (content not in the working tree)',
+  '          hydrated — the file holds the content',
+  '          modified — the file was changed locally',
+  '          missing  — the file was deleted from the working tree',
+  '  size    the size of the content',
+  '  local   whether the object is in the local LFS store',
+  '  set     * when the path is in the hydrated set (kept hydrated on checkout)',
+  '  --remote     also check that the bucket has each object (one HEAD request per object)',
+  '  -j, --jobs N concurrent bucket requests (default 16)',
+  '  --json       print {"files": [...], "totals": {...}} on stdout',
+].join('\n');
 
 export const command: Command = {
   summary: 'per LFS path: state, size, local/remote presence',
-  usage: 'usage: lfs-lazy status',
-  async run() {
-    throw new LfsLazyError('status is not implemented yet');
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseOptions(
+      args,
+      { json: { type: 'boolean' }, remote: { type: 'boolean' }, jobs: { type: 'string', short: 'j' } },
+      usage,
+    );
+    const prefix = await showPrefix(io.cwd);
+    // No pathspec: the whole repository, from any directory, as with git status.
+    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
+    let report: StatusReport;
+    try {
+      report = await status(ctx, pathspecs, { remote: values.remote === true, jobs: parseJobs(stringOption(values, 'jobs'), 16) });
+    } finally {
+      ctx.close();
+    }
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : table(report));
+    return 0;
   },
 };
+
+function table(report: StatusReport): string {
+  const withRemote = report.totals.remote !== undefined;
+  const yesNo = (v: boolean | undefined): string => (v ? 'yes' : 'no');
+  const rows = report.files.map((f) => [f.state, formatBytes(f.size), yesNo(f.local), ...(withRemote ? [yesNo(f.remote)] : []), f.inHydratedSet ? '*' : '', f.path]);
+  const header = ['state', 'size', 'local', ...(withRemote ? ['remote'] : []), 'set', 'path'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const t = report.totals;
+  const states = (['hydrated', 'pointer', 'modified', 'missing'] as const)
+    .filter((s) => t.states[s].files > 0 || s === 'hydrated' || s === 'pointer')
+    .map((s) => `${t.states[s].files} ${s} (${formatBytes(t.states[s].bytes)})`)
+    .join(', ');
+  let totals = `${t.files} LFS files, ${formatBytes(t.bytes)}: ${states}; ${t.local.files} with the object in the local store (${formatBytes(t.local.bytes)})`;
+  if (t.remote) totals += `; ${t.remote.files} in the bucket, ${t.files - t.remote.files} not`;
+  const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') + '\n\n' : '';
+  return `${body}${totals}\n`;
+}

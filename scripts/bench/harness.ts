@@ -1,0 +1,109 @@
+// Shared pieces of `npm run bench`: an isolated git environment, timing, medians, peak memory.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface Run {
+  ms: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function exec(cmd: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code === 0) resolve({ ms, stdout, stderr });
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+export interface BenchEnv {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  rssFile: string;
+  git(args: string[], cwd?: string, extraEnv?: NodeJS.ProcessEnv): Promise<Run>;
+  cli(args: string[], cwd?: string, extraEnv?: NodeJS.ProcessEnv): Promise<Run>;
+  // Peak RSS (MiB) of every lfs-lazy process since the last call, by command.
+  takePeakRss(): Promise<Record<string, number>>;
+}
+
+export async function makeBenchEnv(root: string, endpoint: string): Promise<BenchEnv> {
+  const home = join(root, 'home');
+  await mkdir(home, { recursive: true });
+  const rssFile = join(root, 'rss.jsonl');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    LFS_LAZY_BENCH_RSS_FILE: rssFile,
+    LANG: 'C.UTF-8',
+  };
+  const bench: BenchEnv = {
+    root,
+    env,
+    rssFile,
+    git: (args, cwd = root, extra = {}) => exec('git', args, { cwd, env: { ...env, ...extra } }),
+    cli: (args, cwd = root, extra = {}) => exec(process.execPath, [CLI, ...args], { cwd, env: { ...env, ...extra } }),
+    async takePeakRss() {
+      let text = '';
+      try {
+        text = await readFile(rssFile, 'utf8');
+      } catch {
+        return {};
+      }
+      await rm(rssFile, { force: true });
+      const peaks: Record<string, number> = {};
+      for (const line of text.trim().split('\n').filter(Boolean)) {
+        const { command, maxRssKiB } = JSON.parse(line) as { command: string; maxRssKiB: number };
+        peaks[command] = Math.max(peaks[command] ?? 0, maxRssKiB / 1024);
+      }
+      return peaks;
+    },
+  };
+  await bench.git(['config', '--global', 'user.name', 'bench']);
+  await bench.git(['config', '--global', 'user.email', 'bench@lfs-lazy.invalid']);
+  await bench.git(['config', '--global', 'init.defaultBranch', 'main']);
+  return bench;
+}
+
+// Runs `once` n times (after `prepare` each time, untimed) and returns the median duration.
+export async function timeMedian(n: number, once: () => Promise<number>, prepare?: () => Promise<void>): Promise<{ median: number; runs: number[] }> {
+  const runs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await prepare?.();
+    runs.push(await once());
+  }
+  return { median: median(runs), runs };
+}
+
+export async function timed(task: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await task();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}

@@ -1,0 +1,237 @@
+// `npm run bench`: every performance target of the project, measured side by side in one run on
+// this machine against one local S3 endpoint (s3rver on 127.0.0.1), written to docs/benchmarks.md.
+// Ratios, not absolute numbers, are what carry over to other machines and to real S3.
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startS3rver } from '../../test/helpers/s3rver.js';
+import { CLI, exec, makeBenchEnv, median, timeMedian, timed, type BenchEnv } from './harness.js';
+import { rawClient, rawGetMany, rawPut } from './raw-sdk.js';
+import { makeDataset, writeRandomFile } from './scenarios.js';
+import { renderReport, type Row } from './report.js';
+
+const MiB = 1024 * 1024;
+const quick = process.env['BENCH_QUICK'] === '1';
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function log(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+// spawn → first byte of the `init` reply, for the agent; spawn → exit for `node -e 0`.
+function agentStartup(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [CLI, 'agent'], { cwd, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdout.once('data', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      child.stdin.end('{"event":"terminate"}\n');
+      child.on('close', () => resolve(ms));
+    });
+    child.on('error', reject);
+    child.stdin.write('{"event":"init","operation":"download","remote":"origin","concurrent":true,"concurrenttransfers":8}\n');
+  });
+}
+
+async function benchStartup(bench: BenchEnv, cwd: string): Promise<void> {
+  log('agent start-up');
+  const n = quick ? 5 : 20;
+  for (let i = 0; i < 3; i++) await agentStartup(bench.env, cwd); // warm the page cache
+  const nodeRuns: number[] = [];
+  const agentRuns: number[] = [];
+  for (let i = 0; i < n; i++) {
+    nodeRuns.push((await exec(process.execPath, ['-e', '0'], { env: bench.env })).ms);
+    agentRuns.push(await agentStartup(bench.env, cwd));
+  }
+  rows.push({ target: '1. agent start-up (spawn → init reply)', ours: median(agentRuns), baseline: median(nodeRuns), baselineName: '`node -e 0`', goal: 'ratio ≤ 1.5', met: median(agentRuns) <= 1.5 * median(nodeRuns), unit: 'ms', ratioOf: 'ours/baseline' });
+}
+
+const gitLfsFilter = ['-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.smudge=git-lfs smudge -- %f', '-c', 'filter.lfs.clean=git-lfs clean -- %f'];
+
+async function bench500(bench: BenchEnv, s3: { bucket: string; endpoint: string }): Promise<void> {
+  log('500 × 256 KiB: making and pushing the repository');
+  const ds = await makeDataset(bench, 'ds500', 500, 256 * 1024, s3);
+  const clones = join(bench.root, 'clones');
+  await mkdir(clones, { recursive: true });
+  const fresh = () => rm(join(clones, 'c'), { recursive: true, force: true });
+  const target = join(clones, 'c');
+  const runs = quick ? 2 : 5;
+
+  log('lazy clone vs skip-smudge clone vs eager clone');
+  const lazy = await timeMedian(runs, () => timed(() => bench.git(['clone', '-q', ds.remote, target])), fresh);
+  const skip = await timeMedian(runs, () => timed(() => bench.git([...gitLfsFilter, 'clone', '-q', ds.remote, target], bench.root, { GIT_LFS_SKIP_SMUDGE: '1' })), fresh);
+  const eager = await timeMedian(quick ? 1 : 3, () => timed(() => bench.git([...gitLfsFilter, 'clone', '-q', ds.remote, target])), fresh);
+  rows.push({ target: '2a. lazy clone, 500 × 256 KiB', ours: lazy.median, baseline: skip.median, baselineName: 'git-lfs filter with `GIT_LFS_SKIP_SMUDGE=1`', goal: 'ratio ≤ 2', met: lazy.median <= 2 * skip.median, unit: 'ms', ratioOf: 'ours/baseline' });
+  rows.push({ target: '2b. lazy clone vs eager clone', ours: lazy.median, baseline: eager.median, baselineName: 'eager clone (git-lfs filter, lfs-lazy agent)', goal: 'speed-up ≥ 10', met: eager.median >= 10 * lazy.median, unit: 'ms', ratioOf: 'baseline/ours' });
+
+  log('hydrate vs git lfs pull --include vs raw SDK');
+  const prepareLazy = async () => {
+    await fresh();
+    await bench.git(['clone', '-q', ds.remote, target]);
+  };
+  const hydrate = await timeMedian(quick ? 1 : 3, () => timed(() => bench.cli(['hydrate', 'data'], target)), prepareLazy);
+  const pull = await timeMedian(quick ? 1 : 3, () => timed(() => bench.git(['lfs', 'pull', '--include=data/**', '--exclude='], target)), prepareLazy);
+  const client = rawClient(s3.endpoint);
+  const rawDir = join(bench.root, 'raw');
+  const keys = ds.oids.map((oid) => `ds500/${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`);
+  const raw = await timeMedian(quick ? 1 : 3, () => timed(() => rawGetMany(client, s3.bucket, keys, rawDir, 8)), async () => {
+    await rm(rawDir, { recursive: true, force: true });
+    await mkdir(rawDir);
+  });
+  rows.push({ target: '3a. hydrate 500 files', ours: hydrate.median, baseline: pull.median, baselineName: '`git lfs pull --include` through the lfs-lazy agent', goal: 'speed-up ≥ 3', met: pull.median >= 3 * hydrate.median, unit: 'ms', ratioOf: 'baseline/ours' });
+  rows.push({ target: '3b. hydrate 500 files vs raw SDK', ours: hydrate.median, baseline: raw.median, baselineName: 'raw SDK GETs, 8 concurrent, to files', goal: 'throughput ratio ≥ 0.7', met: raw.median / hydrate.median >= 0.7, unit: 'ms', ratioOf: 'baseline/ours' });
+
+  log('re-push of 500 objects already in the bucket');
+  const logFile = join(bench.root, 'repush.log');
+  const repush = await timed(() => bench.git(['lfs', 'push', '--all', 'origin'], ds.repo, { LFS_LAZY_LOG_FILE: logFile, LFS_LAZY_LOG_LEVEL: 'debug' }));
+  const lines = (await readFile(logFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+  const skipped = lines.filter((l) => l.msg.startsWith('already stored')).length;
+  rows.push({ target: '5. re-push 500 objects (`git lfs push --all`)', ours: repush, baseline: ds.pushMs, baselineName: 'first push of the same objects', goal: 'no object bytes moved', met: skipped === 500, unit: 'ms', ratioOf: 'ours/baseline', extra: `${skipped} of 500 skipped by HEAD, 0 bytes uploaded` });
+  client.destroy();
+  await fresh();
+}
+
+async function benchBig(bench: BenchEnv, s3: { bucket: string; endpoint: string }): Promise<void> {
+  const size = quick ? 256 * MiB : 1024 * MiB;
+  const label = quick ? '256 MiB' : '1 GiB';
+  log(`${label} object: data, clean, push, hydrate`);
+  const work = join(bench.root, 'big');
+  await mkdir(work);
+  const source = join(work, 'big.bin');
+  const oid = await writeRandomFile(source, size);
+  const client = rawClient(s3.endpoint);
+  const n = quick ? 1 : 2;
+
+  // git add: our clean vs git-lfs's clean, each in a fresh repository.
+  const addIn = async (name: string, filter: string[]) => {
+    const repo = join(work, name);
+    await rm(repo, { recursive: true, force: true });
+    await bench.git(['init', '-q', repo]);
+    await bench.git(['lfs', 'track', '*.bin'], repo);
+    await exec('cp', [source, join(repo, 'big.bin')], { env: bench.env });
+    return timed(() => bench.git([...filter, 'add', 'big.bin'], repo));
+  };
+  const cleanOurs = median(await sequence(n, () => addIn('add-ours', [])));
+  const cleanLfs = median(await sequence(n, () => addIn('add-lfs', gitLfsFilter)));
+  rows.push({ target: `4a. git add (clean) of ${label}`, ours: cleanOurs, baseline: cleanLfs, baselineName: "git-lfs's own clean", goal: 'ratio ≤ 1', met: cleanOurs <= cleanLfs, unit: 'ms', ratioOf: 'ours/baseline' });
+
+  // push through the agent vs a raw SDK upload of the same bytes.
+  const rawPutMs = median(await sequence(n, () => timed(() => rawPut(client, s3.bucket, `raw/${oid}-${Math.random()}`, source))));
+  const pushRuns: number[] = [];
+  await bench.takePeakRss();
+  for (let i = 0; i < n; i++) {
+    const repo = join(work, `push-${i}`);
+    const remote = join(work, `push-${i}.git`);
+    await bench.git(['init', '-q', '--bare', remote]);
+    await bench.git(['init', '-q', repo]);
+    await bench.cli(['install', '--url', `s3://${s3.bucket}/big-${i}`, '--endpoint', s3.endpoint, '--region', 'us-east-1'], repo);
+    await bench.git(['lfs', 'track', '*.bin'], repo);
+    await exec('cp', [source, join(repo, 'big.bin')], { env: bench.env });
+    await bench.git(['add', '.'], repo);
+    await bench.git(['commit', '-q', '-m', 'big'], repo);
+    await bench.git(['remote', 'add', 'origin', remote], repo);
+    pushRuns.push(await timed(() => bench.git(['push', '-q', 'origin', 'main'], repo)));
+  }
+  const pushRss = await bench.takePeakRss();
+  const pushMs = median(pushRuns);
+  rows.push({ target: `4b. push of ${label}`, ours: pushMs, baseline: rawPutMs, baselineName: 'raw SDK upload of the same file', goal: 'throughput ratio ≥ 0.7', met: rawPutMs / pushMs >= 0.7, unit: 'ms', ratioOf: 'baseline/ours' });
+
+  // hydrate in a lazy clone vs a raw GET of the same object.
+  const rawGetMs = median(await sequence(n, async () => {
+    const dir = join(work, 'rawget');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    return timed(() => rawGetMany(client, s3.bucket, [`big-0/${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`], dir, 1));
+  }));
+  const hydrateRuns: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const clone = join(work, 'hydrate-clone');
+    await rm(clone, { recursive: true, force: true });
+    await bench.git(['clone', '-q', join(work, 'push-0.git'), clone]);
+    hydrateRuns.push(await timed(() => bench.cli(['hydrate', 'big.bin'], clone)));
+    const got = await stat(join(clone, 'big.bin'));
+    if (got.size !== size) throw new Error('hydrated file has the wrong size');
+  }
+  const hydrateRss = await bench.takePeakRss();
+  const hydrateMs = median(hydrateRuns);
+  rows.push({ target: `4c. hydrate of ${label}`, ours: hydrateMs, baseline: rawGetMs, baselineName: 'raw SDK GET of the same object to a file', goal: 'throughput ratio ≥ 0.7', met: rawGetMs / hydrateMs >= 0.7, unit: 'ms', ratioOf: 'baseline/ours' });
+  const peaks = { ...pushRss, ...hydrateRss };
+  const worst = Math.max(...Object.values(peaks));
+  rows.push({ target: '4d. peak RSS of every lfs-lazy process', ours: worst, baseline: 300, baselineName: 'the 300 MiB limit', goal: '< 300 MiB', met: worst < 300, unit: 'MiB', ratioOf: 'ours/baseline', extra: Object.entries(peaks).map(([c, v]) => `${c} ${v.toFixed(0)} MiB`).join(', ') });
+  client.destroy();
+  await rm(work, { recursive: true, force: true });
+}
+
+async function benchScaling(bench: BenchEnv, s3: { bucket: string; endpoint: string }): Promise<void> {
+  const counts = quick ? [100, 500] : [100, 1000, 5000];
+  const perFile: Array<[number, number]> = [];
+  for (const count of counts) {
+    log(`scaling: ${count} files of 4 KiB`);
+    const ds = await makeDataset(bench, `scale${count}`, count, 4096, s3);
+    const clone = join(bench.root, `scale${count}-clone`);
+    await bench.git(['clone', '-q', ds.remote, clone]);
+    const ms = await timed(() => bench.cli(['hydrate', 'data'], clone));
+    perFile.push([count, ms]);
+    await rm(clone, { recursive: true, force: true });
+    await rm(ds.repo, { recursive: true, force: true });
+  }
+  const first = perFile[0]!;
+  const last = perFile[perFile.length - 1]!;
+  const growth = last[1] / last[0] / (first[1] / first[0]);
+  rows.push({ target: `6. hydrate scaling (${perFile.map(([c]) => c).join(' / ')} files)`, ours: last[1] / last[0], baseline: first[1] / first[0], baselineName: `ms per file at ${first[0]} files`, goal: 'per-file cost does not grow (ratio ≤ 1.5)', met: growth <= 1.5, unit: 'ms/file', ratioOf: 'ours/baseline', extra: perFile.map(([c, ms]) => `${c}: ${ms.toFixed(0)} ms (${(ms / c).toFixed(2)} ms/file)`).join('; ') });
+}
+
+async function sequence(n: number, task: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await task());
+  return out;
+}
+
+async function versions(env: NodeJS.ProcessEnv): Promise<string> {
+  const git = (await exec('git', ['--version'], { env })).stdout.trim();
+  const lfs = (await exec('git', ['lfs', 'version'], { env })).stdout.trim();
+  const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  return `node ${process.version}, ${git}, ${lfs}, @aws-sdk/client-s3 ${pkg.dependencies['@aws-sdk/client-s3']}, s3rver ${pkg.devDependencies['s3rver']}`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const root = await mkdtemp(join(tmpdir(), 'lfs-lazy-bench-'));
+  const server = await startS3rver({ bucket: 'bench' });
+  const s3 = { bucket: server.bucket, endpoint: server.endpoint };
+  try {
+    const bench = await makeBenchEnv(root, server.endpoint);
+    await bench.cli(['install']);
+    const probeRepo = join(root, 'probe');
+    await bench.git(['init', '-q', probeRepo]);
+    await benchStartup(bench, probeRepo);
+    await bench500(bench, s3);
+    await benchBig(bench, s3);
+    await benchScaling(bench, s3);
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${process.platform} ${process.arch}`;
+    const report = renderReport({ rows, notes, machine, date: new Date().toISOString().slice(0, 10), versions: await versions(bench.env), durationS: (Date.now() - started) / 1000, quick });
+    const out = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
+    let existing = '';
+    try {
+      existing = await readFile(out, 'utf8');
+    } catch {
+      // first run
+    }
+    const kept = /<!-- labelmap:start -->[\s\S]*<!-- labelmap:end -->/.exec(existing)?.[0];
+    await writeFile(out, kept ? `${report}\n${kept}\n` : report);
+    process.stdout.write(report);
+    log(`wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

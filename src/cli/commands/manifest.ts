@@ -1,0 +1,33 @@
+import type { Command } from '../command.js';
+import { parseOptions, stringOption } from '../parse-options.js';
+import { buildManifest, hasLocalChanges } from '../../dataset/manifest.js';
+
+const usage = [
+  'usage: lfs-lazy manifest [--rev REV] [--json] [--] [pathspec…]',
+  '',
+  'The files behind `lfs-lazy fingerprint` (same selection rules), with the commit: store it',
+  'beside a trained model, and check a checkout against it later with lfs-lazy verify-manifest.',
+  '  --json   the manifest as JSON (the format verify-manifest reads; docs/dataset-versions.md)',
+  'Without --json: a header line, then "<oid> <size> <path>" per file.',
+].join('\n');
+
+export const command: Command = {
+  summary: 'list the (path, oid, size) behind a fingerprint, with the commit (--json to store it)',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseOptions(args, { rev: { type: 'string' }, json: { type: 'boolean' } }, usage);
+    const rev = stringOption(values, 'rev');
+    const manifest = await buildManifest(io.cwd, positionals, { rev });
+    if (rev === undefined && (await hasLocalChanges(io.cwd, positionals))) {
+      io.stderr.write('lfs-lazy manifest: warning: the selected files have uncommitted changes; this is the manifest of HEAD\n');
+    }
+    if (values.json) {
+      io.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
+    } else {
+      const lines = [`# ${manifest.scheme} ${manifest.fingerprint} commit ${manifest.commit}: ${manifest.count} files, ${manifest.bytes} bytes`];
+      for (const f of manifest.files) lines.push(`${f.oid} ${f.size} ${f.path}`);
+      io.stdout.write(lines.join('\n') + '\n');
+    }
+    return 0;
+  },
+};

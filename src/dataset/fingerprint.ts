@@ -1,0 +1,42 @@
+// The dataset fingerprint: one SHA-256 over the sorted (path, oid, size) of the selected files.
+// Pure, and specified exactly (docs/dataset-versions.md) so that anyone can recompute it:
+//
+//   sha256( "lfs-lazy-fingerprint/1\n"
+//           + for each file, sorted by the UTF-8 bytes of its path:
+//               "<oid> <size> <path>\0" )
+//
+// oid: the SHA-256 of the file's content (for an LFS file, the pointer's oid), 64 lowercase hex;
+// size: its length in bytes, in decimal; path: relative to the repository root, `/`-separated,
+// UTF-8. The result is written as 64 lowercase hex characters.
+import { createHash } from 'node:crypto';
+
+export const FINGERPRINT_SCHEME = 'lfs-lazy-fingerprint/1';
+
+export interface FingerprintEntry {
+  path: string;
+  oid: string;
+  size: number;
+}
+
+// Sorted by the UTF-8 bytes of the path (git's own order; `LC_ALL=C sort`).
+export function sortByPath<T extends { path: string }>(files: readonly T[]): T[] {
+  return files
+    .map((file) => ({ file, key: Buffer.from(file.path, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ file }) => file);
+}
+
+export function computeFingerprint(files: readonly FingerprintEntry[]): string {
+  const hash = createHash('sha256');
+  hash.update(`${FINGERPRINT_SCHEME}\n`);
+  const seen = new Set<string>();
+  for (const { path, oid, size } of sortByPath(files)) {
+    if (seen.has(path)) throw new Error(`the path ${JSON.stringify(path)} appears twice`);
+    seen.add(path);
+    if (!/^[0-9a-f]{64}$/.test(oid)) throw new Error(`${path}: oid must be 64 lowercase hex characters`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${path}: size must be a non-negative integer`);
+    if (path.includes('\0')) throw new Error('a path cannot contain NUL');
+    hash.update(`${oid} ${size} ${path}\0`, 'utf8');
+  }
+  return hash.digest('hex');
+}

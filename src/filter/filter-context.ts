@@ -1,0 +1,77 @@
+// What the filters need of a repository, opened so that a lazy checkout does no more than it must:
+// the settings (and with them the AWS SDK and any S3 config) are needed only to fetch, so a clone
+// that leaves pointers neither loads the SDK nor fails over a missing or broken storage config.
+import { loadSettings } from '../config/load-settings.js';
+import { openConfiguredStore } from '../config/configured-store.js';
+import type { ResolvedSettings } from '../config/settings.js';
+import { resolveRepositoryPaths } from '../git/repository-paths.js';
+import { HydrationPolicy } from '../hydration/hydration-policy.js';
+import { LocalObjectStore } from '../local/local-object-store.js';
+import type { Writable } from 'node:stream';
+import { createDeferredLogger, type Logger } from '../log/logger.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { Smudger } from './smudge.js';
+
+export interface FilterContext {
+  local: LocalObjectStore;
+  smudger: Smudger;
+  // Rejects on a broken config; only a fetch (or the logger) waits for it.
+  settings: Promise<ResolvedSettings>;
+  close(): void;
+}
+
+export async function openFilterContext(options: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  report: (line: string) => void;
+}): Promise<FilterContext> {
+  const { cwd, env, logger, report } = options;
+  const paths = await resolveRepositoryPaths(cwd);
+  const local = new LocalObjectStore(paths.objectsDir, paths.tmpDir);
+  const settings = loadSettings(paths, env);
+  settings.catch(() => undefined); // reported by the fetch that needs it, not as an unhandled rejection
+  let store: Promise<ObjectStore> | undefined;
+  let policy: Promise<Pick<HydrationPolicy, 'has'>> | undefined;
+  const smudger = new Smudger({
+    local,
+    logger,
+    report,
+    remote: () => (store ??= settings.then((resolved) => openConfiguredStore(paths, logger, resolved))),
+    // Loaded on the first pointer, not at start: by then a clone has usually written .lfslazyconfig.
+    policy: () =>
+      (policy ??= HydrationPolicy.load(paths, env).catch((err: unknown) => {
+        // Pointers are always a safe answer: hydrate nothing rather than fail the checkout.
+        report(`lfs-lazy: cannot read the hydrated set, leaving every LFS file as a pointer: ${(err as Error).message}`);
+        return { has: () => false };
+      })),
+  });
+  return {
+    local,
+    smudger,
+    settings,
+    close() {
+      void store?.then((s) => s.close(), () => undefined);
+    },
+  };
+}
+
+
+// For the filter commands: a logger usable at once (its file and level settle once the settings
+// are read), user-facing lines on stderr, and the context opening in the background.
+export function startFilterContext(io: { cwd: string; env: NodeJS.ProcessEnv; stderr: Writable }, name: string): {
+  logger: Logger;
+  report: (line: string) => void;
+  context: Promise<FilterContext>;
+} {
+  const { logger, settle } = createDeferredLogger(name);
+  const report = (line: string): void => void io.stderr.write(`${line}\n`);
+  const context = openFilterContext({ cwd: io.cwd, env: io.env, logger, report });
+  context
+    .then((c) => c.settings)
+    .then(
+      ({ settings }) => settle({ level: settings.logLevel, file: settings.logFile }),
+      () => settle({}),
+    );
+  return { logger, report, context };
+}

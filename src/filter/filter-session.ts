@@ -1,0 +1,184 @@
+// `lfs-lazy filter-process`: one long-running filter session with git (gitattributes(5) "Long
+// Running Filter Process"). Requests are answered strictly in order, each only after all of its
+// content has been read; stdout carries pkt-line bytes only (logs go to the logger, user-facing
+// lines to `report`, i.e. stderr).
+import { open } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { ProtocolError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import {
+  type FilterCapability,
+  type FilterRequest,
+  discardContent,
+  encodeAvailableBlobs,
+  encodeEmptyTrailer,
+  encodeFailureTrailer,
+  encodeStatus,
+  encodeSuccessWithContent,
+  handshake,
+  readRequestHeaders,
+} from '../protocol/filter-protocol.js';
+import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
+import { PacketWriter } from '../transport/packet-writer.js';
+import { cleanContent } from './clean.js';
+import { DelayedFetches } from './delayed-fetches.js';
+import type { FilterContext } from './filter-context.js';
+import { RequestContent, RequestReader } from './request-reader.js';
+import type { SmudgeResult } from './smudge.js';
+
+export const DEFAULT_FETCH_CONCURRENCY = 8;
+const SUPPORTED: readonly FilterCapability[] = ['clean', 'smudge', 'delay'];
+
+export interface FilterSessionOptions {
+  input: AsyncIterable<Uint8Array>;
+  output: Writable;
+  // May still be opening while the handshake runs; awaited by the first request.
+  context: FilterContext | Promise<FilterContext>;
+  logger: Logger;
+  report: (line: string) => void;
+  concurrency?: number;
+  // Called once the handshake is done (to start work that must not delay it).
+  onHandshake?: (capabilities: FilterCapability[]) => void;
+}
+
+export interface FilterSessionSummary {
+  capabilities: FilterCapability[];
+  cleaned: number;
+  smudged: number;
+  delayed: number;
+  refused: number;
+  fetched: number;
+  failed: number;
+  maxConcurrentFetches: number;
+}
+
+interface Session {
+  options: FilterSessionOptions;
+  reader: RequestReader;
+  writer: PacketWriter;
+  delayed: DelayedFetches | undefined;
+  summary: FilterSessionSummary;
+}
+
+// Returns at EOF between requests (git is done); throws when the stream is beyond repair.
+export async function runFilterSession(options: FilterSessionOptions): Promise<FilterSessionSummary> {
+  const reader = new RequestReader(options.input);
+  const writer = new PacketWriter(options.output);
+  const capabilities = await handshake(reader, (bytes) => writer.write(bytes), SUPPORTED);
+  options.onHandshake?.(capabilities);
+  const delayed = capabilities.includes('delay') ? new DelayedFetches(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;
+  const summary: FilterSessionSummary = {
+    capabilities,
+    cleaned: 0,
+    smudged: 0,
+    delayed: 0,
+    refused: 0,
+    fetched: 0,
+    failed: 0,
+    maxConcurrentFetches: 0,
+  };
+  const session: Session = { options, reader, writer, delayed, summary };
+
+  for (;;) {
+    let request: FilterRequest | undefined;
+    try {
+      request = await readRequestHeaders(reader);
+    } catch (err) {
+      if (!(err instanceof ProtocolError) || !reader.atListEnd) throw err;
+      await refuse(session, err);
+      continue;
+    }
+    if (request === undefined) break;
+    if (request.command === 'list_available_blobs') {
+      await writer.write(encodeAvailableBlobs(delayed ? await delayed.available() : []));
+    } else if (request.command === 'clean') {
+      await clean(session, await options.context, request.pathname);
+    } else {
+      await smudge(session, await options.context, request);
+    }
+  }
+  await writer.flush();
+  // A context that failed to open failed a request already, or was never needed.
+  const smudger = (await Promise.resolve(options.context).catch(() => undefined))?.smudger;
+  Object.assign(summary, { fetched: smudger?.fetched ?? 0, failed: smudger?.failed ?? 0, maxConcurrentFetches: delayed?.maxConcurrent ?? 0 });
+  options.logger.debug(summary, 'filter session ended');
+  return summary;
+}
+
+// A request we cannot serve (unknown command, malformed header): status=error for it alone.
+async function refuse(session: Session, err: ProtocolError): Promise<void> {
+  session.summary.refused++;
+  session.options.logger.warn({ err }, 'refusing a filter request');
+  if (session.reader.lastListHadPathname) await discardContent(session.reader);
+  await session.writer.write(encodeStatus('error'));
+}
+
+async function clean(session: Session, context: FilterContext, pathname: string): Promise<void> {
+  const content = new RequestContent(session.reader);
+  let pointer: Buffer;
+  try {
+    pointer = await cleanContent(content, context.local);
+  } catch (err) {
+    await content.drain(); // rethrows when the stream itself broke
+    session.options.logger.debug({ err, pathname }, 'clean failed');
+    session.options.report(`lfs-lazy: cannot clean ${pathname}: ${(err as Error).message}`);
+    await session.writer.write(encodeStatus('error'));
+    return;
+  }
+  session.summary.cleaned++;
+  await session.writer.write(...encodeSuccessWithContent(pointer));
+}
+
+async function smudge(session: Session, context: FilterContext, request: FilterRequest): Promise<void> {
+  const { pathname } = request;
+  const { smudger } = context;
+  // A pointer is small; a non-pointer blob is held as git itself holds it (git buffers both ways).
+  const chunks: Buffer[] = [];
+  for await (const chunk of new RequestContent(session.reader)) chunks.push(chunk);
+  const blob = Buffer.concat(chunks);
+
+  // Empty content for a path we delayed: git is collecting it after list_available_blobs.
+  let result = blob.length === 0 ? session.delayed?.take(pathname) : undefined;
+  if (result === undefined) {
+    const decision = await smudger.decide(pathname, blob);
+    if ('pointer' in decision) {
+      if (session.delayed && request.canDelay) {
+        session.delayed.schedule(pathname, () => smudger.fetch(decision));
+        session.summary.delayed++;
+        session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
+        await session.writer.write(encodeStatus('delayed'));
+        return;
+      }
+      result = await smudger.fetch(decision);
+    } else {
+      result = decision;
+    }
+  }
+  session.summary.smudged++;
+  await sendResult(session, context, pathname, result);
+}
+
+async function sendResult(session: Session, context: FilterContext, pathname: string, result: SmudgeResult): Promise<void> {
+  const { writer } = session;
+  if ('bytes' in result) return writer.write(...encodeSuccessWithContent(result.bytes));
+  let file;
+  try {
+    file = await open(result.objectPath, 'r');
+  } catch (err) {
+    context.smudger.reportUnreadable(pathname, result.pointerBytes, err);
+    return writer.write(...encodeSuccessWithContent(result.pointerBytes));
+  }
+  await writer.write(encodeStatus('success'));
+  try {
+    // Reads of whole packets' worth, so no chunk leaves a short packet behind it.
+    for await (const chunk of file.createReadStream({ highWaterMark: MAX_PKT_PAYLOAD * 16 }) as AsyncIterable<Buffer>) {
+      await writer.write(...encodeContent(chunk));
+    }
+  } catch (err) {
+    // Git drops the file on a trailing error (it buffers the output): nothing half-written.
+    session.options.logger.debug({ err, pathname }, 'reading the local object failed mid-stream');
+    session.options.report(`lfs-lazy: cannot read the object of ${pathname}: ${(err as Error).message}`);
+    return writer.write(encodeFailureTrailer('error'));
+  }
+  await writer.write(encodeEmptyTrailer());
+}

@@ -1,0 +1,96 @@
+// The smudge filter's decisions (checkout, clone, pull), shared by filter-process and the
+// single-file `smudge`. The lazy policy: a blob that is not a pointer passes through; a pointer
+// stays exactly as stored (not re-encoded, so `git status` stays clean) unless its path is in the
+// hydrated set; a hydrated path gets its content from the local store, fetched and verified
+// first when it is not there. A failed fetch never fails the checkout: the pointer stays and one
+// line on stderr says which file, which object and why.
+import type { LocalObjectStore } from '../local/local-object-store.js';
+import type { Logger } from '../log/logger.js';
+import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { HydrationPolicy } from '../hydration/hydration-policy.js';
+
+// What to give git for one path: these exact bytes, or the content of this local object file
+// (with the pointer to give instead should the file turn out to be unreadable).
+export type SmudgeResult = { bytes: Buffer } | { objectPath: string; pointerBytes: Buffer };
+
+// A hydrated path whose object is not local yet: the caller fetches it now or in the background.
+export interface PendingFetch {
+  pathname: string;
+  blob: Buffer;
+  pointer: Pointer;
+}
+
+export interface SmudgerOptions {
+  local: LocalObjectStore;
+  remote: () => Promise<ObjectStore>;
+  policy: () => Promise<Pick<HydrationPolicy, 'has'>>;
+  // One line for the user (stderr), without the newline.
+  report: (line: string) => void;
+  logger: Logger;
+}
+
+export class Smudger {
+  // One download per object, however many paths share it.
+  readonly #fetches = new Map<string, Promise<string>>();
+  fetched = 0;
+  failed = 0;
+
+  constructor(private readonly options: SmudgerOptions) {}
+
+  // Everything but the download: a result, or the fetch still to be done.
+  async decide(pathname: string, blob: Buffer): Promise<SmudgeResult | PendingFetch> {
+    const pointer = blob.length < MAX_POINTER_SIZE ? parsePointer(blob) : undefined;
+    if (pointer === undefined || blob.length === 0) return { bytes: blob };
+    if (!(await this.options.policy()).has(pathname)) return { bytes: blob };
+    if (pointer.size === 0) return { bytes: Buffer.alloc(0) };
+    if (pointer.extensions.length > 0) {
+      // git-lfs refuses these too ("extension is not configured"); the pointer is the safe answer.
+      const names = pointer.extensions.map((e) => e.name).join(', ');
+      this.#reportFailure(pathname, pointer.oid, `its pointer uses the extension(s) ${names}, which lfs-lazy does not apply`);
+      return { bytes: blob };
+    }
+    if (await this.options.local.has(pointer.oid, pointer.size)) return { objectPath: this.options.local.pathFor(pointer.oid), pointerBytes: blob };
+    return { pathname, blob, pointer };
+  }
+
+  // Fetches (verified) into the local store; on failure, reports it and answers with the pointer.
+  // Never rejects.
+  async fetch({ pathname, blob, pointer }: PendingFetch): Promise<SmudgeResult> {
+    const { local, remote, logger } = this.options;
+    let download = this.#fetches.get(pointer.oid);
+    if (download === undefined) {
+      download = local.ensure(remote, pointer.oid, pointer.size, { logger });
+      this.#fetches.set(pointer.oid, download);
+      // A failure may be transient: a later checkout of the same object tries again.
+      download.catch(() => this.#fetches.delete(pointer.oid));
+    }
+    try {
+      const objectPath = await download;
+      this.fetched++;
+      logger.debug({ pathname, oid: pointer.oid }, 'fetched');
+      return { objectPath, pointerBytes: blob };
+    } catch (err) {
+      this.#reportFailure(pathname, pointer.oid, err instanceof Error ? err.message : String(err), err);
+      return { bytes: blob };
+    }
+  }
+
+  async smudge(pathname: string, blob: Buffer): Promise<SmudgeResult> {
+    const decision = await this.decide(pathname, blob);
+    return 'pointer' in decision ? this.fetch(decision) : decision;
+  }
+
+  // For a local object that could not be read after all: the same one-line report.
+  reportUnreadable(pathname: string, pointerBytes: Buffer, err: unknown): void {
+    const oid = parsePointer(pointerBytes)?.oid ?? 'unknown';
+    this.#reportFailure(pathname, oid, `reading the local object failed: ${(err as Error).message}`, err);
+  }
+
+  #reportFailure(pathname: string, oid: string, cause: string, err?: unknown): void {
+    this.failed++;
+    this.options.logger.debug({ err, pathname, oid }, 'left the pointer in place'); // the user gets the report line
+    const oneLine = cause.replace(/\s*[\r\n]+\s*/g, ' ');
+    this.options.report(`lfs-lazy: could not fetch ${pathname} (oid ${oid}), left its pointer in place: ${oneLine}`);
+  }
+}

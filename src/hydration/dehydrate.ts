@@ -1,0 +1,147 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import type { RepositoryContext } from '../repository/context.js';
+import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import type { SkippedFile } from './hydrate.js';
+import { HydrationPolicy } from './hydration-policy.js';
+import { refreshIndex } from './refresh-index.js';
+import { classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
+import { hasExactBytes, replaceFile, sameSnapshot, snapshot } from './worktree-file.js';
+
+export interface DehydrateOptions {
+  // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
+  prune?: boolean;
+  // Concurrent bucket checks when pruning; default 16.
+  jobs?: number;
+  signal?: AbortSignal;
+}
+
+export interface KeptObject {
+  oid: string;
+  path: string;
+  reason: string;
+}
+
+export interface DehydrateReport {
+  pathspecs: string[];
+  // Files turned back into their pointer by this run.
+  dehydrated: string[];
+  alreadyPointers: string[];
+  skipped: SkippedFile[];
+  // With `prune`: local objects deleted, and those kept with the reason.
+  pruned: { objects: number; bytes: number };
+  kept: KeptObject[];
+}
+
+// Turns the unmodified hydrated files among `pathspecs` (root-relative) back into their exact
+// committed pointer bytes and takes the pathspecs out of the hydrated set. A file edited since it
+// was hydrated is reported and left alone.
+export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly string[], options: DehydrateOptions = {}): Promise<DehydrateReport> {
+  const root = requireWorktree(ctx);
+  if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
+  const files = await listLfsFiles(root, pathspecs);
+  const classified = await classifyFiles(root, files, pathspecs);
+  const report: DehydrateReport = {
+    pathspecs: [...pathspecs],
+    dehydrated: [],
+    alreadyPointers: classified.filter((c) => c.state === 'pointer').map((c) => c.file.path),
+    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' ? [{ path: c.file.path, reason: c.state }] : [])),
+    pruned: { objects: 0, bytes: 0 },
+    kept: [],
+  };
+
+  for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
+    options.signal?.throwIfAborted();
+    if (await writePointer(ctx, root, c)) report.dehydrated.push(c.file.path);
+    else report.skipped.push({ path: c.file.path, reason: 'modified' });
+  }
+
+  // The committed defaults count: a local dehydrate must win over them on the next checkout.
+  const policy = await HydrationPolicy.load(ctx.paths, {});
+  policy.local.remove(pathspecs, files.map((f) => f.path), policy.committed);
+  await policy.local.save();
+  if (report.dehydrated.length > 0) await refreshIndex(root, report.dehydrated);
+  if (options.prune) {
+    const pointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
+    await pruneObjects(ctx, root, files.filter((f) => pointers.has(f.path)), report, options);
+  }
+  report.skipped.sort((a, b) => a.path.localeCompare(b.path));
+  return report;
+}
+
+// The content must survive somewhere before its only working copy goes: when the object is not in
+// the local store (pruned, or cleaned elsewhere), the file itself is stored first — and if it
+// does not hash to the oid, it was modified after all. The rename happens only while the file is
+// unchanged since the scan that found it unmodified.
+async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<boolean> {
+  const target = join(root, c.file.path);
+  const { oid, size } = c.file.pointer;
+  if (!(await ctx.local.has(oid, size))) {
+    const stored = await ctx.local.ingest(createReadStream(target));
+    if (stored.oid !== oid) return false;
+  }
+  const mode = c.snapshot?.mode ?? 0o644;
+  return replaceFile(target, { bytes: c.file.pointerBytes }, mode, async () => sameSnapshot(c.snapshot, await snapshot(target)));
+}
+
+// Deletes the local objects of `files` (now pointers) unless another index path with the same oid
+// still holds the content in the working tree, or the bucket does not have the object (it may be
+// the only copy: never pushed). Unreachable bucket: everything is kept.
+async function pruneObjects(
+  ctx: RepositoryContext,
+  root: string,
+  files: readonly LfsFile[],
+  report: DehydrateReport,
+  options: DehydrateOptions,
+): Promise<void> {
+  const selected = new Set(files.map((f) => f.path));
+  const candidates = new Map<string, LfsFile>();
+  for (const f of files) {
+    if (f.pointer.size > 0 && (await ctx.local.has(f.pointer.oid, f.pointer.size))) candidates.set(f.pointer.oid, f);
+  }
+  if (candidates.size === 0) return;
+  for (const other of await listLfsFiles(root, [])) {
+    if (selected.has(other.path) || !candidates.has(other.pointer.oid)) continue;
+    if (!(await hasExactBytes(join(root, other.path), other.pointerBytes))) {
+      const f = candidates.get(other.pointer.oid)!;
+      report.kept.push({ oid: f.pointer.oid, path: f.path, reason: `${other.path} still has this content` });
+      candidates.delete(other.pointer.oid);
+    }
+  }
+  if (candidates.size === 0) return;
+  let store;
+  try {
+    store = await ctx.remote();
+  } catch (err) {
+    for (const f of candidates.values()) report.kept.push({ oid: f.pointer.oid, path: f.path, reason: `cannot check the bucket: ${messageOf(err)}` });
+    return;
+  }
+  const limit = pLimit(options.jobs ?? 16);
+  await Promise.all(
+    [...candidates.values()].map((f) =>
+      limit(async () => {
+        const { oid, size } = f.pointer;
+        try {
+          const info = await store.stat(oid, options.signal);
+          if (info?.size !== size) {
+            report.kept.push({ oid, path: f.path, reason: `not in the bucket (${store.locate(oid)}); push it first` });
+            return;
+          }
+        } catch (err) {
+          report.kept.push({ oid, path: f.path, reason: `cannot check the bucket: ${messageOf(err)}` });
+          return;
+        }
+        await ctx.local.remove(oid);
+        report.pruned.objects++;
+        report.pruned.bytes += size;
+      }),
+    ),
+  );
+  report.kept.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

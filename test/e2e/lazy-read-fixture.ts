@@ -1,0 +1,86 @@
+// The shared set-up of the cat/path and library API tests: a pushed repository whose LFS objects
+// are in s3rver, and lazy clones of it (pointers in the working tree, nothing in .git/lfs).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileContent, makeLfsFixture, type FixtureFile, type LfsFixture } from '../helpers/lfs-fixture.js';
+import { CLI_PATH } from '../helpers/sandbox.js';
+
+// Incompressible, deterministic bytes (all 256 values), so a binary-unsafe path would show.
+function noise(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(`seed ${seed}`).digest();
+  for (let i = 0; i < size; i += block.length) {
+    block.copy(out, i);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+export const PATHS = {
+  big: 'data/big.bin', // ~3 MiB: the object of the ranged reads
+  labels: 'data/labels.json',
+  empty: 'data/empty.bin',
+  gone: 'data/gone.bin', // removed from the bucket by the tests of missing objects
+  readme: 'README.md', // not an LFS file
+} as const;
+
+export interface ReadFixture {
+  fx: LfsFixture;
+  file(path: string): FixtureFile;
+  // A fresh plain `git clone`, in which every LFS file is a pointer.
+  lazyClone(name: string): Promise<string>;
+  // Where an object would be in a clone's local store.
+  localObject(clone: string, oid: string): string;
+  // Entries of a clone's .git/lfs/tmp (none once a read is over).
+  tempFiles(clone: string): string[];
+  // Runs the CLI with binary-safe stdout.
+  cli(args: string[], cwd: string): Promise<{ stdout: Buffer; stderr: string; code: number }>;
+}
+
+export async function makeReadFixture(): Promise<ReadFixture> {
+  const fx = await makeLfsFixture({
+    files: [
+      { path: PATHS.big, content: noise(3 * 1024 * 1024 + 4097, 1) },
+      { path: PATHS.labels, content: fileContent(2, 40_000) },
+      { path: PATHS.empty, content: Buffer.alloc(0) },
+      { path: PATHS.gone, content: noise(50_000, 3) },
+      { path: PATHS.readme, content: Buffer.from('# a dataset\n\nread me as I am.\n') },
+    ],
+  });
+  return {
+    fx,
+    file(path) {
+      const found = fx.files.find((f) => f.path === path);
+      if (!found) throw new Error(`no fixture file ${path}`);
+      return found;
+    },
+    // lfs-lazy's filter is installed (globally, in the sandbox): a plain clone is lazy.
+    lazyClone: (name) => fx.clone(name),
+    localObject: (clone, oid) => join(clone, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
+    tempFiles(clone) {
+      const dir = join(clone, '.git', 'lfs', 'tmp');
+      return existsSync(dir) ? readdirSync(dir) : [];
+    },
+    cli: (args, cwd) => runBinary(process.execPath, [CLI_PATH, ...args], { cwd, env: fx.box.env }),
+  };
+}
+
+export function runBinary(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), code: code ?? 1 }));
+  });
+}
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -1,0 +1,131 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LabelMapFormatError, LabelMapTokenizer, readLabelMap, type LabelMapMember } from '../../src/labelmap/tokenizer.js';
+import { canonicalDigest, canonicalJson, digest64 } from '../../src/labelmap/canonical.js';
+
+function tokenize(chunks: string[]): LabelMapMember[] {
+  const out: LabelMapMember[] = [];
+  const t = new LabelMapTokenizer((key, rawKey, raw) => out.push({ key, rawKey, raw }));
+  for (const chunk of chunks) t.write(chunk);
+  t.end();
+  return out;
+}
+
+// Every way of cutting the text in two, and one character at a time.
+function everySplit(text: string): string[][] {
+  const splits: string[][] = [[text], [...text]];
+  for (let i = 1; i < text.length; i++) splits.push([text.slice(0, i), text.slice(i)]);
+  return splits;
+}
+
+async function readAll(chunks: Array<Uint8Array | string>): Promise<LabelMapMember[]> {
+  const out: LabelMapMember[] = [];
+  for await (const batch of readLabelMap((async function* () {
+    yield* chunks;
+  })())) out.push(...batch);
+  return out;
+}
+
+const SAMPLE = ' {\n  "clip_1": {"label": "speech", "speaker": 17},\n  "caf\\u00e9": "x\\"y\\\\",\n  "n": -1.5e+3, "t": true, "f":false,"z" : null,\r\n\t"arr": [1, [2, {"a": "}]"}], "]"],\n  "": {}, "ü/日本": "日本語"\n}\n ';
+
+describe('label-map tokenizer', () => {
+  it('yields each member with its decoded key, raw key and raw value, whatever the chunking', () => {
+    const expected: LabelMapMember[] = [
+      { key: 'clip_1', rawKey: '"clip_1"', raw: '{"label": "speech", "speaker": 17}' },
+      { key: 'café', rawKey: '"caf\\u00e9"', raw: '"x\\"y\\\\"' },
+      { key: 'n', rawKey: '"n"', raw: '-1.5e+3' },
+      { key: 't', rawKey: '"t"', raw: 'true' },
+      { key: 'f', rawKey: '"f"', raw: 'false' },
+      { key: 'z', rawKey: '"z"', raw: 'null' },
+      { key: 'arr', rawKey: '"arr"', raw: '[1, [2, {"a": "}]"}], "]"]' },
+      { key: '', rawKey: '""', raw: '{}' },
+      { key: 'ü/日本', rawKey: '"ü/日本"', raw: '"日本語"' },
+    ];
+    for (const chunks of everySplit(SAMPLE)) assert.deepEqual(tokenize(chunks), expected, JSON.stringify(chunks.slice(0, 2)));
+  });
+
+  it('reads an empty object, and nothing but whitespace around it', () => {
+    assert.deepEqual(tokenize(['{}']), []);
+    assert.deepEqual(tokenize([' \n{ \n }\n\n']), []);
+  });
+
+  it('decodes UTF-8 split anywhere, drops a BOM, and rejects invalid UTF-8', async () => {
+    const bytes = Buffer.from('\uFEFF{"é日": "🎧"}', 'utf8');
+    for (let i = 1; i < bytes.length; i++) {
+      const members = await readAll([bytes.subarray(0, i), bytes.subarray(i)]);
+      assert.deepEqual(members, [{ key: 'é日', rawKey: '"é日"', raw: '"🎧"' }]);
+    }
+    await assert.rejects(readAll([Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]), LabelMapFormatError);
+  });
+
+  it('rejects what is not one JSON object, with the position', () => {
+    const bad = ['', '   ', '[1, 2]', '"x"', '42', 'null', '{', '{"a"}', '{"a" 1}', '{"a": }', '{"a": 1,}', '{"a": 1', '{"a": 1} x', '{"a": 1}{}', '{a: 1}', '{"a\u0001": 1}', '{"a": 1 "b": 2}', '{,}'];
+    for (const text of bad) {
+      assert.throws(() => tokenize([text]), LabelMapFormatError, JSON.stringify(text));
+    }
+    assert.throws(() => tokenize(['{"a": 1,\n ]']), /expected a key, found "\]" \(at character 10\)/);
+  });
+});
+
+describe('canonical JSON values', () => {
+  it('ignores whitespace, member order and string escapes; keeps numbers as written', () => {
+    const same: Array<[string, string]> = [
+      ['{"label": "speech", "speaker": 17}', '{"speaker":17,"label":"speech"}'],
+      ['"caf\\u00e9"', '"café"'],
+      ['"a\\/b"', '"a/b"'],
+      ['[1, {"b": [], "a": {}}]', '[1,{"a":{},"b":[]}]'],
+      ['{"a": 1, "a": 2}', '{"a": 2}'],
+      [' "x" ', '"x"'],
+      ['"\\ud83c\\udfa7"', '"🎧"'],
+    ];
+    for (const [a, b] of same) assert.equal(canonicalJson(a), canonicalJson(b), `${a} vs ${b}`);
+    const different: Array<[string, string]> = [
+      ['1', '1.0'],
+      ['1e2', '100'],
+      ['[1, 2]', '[2, 1]'],
+      ['"A"', '"a"'],
+      ['{"a": null}', '{}'],
+      ['"1"', '1'],
+    ];
+    for (const [a, b] of different) assert.notEqual(canonicalJson(a), canonicalJson(b), `${a} vs ${b}`);
+    assert.equal(canonicalJson('{ "b" : [ 1 , true ] , "a" : "x\\ty" }'), '{"a":"x\\ty","b":[1,true]}');
+  });
+
+  it('rejects invalid values', () => {
+    for (const raw of ['', 'tru', 'nul', '01', '1.', '.5', '+1', '-', '1e', '"a', '"\\x"', '"a\nb"', '[1,]', '{"a":1,}', '{"a"}', '[1 2]', '{} {}', 'NaN', "'a'", '{"a":1]', '[}']) {
+      assert.throws(() => canonicalJson(raw), LabelMapFormatError, JSON.stringify(raw));
+      assert.throws(() => canonicalDigest(raw, new Uint32Array(2), 0), LabelMapFormatError, JSON.stringify(raw));
+    }
+  });
+
+  it('the fast digest equals the digest of the canonical text', () => {
+    const values = [
+      '{"label": "speech", "speaker": 17}',
+      '{"speaker": 17, "label": "speech"}',
+      '{"b": 1, "a": 2}',
+      '{"a": 1, "a": 2}',
+      '"caf\\u00e9"',
+      '"café"',
+      '[1, [2, [3, {"z": {"y": [true, false, null]}}]]]',
+      '-0.5E-7',
+      '{"a": {"d": 1, "c": 2}, "b": 3}',
+      '{"a\\u0041": 1, "aB": 2}',
+      ' { } ',
+      '[ ]',
+      '"x\\ty"',
+      '{"k": "v"}',
+    ];
+    for (const raw of values) {
+      const fast = new Uint32Array(2);
+      const slow = new Uint32Array(2);
+      canonicalDigest(raw, fast, 0);
+      digest64(canonicalJson(raw), slow, 0);
+      assert.deepEqual([...fast], [...slow], raw);
+    }
+    const a = new Uint32Array(2);
+    const b = new Uint32Array(2);
+    canonicalDigest('{"label": "speech"}', a, 0);
+    canonicalDigest('{"label": "speeci"}', b, 0);
+    assert.notDeepEqual([...a], [...b]);
+  });
+});
