@@ -33,9 +33,10 @@ export interface ManifestOptions {
 
 export async function buildManifest(cwd: string, pathspecs: readonly string[], options: ManifestOptions = {}): Promise<DatasetManifest> {
   const rev = options.rev ?? 'HEAD';
+  // First, so that "not a git repository" is the error outside one.
+  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
   const commit = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] });
   if (commit.code !== 0) throw new LfsLazyError(`${rev} is not a commit${rev === 'HEAD' ? ' (nothing committed yet?)' : ''}`);
-  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
   const files = sortByPath(await listDatasetFiles(cwd, pathspecs, { rev: commit.stdout.trim() }));
   if (files.length === 0 && pathspecs.length > 0) throw new LfsLazyError(`no files at ${rev} match ${pathspecs.join(' ')}`);
   return {

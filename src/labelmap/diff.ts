@@ -50,15 +50,77 @@ const SEEN = 1;
 // The label of one value: a string value is its own label; a number, boolean or null its JSON
 // text; an object's label is its `field` member when that is a string, number, boolean or null.
 // Anything else (arrays, objects without the member, a non-scalar member) has no label (null).
+// `raw` must be valid JSON (the caller has canonicalised it): objects are scanned, not parsed.
 export function labelOf(raw: string, field: string): string | null {
   const c = raw.charCodeAt(0);
-  if (c === 0x22) return raw.indexOf('\\') < 0 ? raw.slice(1, -1) : (JSON.parse(raw) as string);
+  if (c === 0x22) return decodeString(raw, 0, raw.length);
   if (c === 0x5b) return null;
   if (c !== 0x7b) return raw;
-  const value = (JSON.parse(raw) as Record<string, unknown>)[field];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
-  return null;
+  let found: string | null = null;
+  let i = skipSpace(raw, 1);
+  while (raw.charCodeAt(i) === 0x22) {
+    const keyEnd = stringEnd(raw, i);
+    const key = decodeString(raw, i, keyEnd);
+    i = skipSpace(raw, skipSpace(raw, keyEnd) + 1); // past ':'
+    const valueEnd = valueEndAt(raw, i);
+    // The last occurrence of a repeated member wins, as in JSON.parse.
+    if (key === field) found = scalarLabel(raw, i, valueEnd);
+    i = skipSpace(raw, valueEnd);
+    if (raw.charCodeAt(i) !== 0x2c) break;
+    i = skipSpace(raw, i + 1);
+  }
+  return found;
+}
+
+function scalarLabel(raw: string, start: number, end: number): string | null {
+  const c = raw.charCodeAt(start);
+  if (c === 0x22) return decodeString(raw, start, end);
+  if (c === 0x7b || c === 0x5b) return null;
+  return raw.slice(start, end);
+}
+
+function decodeString(raw: string, start: number, end: number): string {
+  const token = raw.slice(start, end);
+  return token.indexOf('\\') < 0 ? token.slice(1, -1) : (JSON.parse(token) as string);
+}
+
+function skipSpace(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
+  return i;
+}
+
+// Index after the string that starts at `i`.
+function stringEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) j++;
+    else if (c === 0x22) return j + 1;
+  }
+  return s.length;
+}
+
+// Index after the (valid) value that starts at `i`.
+function valueEndAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0x22) return stringEnd(s, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 0x22) j = stringEnd(s, j) - 1;
+      else if (d === 0x7b || d === 0x5b) depth++;
+      else if ((d === 0x7d || d === 0x5d) && --depth === 0) return j + 1;
+    }
+    return s.length;
+  }
+  let j = i;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    j++;
+  }
+  return j;
 }
 
 function count(counts: Map<string | null, number>, label: string | null): void {

@@ -3,8 +3,8 @@
 // Memory: base is read once into key → (64-bit digest of its canonical value); theirs is streamed
 // against it, keeping only the keys it adds or changes (with their text); ours is streamed last and
 // the result is written as ours is read. Nothing holds a parsed document or a copy of the
-// unchanged values, so memory grows with the number of base keys (~100 bytes each) plus the size
-// of theirs' changes, not with three copies of the file.
+// unchanged values, so memory grows with the number of base keys (~70 bytes each, key included)
+// plus the size of theirs' changes (and of the conflicts), not with three copies of the file.
 //
 // Rules, per key (values compared by canonical form, canonical.ts):
 //   unchanged on both sides, or changed on one side only (added, removed, modified) → that side's
@@ -173,7 +173,7 @@ export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options
           if (!oursChanged) {
             stats.takenFromTheirs.deleted++;
           } else {
-            conflicts.push({ key, kind: 'modified-ours-deleted-theirs', ours: raw });
+            conflicts.push({ key: detach(key), kind: 'modified-ours-deleted-theirs', ours: detach(raw) });
             if (useTheirs) stats.takenFromTheirs.deleted++;
             else writer.add(rawKey, raw);
           }
@@ -190,7 +190,7 @@ export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options
           stats.sameChange++;
           return writer.add(rawKey, raw);
         }
-        conflicts.push({ key, kind: 'modified-both', ours: raw, theirs: change.raw });
+        conflicts.push({ key: detach(key), kind: 'modified-both', ours: detach(raw), theirs: change.raw });
         return useTheirs ? writer.add(rawKey, change.raw) : writer.add(rawKey, raw);
       }
       const change = changes.get(key);
@@ -201,7 +201,7 @@ export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options
           stats.sameChange++;
           return writer.add(rawKey, raw);
         }
-        conflicts.push({ key, kind: 'added-both', ours: raw, theirs: change.raw });
+        conflicts.push({ key: detach(key), kind: 'added-both', ours: detach(raw), theirs: change.raw });
         return useTheirs ? writer.add(rawKey, change.raw) : writer.add(rawKey, raw);
       }
       const size = oursAdded.size;

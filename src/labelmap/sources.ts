@@ -4,7 +4,7 @@ import { canonicalDigest } from './canonical.js';
 import { LabelMapFormatError, readLabelMap, type LabelMapMember } from './tokenizer.js';
 
 // A label map that can be read more than once (a second pass fetches the few values a report
-// needs). Returning undefined means "absent": an empty map.
+// needs): each call opens it again from the start.
 export type LabelMapInput = () => AsyncIterable<Uint8Array | string>;
 
 export async function forEachMember(
@@ -14,9 +14,21 @@ export async function forEachMember(
   afterBatch?: () => Promise<void>,
 ): Promise<number> {
   let count = 0;
+  let current: LabelMapMember | undefined;
   try {
     for await (const batch of readLabelMap(input())) {
-      for (const member of batch) visit(member);
+      try {
+        for (const member of batch) {
+          current = member;
+          visit(member);
+        }
+      } catch (err) {
+        // A value the canonicaliser refused: say whose.
+        if (err instanceof LabelMapFormatError && err.message.startsWith('invalid JSON value') && current) {
+          throw new LabelMapFormatError(`the value of key ${JSON.stringify(current.key)}: ${err.message}`);
+        }
+        throw err;
+      }
       count += batch.length;
       if (afterBatch) await afterBatch();
     }

@@ -230,9 +230,9 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
   it('a file that is not a JSON object, or not JSON, falls back to an ordinary conflict with ours kept', async () => {
     const one = await fx.clone('n-one');
     const two = await fx.clone('n-two');
-    await commitFiles(one, { 'data/list.json': '[1, 2, 3, 4]\n', 'data/broken.json': '{"a": 1,,}\n' }, 'theirs');
+    await commitFiles(one, { 'data/list.json': '[1, 2, 3, 4]\n', 'data/broken.json': '{"a": 1,,}\n', 'data/blob.bin': 'binary theirs\n' }, 'theirs');
     await push(one);
-    await commitFiles(two, { 'data/list.json': '[0, 1, 2, 3]\n', 'data/broken.json': '{"a": 2}\n' }, 'ours');
+    await commitFiles(two, { 'data/list.json': '[0, 1, 2, 3]\n', 'data/broken.json': '{"a": 2}\n', 'data/blob.bin': 'binary ours\n' }, 'ours');
     const oursList = (await fx.box.git(['cat-file', 'blob', 'HEAD:data/list.json'], { cwd: two })).stdout;
     const oursBroken = (await fx.box.git(['cat-file', 'blob', 'HEAD:data/broken.json'], { cwd: two })).stdout;
     const result = await pull(two, true);
@@ -243,6 +243,9 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
     assert.match(result.stdout + result.stderr, /CONFLICT \(content\): Merge conflict in data\/broken\.json/);
     assert.equal((await assertPointer(two, 'data/list.json')).toString(), oursList);
     assert.equal((await assertPointer(two, 'data/broken.json')).toString(), oursBroken);
+    // Other LFS files (merge=lfs) never reach lfs-lazy's driver: git's own conflict, as before.
+    assert.match(result.stdout + result.stderr, /CONFLICT \(content\): Merge conflict in data\/blob\.bin/);
+    assert.doesNotMatch(result.stderr, /merge-driver: data\/blob\.bin/);
     await fx.box.git(['merge', '--abort'], { cwd: two });
   });
 
@@ -250,7 +253,7 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
     const clone = await fx.clone('d-one');
     assert.match((await fx.box.cli(['diff', '--', 'data/diff.json'], { cwd: clone })).stdout, /0 added, 0 removed, 0 changed, 9 unchanged/);
     await writeFile(join(clone, 'data/diff.json'), EDGE_BASE.replace('"keep": 1', '"keep": 2').replace('"🎧": 0', '"🎧": 0,\n  "new": "speech"'));
-    const text = (await fx.box.cli(['diff', 'HEAD', 'data/diff.json'], { cwd: join(clone, 'data') })).stdout;
+    const text = (await fx.box.cli(['diff', 'HEAD', 'diff.json'], { cwd: join(clone, 'data') })).stdout;
     assert.match(text, /^data\/diff\.json: HEAD → working tree\nkeys: 9 → 10: 1 added, 0 removed, 1 changed, 8 unchanged\n/);
     assert.match(text, /\n {2}~ "keep": 1 → 2\n {2}\+ "new": "speech"\n/);
     const json = JSON.parse((await fx.box.cli(['diff', '--json', '--', 'data/diff.json'], { cwd: clone })).stdout);

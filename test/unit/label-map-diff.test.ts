@@ -59,6 +59,16 @@ describe('label-map diff', () => {
     assert.equal(labelOf('{"label": ["x"]}', 'label'), null);
     assert.equal(labelOf('{"n": 1}', 'label'), null);
     assert.equal(labelOf('["x"]', 'label'), null);
+    assert.equal(labelOf('{ "a": {"label": "inner"}, "label" : "outer" }', 'label'), 'outer');
+    assert.equal(labelOf('{"a": "}\\"[", "b": [{"label": 1}], "label": "x"}', 'label'), 'x');
+    assert.equal(labelOf('{"label": "a", "label": "b"}', 'label'), 'b');
+    assert.equal(labelOf('{"label": "caf\\u00e9"}', 'label'), 'café');
+    assert.equal(labelOf('{"lab\\u0065l": "y"}', 'label'), 'y');
+    assert.equal(labelOf('{"label": -1.5e3}', 'label'), '-1.5e3');
+    assert.equal(labelOf('{"label":true}', 'label'), 'true');
+    assert.equal(labelOf('{"label": {"x": 1}}', 'label'), null);
+    assert.equal(labelOf('{}', 'label'), null);
+    assert.equal(labelOf('{"cls": "dog", "label": "x"}', 'cls'), 'dog');
   });
 
   it('rejects invalid maps', async () => {

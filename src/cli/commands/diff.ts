@@ -46,7 +46,8 @@ export const command: Command = {
       revs = revs.slice(0, -1);
     }
     if (paths.length !== 1) throw new LfsLazyError(`expected exactly one path\n${usage}`);
-    if (revs.length === 1 && /^[^.]+\.\.[^.]/.test(revs[0]!)) revs = revs[0]!.split('..');
+    const range = revs.length === 1 && !revs[0]!.includes('...') ? revs[0]!.indexOf('..') : -1;
+    if (range >= 0) revs = [revs[0]!.slice(0, range) || 'HEAD', revs[0]!.slice(range + 2) || 'HEAD'];
     if (revs.length > 2) throw new LfsLazyError(`at most two revisions\n${usage}`);
     const limitText = stringOption(values, 'limit');
     const limit = limitText === undefined ? DEFAULT_CHANGE_LIMIT : Number(limitText);
@@ -149,8 +150,9 @@ function formatText(path: string, before: Side, after: Side, diff: LabelMapDiff)
   );
   if (diff.labels.length > 0) {
     const names = diff.labels.map((l) => (l.label === null ? '(no label)' : l.label));
-    const width = Math.max(`label (${diff.labelField})`.length, ...names.map((s) => s.length));
-    lines.push('', `${`label (${diff.labelField})`.padEnd(width)}  ${'before'.padStart(10)}  ${'after'.padStart(10)}  ${'change'.padStart(10)}`);
+    const title = diff.labelField === DEFAULT_LABEL_FIELD ? 'label' : `label (${diff.labelField})`;
+    const width = Math.max(title.length, ...names.map((s) => s.length));
+    lines.push('', `${title.padEnd(width)}  ${'before'.padStart(10)}  ${'after'.padStart(10)}  ${'change'.padStart(10)}`);
     diff.labels.forEach((l, i) => {
       lines.push(`${names[i]!.padEnd(width)}  ${n(l.before).padStart(10)}  ${n(l.after).padStart(10)}  ${signed(l.after - l.before).padStart(10)}`);
     });
