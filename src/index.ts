@@ -14,3 +14,4 @@ export {
   StorageError,
 } from './errors/index.js';
 export type { Logger } from './log/logger.js';
+export type { DatasetManifest, ManifestOptions } from './dataset/manifest.js';

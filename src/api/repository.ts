@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { openRepositoryContext, type RepositoryContext } from '../repository/context.js';
 import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/hydrate.js';
 import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
+import { buildManifest, type DatasetManifest, type ManifestOptions } from '../dataset/manifest.js';
 import { resolveFileSource, type FileSource } from './file-source.js';
 import { LazyStream } from './lazy-stream.js';
 import { checkRange, localObjectPath, openContent } from './read-content.js';
@@ -69,6 +70,13 @@ export interface Repository {
    * and with `{ remote: true }` whether it is in the bucket; with totals.
    */
   status(pathspecs?: readonly string[], options?: StatusOptions): Promise<StatusReport>;
+  /**
+   * The dataset version of the files `pathspecs` select (relative to the repository root; none:
+   * all) at `rev` (default `HEAD`): a stable hash over their sorted (path, oid, size), computed
+   * from pointers without downloading anything, with the manifest behind it. Store it beside a
+   * model; docs/dataset-versions.md says how to recompute it and get the data back.
+   */
+  fingerprint(pathspecs?: readonly string[], options?: ManifestOptions): Promise<DatasetManifest>;
   /** Releases the S3 client. The repository cannot be used afterwards. */
   close(): void;
 }
@@ -135,6 +143,10 @@ class LocalRepository implements Repository {
 
   status(pathspecs: readonly string[] = [], options: StatusOptions = {}): Promise<StatusReport> {
     return this.open().then(() => status(this.ctx, pathspecs, options));
+  }
+
+  fingerprint(pathspecs: readonly string[] = [], options: ManifestOptions = {}): Promise<DatasetManifest> {
+    return this.open().then(() => buildManifest(this.root, pathspecs, options));
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openRepository } from '../../src/index.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 
 // The documented definition, written out independently of src/dataset/fingerprint.ts.
@@ -75,6 +76,14 @@ describe('dataset versions: fingerprint, manifest, verify-manifest', { timeout: 
     // Wildcards select like git: '*' crosses directories.
     const bins = JSON.parse((await cli(['manifest', '--json', 'data/train/*.bin'], one)).stdout);
     assert.deepEqual(bins.files.map((f: { path: string }) => f.path), ['data/train/a.bin', 'data/train/b.bin', 'data/train/sub/c.bin']);
+    const repo = await openRepository(two, { env: fx.box.env });
+    try {
+      const viaApi = await repo.fingerprint(['data/train']);
+      assert.equal(viaApi.fingerprint, train, 'the library API agrees with the CLI');
+      assert.deepEqual(viaApi.files, expected);
+    } finally {
+      repo.close();
+    }
     assert.deepEqual(localObjects(one), [], 'fingerprint and manifest fetched objects');
     assert.deepEqual(localObjects(two), []);
   });
