@@ -31,7 +31,7 @@ export function progressBar(stream: Writable, label: string, options: { now?: ()
       const finished = state.filesDone >= state.filesTotal;
       if (!finished && at - lastAt < INTERVAL_MS) return;
       lastAt = at;
-      const line = renderProgress(label, state).slice(0, Math.max(10, (tty.columns ?? 80) - 1));
+      const line = renderProgress(label, state).slice(0, Math.max(10, (tty.columns || 80) - 1));
       stream.write(`\r${line}\x1b[K`);
       drawn = true;
     },

@@ -1,13 +1,13 @@
 // What the filters need of a repository, opened so that a lazy checkout does no more than it must:
 // the settings (and with them the AWS SDK and any S3 config) are needed only to fetch, so a clone
 // that leaves pointers neither loads the SDK nor fails over a missing or broken storage config.
+import type { Writable } from 'node:stream';
 import { loadSettings } from '../config/load-settings.js';
 import { openConfiguredStore } from '../config/configured-store.js';
 import type { ResolvedSettings } from '../config/settings.js';
 import { resolveRepositoryPaths } from '../git/repository-paths.js';
 import { HydrationPolicy } from '../hydration/hydration-policy.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
-import type { Writable } from 'node:stream';
 import { createDeferredLogger, type Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
@@ -55,7 +55,6 @@ export async function openFilterContext(options: {
     },
   };
 }
-
 
 // For the filter commands: a logger usable at once (its file and level settle once the settings
 // are read), user-facing lines on stderr, and the context opening in the background.

@@ -100,7 +100,9 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
   await writer.flush();
   // A context that failed to open failed a request already, or was never needed.
   const smudger = (await Promise.resolve(options.context).catch(() => undefined))?.smudger;
-  Object.assign(summary, { fetched: smudger?.fetched ?? 0, failed: smudger?.failed ?? 0, maxConcurrentFetches: delayed?.maxConcurrent ?? 0 });
+  summary.fetched = smudger?.fetched ?? 0;
+  summary.failed = smudger?.failed ?? 0;
+  summary.maxConcurrentFetches = delayed?.maxConcurrent ?? 0;
   options.logger.debug(summary, 'filter session ended');
   return summary;
 }

@@ -50,7 +50,8 @@ export class Smudger {
       this.#reportFailure(pathname, pointer.oid, `its pointer uses the extension(s) ${names}, which lfs-lazy does not apply`);
       return { bytes: blob };
     }
-    if (await this.options.local.has(pointer.oid, pointer.size)) return { objectPath: this.options.local.pathFor(pointer.oid), pointerBytes: blob };
+    const { local } = this.options;
+    if (await local.has(pointer.oid, pointer.size)) return { objectPath: local.pathFor(pointer.oid), pointerBytes: blob };
     return { pathname, blob, pointer };
   }
 

@@ -4,11 +4,11 @@ import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
-import type { SkippedFile } from './hydrate.js';
+import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { refreshIndex } from './refresh-index.js';
-import { classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, replaceFile, sameSnapshot, snapshot } from './worktree-file.js';
+import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
+import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshot } from './worktree-file.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -30,6 +30,8 @@ export interface DehydrateReport {
   dehydrated: string[];
   alreadyPointers: string[];
   skipped: SkippedFile[];
+  // Files that could not be rewritten (permissions, disk full…): left as they were.
+  failed: FailedFile[];
   // With `prune`: local objects deleted, and those kept with the reason.
   pruned: { objects: number; bytes: number };
   kept: KeptObject[];
@@ -48,14 +50,20 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     dehydrated: [],
     alreadyPointers: classified.filter((c) => c.state === 'pointer').map((c) => c.file.path),
     skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' ? [{ path: c.file.path, reason: c.state }] : [])),
+    failed: [],
     pruned: { objects: 0, bytes: 0 },
     kept: [],
   };
 
   for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
-    options.signal?.throwIfAborted();
-    if (await writePointer(ctx, root, c)) report.dehydrated.push(c.file.path);
-    else report.skipped.push({ path: c.file.path, reason: 'modified' });
+    // Stopping early still updates the set and the index for what was done.
+    if (options.signal?.aborted) break;
+    try {
+      if (await writePointer(ctx, root, c)) report.dehydrated.push(c.file.path);
+      else report.skipped.push({ path: c.file.path, reason: 'modified' });
+    } catch (err) {
+      report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: messageOf(err) });
+    }
   }
 
   // The committed defaults count: a local dehydrate must win over them on the next checkout.
@@ -67,7 +75,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     const pointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
     await pruneObjects(ctx, root, files.filter((f) => pointers.has(f.path)), report, options);
   }
-  report.skipped.sort((a, b) => a.path.localeCompare(b.path));
+  report.skipped.sort(byPath);
   return report;
 }
 
@@ -82,7 +90,7 @@ async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedF
     const stored = await ctx.local.ingest(createReadStream(target));
     if (stored.oid !== oid) return false;
   }
-  const mode = c.snapshot?.mode ?? 0o644;
+  const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
   return replaceFile(target, { bytes: c.file.pointerBytes }, mode, async () => sameSnapshot(c.snapshot, await snapshot(target)));
 }
 
@@ -139,7 +147,7 @@ async function pruneObjects(
       }),
     ),
   );
-  report.kept.sort((a, b) => a.path.localeCompare(b.path));
+  report.kept.sort(byPath);
 }
 
 function messageOf(err: unknown): string {

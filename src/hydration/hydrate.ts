@@ -6,11 +6,12 @@ import { listLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { pathspecMatches } from './pathspec-match.js';
 import { refreshIndex } from './refresh-index.js';
-import { classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, replaceFile } from './worktree-file.js';
+import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
+import { hasExactBytes, modeForGit, replaceFile } from './worktree-file.js';
 
-// Concurrent object fetches by default. Measured against s3rver on 127.0.0.1 (see
-// docs/lazy-policy.md): 60 objects of 256 KiB, 1 → 8 jobs cut the time ~4×, 16 no better.
+// Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
+// (2 cores, fetch phase only, docs/lazy-policy.md): 24 × 4 MiB 895 → 486 ms from 1 to 8 jobs, no
+// better beyond; 200 × 4 KiB 1240 → 518 ms at 8, 352 ms at 32. Also git-lfs's own default.
 export const DEFAULT_HYDRATE_JOBS = 8;
 
 export interface HydrateProgress {
@@ -97,51 +98,61 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   const progress = new ProgressCounter(classified.filter((c) => c.state === 'pointer').length, byOid, toFetch, options.onProgress);
   const limit = pLimit(jobs);
   await Promise.all(
-    [...byOid].map(([oid, group]) =>
-      limit(async () => {
-        const { size } = group[0]!.file.pointer;
-        let objectPath: string;
-        try {
-          const wasLocal = !toFetch.has(oid);
-          objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
-            logger: ctx.logger,
-            onProgress: (bytes) => progress.bytes(oid, bytes),
-            ...(options.signal && { signal: options.signal }),
-          });
-          if (!wasLocal) {
-            report.fetched.objects++;
-            report.fetched.bytes += size;
-          }
-        } catch (err) {
-          for (const c of group) report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
-          progress.filesDone(group.length);
-          return;
-        }
-        for (const c of group) {
-          try {
-            const written = await writeContent(root, c, objectPath);
-            if (written) report.hydrated.push(c.file.path);
-            else report.skipped.push({ path: c.file.path, reason: 'modified' });
-          } catch (err) {
-            report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
-          }
-          progress.filesDone(1);
-        }
-      }),
-    ),
+    [...byOid].map(([oid, group]) => {
+      const run = { fetch: toFetch.has(oid), report, progress, signal: options.signal };
+      return limit(() => hydrateObject(ctx, root, group, run));
+    }),
   );
   if (report.hydrated.length > 0) await refreshIndex(root, report.hydrated);
-  for (const list of [report.hydrated, report.alreadyHydrated]) list.sort();
-  report.skipped.sort((a, b) => a.path.localeCompare(b.path));
-  report.failed.sort((a, b) => a.path.localeCompare(b.path));
+  report.hydrated.sort();
+  report.alreadyHydrated.sort();
+  report.skipped.sort(byPath);
+  report.failed.sort(byPath);
   return report;
+}
+
+// One object: into the local store (unless there already), then over each pointer file using it.
+async function hydrateObject(
+  ctx: RepositoryContext,
+  root: string,
+  group: readonly ClassifiedFile[],
+  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; signal: AbortSignal | undefined },
+): Promise<void> {
+  const { report, progress, signal } = run;
+  const { oid, size } = group[0]!.file.pointer;
+  let objectPath: string;
+  try {
+    signal?.throwIfAborted();
+    objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
+      logger: ctx.logger,
+      onProgress: (bytes) => progress.bytes(oid, bytes),
+      ...(signal && { signal }),
+    });
+    if (run.fetch) {
+      report.fetched.objects++;
+      report.fetched.bytes += size;
+    }
+  } catch (err) {
+    for (const c of group) report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
+    progress.filesDone(group.length);
+    return;
+  }
+  for (const c of group) {
+    try {
+      if (await writeContent(root, c, objectPath)) report.hydrated.push(c.file.path);
+      else report.skipped.push({ path: c.file.path, reason: 'modified' });
+    } catch (err) {
+      report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
+    }
+    progress.filesDone(1);
+  }
 }
 
 // Copies the object over the pointer, keeping the file's permission bits; the re-check right
 // before the rename keeps an edit made since the scan.
 async function writeContent(root: string, c: ClassifiedFile, objectPath: string): Promise<boolean> {
   const target = join(root, c.file.path);
-  const mode = c.snapshot?.mode ?? 0o644;
+  const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
   return replaceFile(target, { copyOf: objectPath }, mode, () => hasExactBytes(target, c.file.pointerBytes));
 }
 

@@ -72,10 +72,10 @@ export class HydratedSet {
   }
 }
 
-// A line made dead by `pattern` placed after it: the same pattern (or its exclusion), or a literal
-// path inside a literal pattern. Wildcard coverage is not worked out: such lines just stay.
+// A line made dead by `pattern` placed after it: the same pattern (or its exclusion), any line
+// after `.`, or a literal path inside a literal pattern. Wildcard coverage is not worked out: such lines just stay.
 function covers(pattern: string, line: string): boolean {
   const body = line.startsWith('!') ? line.slice(1) : line;
-  if (body === pattern) return true;
+  if (body === pattern || pattern === '.') return true;
   return !hasWildcard(pattern) && !hasWildcard(body) && pathspecMatches(pattern, body);
 }

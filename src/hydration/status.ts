@@ -150,6 +150,11 @@ function totalsOf(files: readonly FileStatus[], withRemote: boolean): StatusTota
   return totals;
 }
 
+// Byte order, as git lists paths.
+export function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 function add(count: { files: number; bytes: number }, size: number): void {
   count.files++;
   count.bytes += size;

@@ -32,7 +32,8 @@ export async function snapshot(path: string): Promise<FileSnapshot | undefined> 
 }
 
 export function sameSnapshot(a: FileSnapshot | undefined, b: FileSnapshot | undefined): boolean {
-  return a !== undefined && b !== undefined && a.regular && b.regular && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+  if (a === undefined || b === undefined || !a.regular || !b.regular) return false;
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
 // True when the file holds exactly `expected`; reads at most expected.length + 1 bytes, so a
@@ -60,10 +61,9 @@ export async function hasExactBytes(path: string, expected: Buffer): Promise<boo
   }
 }
 
-// The permission bits a file of this git mode gets when it has no current file to copy them from.
+// The permission bits for a file of this git mode, when there is no current file to keep them from.
 export function modeForGit(gitMode: string): number {
-  const umask = process.umask();
-  return (gitMode === '100755' ? 0o777 : 0o666) & ~umask;
+  return gitMode === '100755' ? 0o755 : 0o644;
 }
 
 // Replaces `target` with `content`, keeping `mode`. `stillExpected` runs right before the rename:
@@ -74,7 +74,8 @@ export async function replaceFile(
   mode: number,
   stillExpected: () => Promise<boolean>,
 ): Promise<boolean> {
-  const temp = join(dirname(target), `.${basename(target)}.lfs-lazy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  // Hidden, named after the file (cut short: a name is at most 255 bytes), unique per process.
+  const temp = join(dirname(target), `.${basename(target).slice(0, 40)}.lfs-lazy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
     if ('bytes' in content) {
       await writeFile(temp, content.bytes, { flag: 'wx', mode: 0o600 });

@@ -70,6 +70,12 @@ interface Budget {
   used: number;
 }
 
+// The response body a download is reading now, and whether its reader has gone away.
+interface CurrentBody {
+  body: Readable;
+  closed: boolean;
+}
+
 export class S3Store implements ObjectStore {
   readonly url: string;
   readonly client: S3Client;
@@ -154,7 +160,12 @@ export class S3Store implements ObjectStore {
     const range = rangeHeader(options);
     const budget: Budget = { used: 0 };
     const first = await this.attempt('get', oid, options.signal, () => this.getObject(Key, range, options.signal), budget);
-    return Readable.from(this.resumingBody(oid, Key, first, options, budget), { objectMode: false });
+    const current: CurrentBody = { body: first.Body as Readable, closed: false };
+    const stream = Readable.from(this.resumingBody(oid, Key, first, options, budget, current), { objectMode: false });
+    // A reader that goes away releases the socket at once, and never causes a resume.
+    stream.once('close', () => {
+    });
+    return stream;
   }
 
   async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
@@ -262,12 +273,12 @@ export class S3Store implements ObjectStore {
     throw new StorageError(`get s3://${this.bucket}/${Key} returned no readable body`, { retryable: true });
   }
 
-  private async *resumingBody(oid: string, Key: string, first: GetObjectCommandOutput, options: GetOptions, budget: Budget): AsyncGenerator<Buffer> {
+  private async *resumingBody(oid: string, Key: string, first: GetObjectCommandOutput, options: GetOptions, budget: Budget, current: CurrentBody): AsyncGenerator<Buffer> {
     const start = options.start ?? 0;
     // Where the body must end (exclusive); a clean end before it is a truncation, not success.
     const stop = first.ContentLength === undefined ? undefined : start + first.ContentLength;
     let position = start;
-    let body = first.Body as Readable;
+    let body = current.body;
     try {
       for (;;) {
         try {
@@ -279,6 +290,7 @@ export class S3Store implements ObjectStore {
           throw new StorageError(`get ${this.locate(oid)} failed: the response ended after ${position - start} of ${stop - start} bytes`);
         } catch (err) {
           body.destroy();
+          if (current.closed) return;
           budget.used++;
           const mapped = this.mapError(err, 'get', oid, budget.used);
           if (!isRetryable(mapped) || budget.used >= this.maxAttempts || options.signal?.aborted) throw this.giveUp(mapped);
@@ -287,7 +299,8 @@ export class S3Store implements ObjectStore {
           const from = position === start ? undefined : position;
           const range = from === undefined ? rangeHeader(options) : rangeHeader({ start: from, ...(options.end !== undefined && { end: options.end }) });
           const out = await this.attempt('get', oid, options.signal, () => this.getObject(Key, range, options.signal), budget);
-          body = out.Body as Readable;
+          body = current.body = out.Body as Readable;
+          if (current.closed) return;
           checkResumed(this.locate(oid), first, out, from);
         }
       }

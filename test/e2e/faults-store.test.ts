@@ -153,6 +153,15 @@ describe('S3Store get under faults', () => {
     assert.ok(Date.now() - started >= IDLE_MS - 50);
   });
 
+  it('a reader that goes away during a stall releases the request and never resumes', TEST, async () => {
+    const { oid } = await stored(MiB);
+    await proxy.setFault({ method: 'GET', action: { kind: 'stall', afterBytes: 100_000 } });
+    const body = await store.get(oid);
+    for await (const _chunk of body) break; // destroys the stream
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 500));
+    assert.equal(proxy.count({ method: 'GET' }), 1);
+  });
+
   it('retries 503 SlowDown before the body', TEST, async () => {
     const { oid, data } = await stored(1000);
     await proxy.setFault({ method: 'GET', times: 2, action: { kind: 'status', status: 503 } });

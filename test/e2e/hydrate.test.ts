@@ -105,7 +105,12 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
   it('a second hydrate of the same paths downloads nothing, even with the bucket unreachable', async () => {
     const paths = lfsPaths.filter((p) => p.startsWith('data/'));
     const before = await Promise.all(paths.map(async (p) => (await stat(join(clone, p))).mtimeMs));
-    const report = await hydrateJson(['data/train/*', 'data/test'], { env: { LFS_LAZY_ENDPOINT: 'http://127.0.0.1:1' } });
+    const dead = { LFS_LAZY_ENDPOINT: 'http://127.0.0.1:1' };
+    // The override does take effect: anything that asks the bucket now fails.
+    const probe = await fx.box.cli(['status', '--remote', 'misc'], { cwd: clone, env: dead, allowFail: true });
+    assert.notEqual(probe.code, 0);
+    assert.match(probe.stderr, /connection refused/);
+    const report = await hydrateJson(['data/train/*', 'data/test'], { env: dead });
     assert.deepEqual(report.hydrated, []);
     assert.deepEqual(report.fetched, { objects: 0, bytes: 0 });
     assert.equal(report.alreadyHydrated.length, paths.length);

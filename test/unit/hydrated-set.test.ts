@@ -159,6 +159,14 @@ describe('HydratedSet', () => {
     assert.equal(set.has('data/a.json'), true);
   });
 
+  it('. covers every line', () => {
+    const set = make(['d/f1*', '!d/f13.bin', 'models']);
+    set.remove(['.'], ['d/f1.bin']);
+    assert.deepEqual(set.entries, []);
+    set.add(['d/*.bin', '.']);
+    assert.deepEqual(set.entries, ['.']);
+  });
+
   it('remove of something never hydrated changes nothing', () => {
     const set = make(['models']);
     set.remove(['data/a.json'], ['data/a.json']);

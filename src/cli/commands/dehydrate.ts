@@ -24,7 +24,9 @@ export const command: Command = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseOptions(args, { prune: { type: 'boolean' }, json: { type: 'boolean' } }, usage);
-    if (positionals.length === 0) throw new LfsLazyError(`name the paths to dehydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
+    if (positionals.length === 0) {
+      throw new LfsLazyError(`name the paths to dehydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
+    }
     const prefix = await showPrefix(io.cwd);
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
@@ -34,9 +36,10 @@ export const command: Command = {
     } finally {
       ctx.close();
     }
+    for (const f of report.failed) io.stderr.write(`lfs-lazy dehydrate: ${f.path}: ${f.error}\n`);
     for (const k of report.kept) io.stderr.write(`lfs-lazy dehydrate: kept the object of ${k.path}: ${k.reason}\n`);
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report, values.prune === true)}\n`);
-    return 0;
+    return report.failed.length > 0 ? 1 : 0;
   },
 };
 
@@ -48,6 +51,7 @@ function summary(r: DehydrateReport, prune: boolean): string {
     const paths = r.skipped.filter((s) => s.reason === reason).map((s) => s.path);
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
+  if (r.failed.length > 0) line += `, ${r.failed.length} failed`;
   if (prune) {
     line += `; pruned ${count(r.pruned.objects, 'local object')} (${formatBytes(r.pruned.bytes)})`;
     if (r.kept.length > 0) line += `, kept ${r.kept.length}`;

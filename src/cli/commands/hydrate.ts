@@ -25,7 +25,9 @@ export const command: Command = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseOptions(args, { jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' } }, usage);
-    if (positionals.length === 0) throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
+    if (positionals.length === 0) {
+      throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
+    }
     const jobs = parseJobs(stringOption(values, 'jobs'));
     const prefix = await showPrefix(io.cwd);
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
@@ -46,9 +48,12 @@ export const command: Command = {
     for (const spec of report.unmatched) {
       io.stderr.write(`lfs-lazy hydrate: no LFS file matches ${JSON.stringify(spec)} (kept in the hydrated set for later checkouts)\n`);
     }
-    for (const f of report.failed) io.stderr.write(`lfs-lazy hydrate: ${f.path}: ${f.error}\n`);
+    // A Ctrl-C that came once all the work was done interrupted nothing.
+    const interrupted = abort.signal.aborted && report.failed.length > 0;
+    if (interrupted) io.stderr.write(`lfs-lazy hydrate: interrupted; ${count(report.failed.length, 'file')} left as pointers\n`);
+    else for (const f of report.failed) io.stderr.write(`lfs-lazy hydrate: ${f.path}: ${f.error}\n`);
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report)}\n`);
-    if (abort.signal.aborted) return 130;
+    if (interrupted) return 130;
     return report.failed.length > 0 ? 1 : 0;
   },
 };
@@ -75,7 +80,9 @@ export function parseJobs(raw: string | undefined, fallback = DEFAULT_HYDRATE_JO
   return jobs;
 }
 
-// Logs (retries, warnings) go to stderr or LFS_LAZY_LOG_FILE, never to stdout.
+// Logs (retries, warnings) go to LFS_LAZY_LOG_FILE, or to stderr when LFS_LAZY_LOG_LEVEL asks for
+// them; never to stdout. By default the command's own one-line reports are all the user sees.
 export function commandLogger(io: CommandIO): ReturnType<typeof createLogger> {
-  return createLogger({ level: io.env['LFS_LAZY_LOG_LEVEL'] ?? 'warn', file: io.env['LFS_LAZY_LOG_FILE'] });
+  const file = io.env['LFS_LAZY_LOG_FILE'];
+  return createLogger({ level: io.env['LFS_LAZY_LOG_LEVEL'] ?? (file ? 'warn' : 'silent'), file });
 }

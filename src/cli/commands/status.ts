@@ -50,16 +50,21 @@ export const command: Command = {
 function table(report: StatusReport): string {
   const withRemote = report.totals.remote !== undefined;
   const yesNo = (v: boolean | undefined): string => (v ? 'yes' : 'no');
-  const rows = report.files.map((f) => [f.state, formatBytes(f.size), yesNo(f.local), ...(withRemote ? [yesNo(f.remote)] : []), f.inHydratedSet ? '*' : '', f.path]);
+  const rows = report.files.map((f) => {
+    const remote = withRemote ? [yesNo(f.remote)] : [];
+    return [f.state, formatBytes(f.size), yesNo(f.local), ...remote, f.inHydratedSet ? '*' : '', f.path];
+  });
   const header = ['state', 'size', 'local', ...(withRemote ? ['remote'] : []), 'set', 'path'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // reduce, not Math.max(...rows): a spread of 100,000 rows overflows the stack.
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const t = report.totals;
   const states = (['hydrated', 'pointer', 'modified', 'missing'] as const)
     .filter((s) => t.states[s].files > 0 || s === 'hydrated' || s === 'pointer')
     .map((s) => `${t.states[s].files} ${s} (${formatBytes(t.states[s].bytes)})`)
     .join(', ');
-  let totals = `${t.files} LFS files, ${formatBytes(t.bytes)}: ${states}; ${t.local.files} with the object in the local store (${formatBytes(t.local.bytes)})`;
+  let totals = `${t.files} LFS files, ${formatBytes(t.bytes)}: ${states}; `;
+  totals += `${t.local.files} with the object in the local store (${formatBytes(t.local.bytes)})`;
   if (t.remote) totals += `; ${t.remote.files} in the bucket, ${t.files - t.remote.files} not`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') + '\n\n' : '';
   return `${body}${totals}\n`;
