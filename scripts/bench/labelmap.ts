@@ -17,7 +17,7 @@ import { mergeLabelMaps } from '../../src/labelmap/merge.js';
 import { diffLabelMaps } from '../../src/labelmap/diff.js';
 import { LocalObjectStore } from '../../src/local/local-object-store.js';
 import { encodePointer } from '../../src/protocol/pointer.js';
-import { main as cliMain } from '../../src/cli/main.js';
+import { main as cliMain } from '../../src/cli/run.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));

@@ -1,69 +1,10 @@
 #!/usr/bin/env node
+// The entry point. Kept to node built-ins: git-lfs starts its agents one after another, each
+// waiting for the previous one's `init` reply, so `agent` answers init before loading anything
+// (agent-fast-start.ts); every other command goes through run.ts.
 import { appendFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Command, CommandIO } from './command.js';
-import { reportFailure } from './report-failure.js';
-
-// Command modules load on demand so that `agent` and `filter-process` start without paying for
-// the others (git-lfs waits for each agent's init reply before starting the next one).
-const commands: Record<string, () => Promise<{ command: Command }>> = {
-  agent: () => import('./commands/agent.js'),
-  install: () => import('./commands/install.js'),
-  uninstall: () => import('./commands/uninstall.js'),
-  'filter-process': () => import('./commands/filter-process.js'),
-  clean: () => import('./commands/clean.js'),
-  smudge: () => import('./commands/smudge.js'),
-  hydrate: () => import('./commands/hydrate.js'),
-  dehydrate: () => import('./commands/dehydrate.js'),
-  status: () => import('./commands/status.js'),
-  cat: () => import('./commands/cat.js'),
-  path: () => import('./commands/path.js'),
-  doctor: () => import('./commands/doctor.js'),
-  'merge-driver': () => import('./commands/merge-driver.js'),
-  diff: () => import('./commands/diff.js'),
-  fingerprint: () => import('./commands/fingerprint.js'),
-  manifest: () => import('./commands/manifest.js'),
-  'verify-manifest': () => import('./commands/verify-manifest.js'),
-};
-
-const VERSION = '0.1.0';
-
-async function usage(io: CommandIO): Promise<void> {
-  const lines = ['usage: lfs-lazy <command> [options]', '', 'commands:'];
-  for (const [name, load] of Object.entries(commands)) {
-    const { command } = await load();
-    lines.push(`  ${name.padEnd(16)}${command.summary}`);
-  }
-  lines.push('', 'lfs-lazy <command> --help shows the options of a command.');
-  io.stdout.write(lines.join('\n') + '\n');
-}
-
-export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    await usage(io);
-    return name === undefined ? 1 : 0;
-  }
-  if (name === 'version' || name === '--version') {
-    io.stdout.write(`lfs-lazy ${VERSION} (node ${process.version})\n`);
-    return 0;
-  }
-  const load = commands[name];
-  if (!load) {
-    io.stderr.write(`lfs-lazy: unknown command "${name}"; run lfs-lazy --help for the list\n`);
-    return 64;
-  }
-  const { command } = await load();
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`${command.usage}\n`);
-    return 0;
-  }
-  try {
-    return await command.run(args, io);
-  } catch (err) {
-    return reportFailure(err, io, name);
-  }
-}
+import type { CommandIO } from './command.js';
 
 function isEntryPoint(): boolean {
   try {
@@ -82,16 +23,27 @@ function reportPeakMemory(file: string, command: string): void {
   });
 }
 
+async function start(): Promise<number> {
+  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'agent' && argv.length === 1) {
+    const { startAgent } = await import('./agent-fast-start.js');
+    return startAgent(io);
+  }
+  const { main } = await import('./run.js');
+  return main(argv, io);
+}
+
 if (isEntryPoint()) {
   const rssFile = process.env['LFS_LAZY_BENCH_RSS_FILE'];
   if (rssFile) reportPeakMemory(rssFile, process.argv[2] ?? '');
-  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
-  main(process.argv.slice(2), io).then(
+  start().then(
     (code) => {
       process.exitCode = code;
     },
-    (err: unknown) => {
-      process.exitCode = reportFailure(err, io, 'lfs-lazy');
+    async (err: unknown) => {
+      const { reportFailure } = await import('./report-failure.js');
+      process.exitCode = reportFailure(err, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }, process.argv[2] ?? 'lfs-lazy');
     },
   );
 }

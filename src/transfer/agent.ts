@@ -28,6 +28,8 @@ export interface AgentOptions {
   tempDirFor: () => Promise<string>;
   logger: Logger;
   retry?: RetryPolicy;
+  // An init the caller has already answered (the CLI replies before loading this module).
+  answeredInit?: InitRequest;
 }
 
 const DOCTOR_HINT = 'run `lfs-lazy doctor` to check the configuration, the credentials and the bucket';
@@ -39,7 +41,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   const { logger } = options;
   const writer = new LineWriter(options.output, logger);
   const send = (message: Response): Promise<void> => writer.write(encodeResponse(message));
-  let init: InitRequest | undefined;
+  let init: InitRequest | undefined = options.answeredInit;
   let store: Promise<ObjectStore> | undefined;
   const session: Session = { options, send, openStore: () => (store ??= options.openStore()) };
 

@@ -1,6 +1,7 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from '../command.js';
+import type { Command, CommandIO } from '../command.js';
+import { decodeRequest } from '../../protocol/transfer-messages.js';
 import { createDeferredLogger } from '../../log/logger.js';
 import { resolveRepositoryPaths, type RepositoryPaths } from '../../git/repository-paths.js';
 import { loadSettings } from '../../config/load-settings.js';
@@ -16,36 +17,41 @@ export const command: Command = {
     'Speaks the git-lfs custom transfer protocol on stdin/stdout. git-lfs starts it after',
     '`lfs-lazy install`; logs go to stderr (visible with GIT_TRACE=1) or to lfs-lazy.logfile.',
   ].join('\n'),
-  async run(_args, io) {
-    const { logger, settle } = createDeferredLogger('lfs-lazy-agent');
-    // Started at once but awaited only by the first transfer: `init` is answered before any of it.
-    const context: Promise<{ paths: RepositoryPaths; resolved: ResolvedSettings }> = (async () => {
-      const paths = await resolveRepositoryPaths(io.cwd);
-      const resolved = await loadSettings(paths, io.env);
-      settle({ level: resolved.settings.logLevel, file: resolved.settings.logFile });
-      return { paths, resolved };
-    })();
-    context.catch(() => settle({}));
-    let tempDir: string | undefined;
-    await runAgent({
-      input: io.stdin,
-      output: io.stdout,
-      logger,
-      openStore: async () => {
-        const { paths, resolved } = await context;
-        return openConfiguredStore(paths, logger, resolved);
-      },
-      tempDirFor: async () => {
-        const { paths } = await context;
-        // Same filesystem as the object store: git-lfs only renames the file we report.
-        tempDir ??= join(paths.tmpDir, `lfs-lazy-${process.pid}`);
-        await mkdir(tempDir, { recursive: true, mode: 0o700 });
-        return tempDir;
-      },
-    });
-    // Only once empty: git-lfs renames each reported file away, and anything still there after
-    // terminate is left for git-lfs's own tmp cleanup rather than deleted under its feet.
-    if (tempDir) await rmdir(tempDir).catch(() => undefined);
-    return 0;
-  },
+  run: (_args, io) => runAgentCommand(io, io.stdin),
 };
+
+// `initLine`: the init request agent-fast-start.ts has already answered, if any.
+export async function runAgentCommand(io: CommandIO, input: AsyncIterable<Buffer | string>, initLine?: string): Promise<number> {
+  const { logger, settle } = createDeferredLogger('lfs-lazy-agent');
+  // Started at once but awaited only by the first transfer: `init` is answered before any of it.
+  const context: Promise<{ paths: RepositoryPaths; resolved: ResolvedSettings }> = (async () => {
+    const paths = await resolveRepositoryPaths(io.cwd);
+    const resolved = await loadSettings(paths, io.env);
+    settle({ level: resolved.settings.logLevel, file: resolved.settings.logFile });
+    return { paths, resolved };
+  })();
+  context.catch(() => settle({}));
+  let tempDir: string | undefined;
+  const answered = initLine === undefined ? undefined : decodeRequest(initLine);
+  await runAgent({
+    input,
+    ...(answered?.event === 'init' && { answeredInit: answered }),
+    output: io.stdout,
+    logger,
+    openStore: async () => {
+      const { paths, resolved } = await context;
+      return openConfiguredStore(paths, logger, resolved);
+    },
+    tempDirFor: async () => {
+      const { paths } = await context;
+      // Same filesystem as the object store: git-lfs only renames the file we report.
+      tempDir ??= join(paths.tmpDir, `lfs-lazy-${process.pid}`);
+      await mkdir(tempDir, { recursive: true, mode: 0o700 });
+      return tempDir;
+    },
+  });
+  // Only once empty: git-lfs renames each reported file away, and anything still there after
+  // terminate is left for git-lfs's own tmp cleanup rather than deleted under its feet.
+  if (tempDir) await rmdir(tempDir).catch(() => undefined);
+  return 0;
+}
