@@ -161,11 +161,11 @@ export class S3Store implements ObjectStore {
     const budget: Budget = { used: 0 };
     const first = await this.attempt('get', oid, options.signal, () => this.getObject(Key, range, options.signal), budget);
     const current: CurrentBody = { body: first.Body as Readable, closed: false };
-    const stream = Readable.from(this.resumingBody(oid, Key, first, options, budget, current), { objectMode: false });
-    // A reader that goes away releases the socket at once, and never causes a resume.
-    stream.once('close', () => {
+    return streamOf(this.resumingBody(oid, Key, first, options, budget, current), () => {
+      // A reader that goes away releases the socket at once, and never causes a resume.
+      current.closed = true;
+      current.body.destroy();
     });
-    return stream;
   }
 
   async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
@@ -371,6 +371,25 @@ function checksumMode(option: S3StoreOptions['checksum'], customEndpoint: boolea
   if (process.env['AWS_REQUEST_CHECKSUM_CALCULATION']) return undefined;
   // Custom endpoints (MinIO, s3rver, ...) may store aws-chunked framing as data: see the findings §0.1.
   return customEndpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+}
+
+// Like Readable.from, but `onDestroy` runs as soon as the reader destroys the stream; Readable.from
+// would first wait for the generator's pending read, which on a stalled socket lasts until the
+// idle time-out.
+function streamOf(chunks: AsyncGenerator<Buffer>, onDestroy: () => void): Readable {
+  return new Readable({
+    read() {
+      chunks.next().then(
+        (next) => this.push(next.done ? null : next.value),
+        (err: unknown) => this.destroy(err as Error),
+      );
+    },
+    destroy(err, callback) {
+      onDestroy();
+      chunks.return(undefined).catch(() => undefined);
+      callback(err);
+    },
+  });
 }
 
 // The SDK's own attempts behind a failed send (1 when it did not retry, e.g. a streamed PUT).

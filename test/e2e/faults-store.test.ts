@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { environmentLayer, resolveSettings, type ConfigLayer } from '../../src/config/settings.js';
 import { AccessDeniedError, ConfigError, IntegrityError, ObjectNotFoundError, StorageError } from '../../src/errors/index.js';
 import { S3Store } from '../../src/store/s3-store.js';
@@ -157,8 +158,12 @@ describe('S3Store get under faults', () => {
     const { oid } = await stored(MiB);
     await proxy.setFault({ method: 'GET', action: { kind: 'stall', afterBytes: 100_000 } });
     const body = await store.get(oid);
-    for await (const _chunk of body) break; // destroys the stream
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 500));
+    let received = 0;
+    body.on('data', (chunk: Buffer) => (received += chunk.length));
+    // Read up to the stall, so that the store is waiting on the socket when the reader leaves.
+    while (received < 100_000) await sleep(20);
+    body.destroy();
+    await sleep(IDLE_MS + 500);
     assert.equal(proxy.count({ method: 'GET' }), 1);
   });
 
