@@ -1,10 +1,12 @@
 // `npm run demo`: the whole lfs-lazy flow on this machine, with nothing to configure. Starts an
-// S3-compatible server on 127.0.0.1, makes a repository with a JSON label map, installs lfs-lazy,
-// pushes, clones elsewhere and shows the bytes arrived; then stops the server and cleans up.
+// S3-compatible server on 127.0.0.1, makes a repository with a JSON label map and a few audio
+// clips, installs lfs-lazy, pushes, makes a lazy clone (pointers only, nothing downloaded),
+// hydrates one path, shows `status`, reads another file with `cat`, and shows the bytes are right;
+// then stops the server and removes everything it made.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,17 +19,18 @@ function step(text: string): void {
   console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+// `binary`: stdout is content, returned as latin1 and not echoed.
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, binary = false): Promise<string> {
   return new Promise((resolve, reject) => {
     console.log(`$ ${cmd === process.execPath ? 'lfs-lazy' : cmd} ${(cmd === process.execPath ? args.slice(1) : args).join(' ')}`);
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString(binary ? 'latin1' : 'utf8')));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const shown = (out + err).trim();
+      const shown = (binary ? err : out + err).trim();
       if (shown) console.log(shown.replace(/^/gm, '    '));
       if (code === 0) resolve(out);
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`));
@@ -65,19 +68,21 @@ async function main(): Promise<void> {
     await git(['config', '--global', 'user.email', 'demo@lfs-lazy.invalid'], root);
     await git(['config', '--global', 'init.defaultBranch', 'main'], root);
 
-    step('a repository with a 12 MB JSON label map');
+    step('a repository with a 12 MB JSON label map and three audio clips');
     const repo = join(root, 'labels-repo');
     const remote = join(root, 'remote.git');
     await git(['init', '-q', '--bare', remote], root);
     await git(['init', '-q', repo], root);
     const bytes = await writeLabelMap(join(repo, 'labels.json'), 250_000);
     await writeFile(join(repo, 'README.md'), '# speech labels\n');
+    await mkdir(join(repo, 'clips'));
+    for (let i = 1; i <= 3; i++) await writeFile(join(repo, 'clips', `clip_${i}.wav`), Buffer.alloc(2_000_000, i));
     console.log(`    labels.json: ${(bytes / 1e6).toFixed(1)} MB, 250,000 samples`);
 
     step('lfs-lazy install (once per machine) and the committed storage config');
     await lfsLazy(['install'], repo);
     await lfsLazy(['install', '--url', `s3://${server.bucket}/speech`, '--endpoint', server.endpoint], repo);
-    await git(['lfs', 'track', '*.json'], repo);
+    await git(['lfs', 'track', '*.json', '*.wav'], repo);
     await git(['add', '.'], repo);
     await git(['commit', '-q', '-m', 'labels v1'], repo);
 
@@ -89,15 +94,30 @@ async function main(): Promise<void> {
     const stored = await stat(join(server.dataDir, server.bucket, `${key}._S3rver_object`));
     console.log(`    s3://${server.bucket}/${key}: ${stored.size} bytes`);
 
-    step('git clone into a second directory');
+    step('git clone: lazy — every LFS file stays a pointer, nothing is downloaded');
     const clone = join(root, 'clone');
     await git(['clone', '-q', remote, clone], root);
-    const cloned = await sha256File(join(clone, 'labels.json'));
+    const pointer = await readFile(join(clone, 'labels.json'), 'utf8');
+    console.log(`    labels.json in the clone (${Buffer.byteLength(pointer)} bytes):\n${pointer.replace(/^/gm, '      ')}`);
+    await lfsLazy(['status'], clone);
+
+    step('lfs-lazy hydrate labels.json: fetch exactly that file');
+    await lfsLazy(['hydrate', 'labels.json'], clone);
+    const hydrated = await sha256File(join(clone, 'labels.json'));
     console.log(`    sha256 in the original: ${oid}`);
-    console.log(`    sha256 in the clone:    ${cloned}`);
-    if (cloned !== oid) throw new Error('the cloned file differs from the original');
+    console.log(`    sha256 in the clone:    ${hydrated}`);
+    if (hydrated !== oid) throw new Error('the hydrated file differs from the original');
+    await lfsLazy(['status'], clone);
+    await git(['status', '--short'], clone);
+
+    step('lfs-lazy cat clips/clip_2.wav: read a file on demand, working tree untouched');
+    const catOut = await run(process.execPath, [CLI, 'cat', 'clips/clip_2.wav'], clone, env, true);
+    const expected = Buffer.alloc(2_000_000, 2);
+    if (!Buffer.from(catOut, 'latin1').equals(expected)) throw new Error('cat returned different bytes');
+    console.log(`    ${Buffer.byteLength(catOut, 'latin1')} bytes, identical to the original clip`);
+
     await lfsLazy(['doctor'], clone);
-    step('done: identical bytes arrived through your own bucket');
+    step('done: a lazy clone, one file hydrated, one read on demand — through your own bucket');
   } finally {
     await server.stop();
     await rm(root, { recursive: true, force: true });
