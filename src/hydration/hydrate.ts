@@ -5,7 +5,7 @@ import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { pathspecMatches } from './pathspec-match.js';
-import { refreshIndex } from './refresh-index.js';
+import { StreamingIndexRefresh } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
 import { hasExactBytes, modeForGit, replaceFile } from './worktree-file.js';
 
@@ -97,13 +97,17 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
 
   const progress = new ProgressCounter(classified.filter((c) => c.state === 'pointer').length, byOid, toFetch, options.onProgress);
   const limit = pLimit(jobs);
-  await Promise.all(
-    [...byOid].map(([oid, group]) => {
-      const run = { fetch: toFetch.has(oid), report, progress, signal: options.signal };
-      return limit(() => hydrateObject(ctx, root, group, run));
-    }),
-  );
-  if (report.hydrated.length > 0) await refreshIndex(root, report.hydrated);
+  const index = new StreamingIndexRefresh(root);
+  try {
+    await Promise.all(
+      [...byOid].map(([oid, group]) => {
+        const run = { fetch: toFetch.has(oid), report, progress, index, signal: options.signal };
+        return limit(() => hydrateObject(ctx, root, group, run));
+      }),
+    );
+  } finally {
+    await index.finish();
+  }
   report.hydrated.sort();
   report.alreadyHydrated.sort();
   report.skipped.sort(byPath);
@@ -116,7 +120,7 @@ async function hydrateObject(
   ctx: RepositoryContext,
   root: string,
   group: readonly ClassifiedFile[],
-  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; signal: AbortSignal | undefined },
+  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; index: StreamingIndexRefresh; signal: AbortSignal | undefined },
 ): Promise<void> {
   const { report, progress, signal } = run;
   const { oid, size } = group[0]!.file.pointer;
@@ -139,8 +143,10 @@ async function hydrateObject(
   }
   for (const c of group) {
     try {
-      if (await writeContent(root, c, objectPath)) report.hydrated.push(c.file.path);
-      else report.skipped.push({ path: c.file.path, reason: 'modified' });
+      if (await writeContent(root, c, objectPath)) {
+        report.hydrated.push(c.file.path);
+        run.index.add(c.file.path);
+      } else report.skipped.push({ path: c.file.path, reason: 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
     }

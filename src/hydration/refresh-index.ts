@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { git } from '../git/git.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
@@ -11,6 +12,40 @@ import { git } from '../git/git.js';
 export async function refreshIndex(root: string, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
   await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1], input: paths.map((p) => `${p}\0`).join('') });
+}
+
+// refreshIndex, fed while the files are still being written: `update-index --stdin` handles each
+// path as it arrives, so re-indexing (a clean of every file) overlaps the downloads instead of
+// following them. Spawned on the first path, so the index is locked only once there is work.
+// Should the streaming run fail (e.g. another git command held index.lock), finish() re-runs the
+// refresh for every path once.
+export class StreamingIndexRefresh {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number> | undefined;
+  private readonly paths: string[] = [];
+
+  constructor(private readonly root: string) {}
+
+  add(path: string): void {
+    this.paths.push(path);
+    if (!this.child) {
+      const child = spawn('git', ['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: this.root, stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.on('error', () => undefined);
+      this.exit = new Promise((resolve) => {
+        child.on('error', () => resolve(-1));
+        child.on('close', (code) => resolve(code ?? -1));
+      });
+      this.child = child;
+    }
+    this.child.stdin?.write(`${path}\0`);
+  }
+
+  async finish(): Promise<void> {
+    if (!this.child || !this.exit) return;
+    this.child.stdin?.end();
+    const code = await this.exit;
+    if (code !== 0 && code !== 1) await refreshIndex(this.root, this.paths);
+  }
 }
 
 // Paths (root-relative) among `pathspecs` whose working file differs from the index, deleted ones

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { downloadVerified } from '../transfer/download.js';
@@ -12,7 +13,12 @@ import { assertOid, shardedPath } from '../util/oid.js';
 // git-lfs's own object store (<common git dir>/lfs/objects, or lfs.storage), so git-lfs and
 // lfs-lazy see the same objects. Everything enters through a temp file in <lfs>/tmp — the same
 // filesystem — and is renamed into place only once its size and SHA-256 are known to match.
+// Content held in memory by ingest() before it knows whether the object is new.
+const SMALL_CONTENT = 8 * 1024 * 1024;
+
 export class LocalObjectStore {
+  private tmpReady: Promise<string> | undefined;
+  private readonly shardDirs = new Set<string>();
   constructor(
     readonly objectsDir: string,
     readonly tmpDir: string,
@@ -31,17 +37,32 @@ export class LocalObjectStore {
     }
   }
 
+  // Created once per process (many objects per command; mkdir is a syscall each).
   async tempDir(): Promise<string> {
-    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
-    return this.tmpDir;
+    this.tmpReady ??= mkdir(this.tmpDir, { recursive: true, mode: 0o700 }).then(() => this.tmpDir);
+    return this.tmpReady.catch((err: unknown) => {
+      this.tmpReady = undefined;
+      throw err;
+    });
   }
 
   // Moves a verified temp file into place. Another process may have put the same object there
   // first; identical content under the same oid makes that a success.
   async adopt(tempPath: string, oid: string): Promise<string> {
     const target = this.pathFor(oid);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(tempPath, target);
+    const dir = dirname(target);
+    if (!this.shardDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.shardDirs.add(dir);
+    }
+    try {
+      await rename(tempPath, target);
+    } catch (err) {
+      // Someone (git lfs prune) removed the shard directory since we made it.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      await rename(tempPath, target);
+    }
     return target;
   }
 
@@ -65,32 +86,56 @@ export class LocalObjectStore {
     return this.adopt(temp, oid);
   }
 
-  // Streams content into the store while hashing it (the clean filter). Never holds the content
-  // in memory; returns the oid and size it computed.
+  // Streams content into the store while hashing it (the clean filter); returns the oid and size
+  // it computed. Content up to SMALL_CONTENT bytes is held in memory until its oid is known, so
+  // the common case of cleaning a file whose object is already stored (every `git status` or
+  // index refresh after a hydrate) touches the disk only to check that the object exists.
+  // Anything larger streams through a temp file: memory stays flat whatever the size.
   async ingest(content: Readable | AsyncIterable<Uint8Array>): Promise<{ oid: string; size: number }> {
-    const temp = join(await this.tempDir(), `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
+    const held: Buffer[] = [];
     let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    let temp: { path: string; out: WriteStream } | undefined;
+    try {
+      for await (const piece of content) {
+        const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
         hash.update(chunk);
         size += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    try {
-      await pipeline(content, hasher, createWriteStream(temp, { mode: 0o644, flags: 'wx' }));
+        if (!temp && size <= SMALL_CONTENT) {
+          held.push(chunk);
+          continue;
+        }
+        temp ??= await this.openTemp(held.splice(0));
+        if (!temp.out.write(chunk)) await once(temp.out, 'drain');
+      }
       const oid = hash.digest('hex');
       if ((await this.sizeOf(oid)) === size) {
-        await rm(temp, { force: true });
-      } else {
-        await this.adopt(temp, oid);
+        if (temp) await this.discardTemp(temp);
+        return { oid, size };
       }
+      temp ??= await this.openTemp(held.splice(0));
+      temp.out.end();
+      await finished(temp.out);
+      await this.adopt(temp.path, oid);
       return { oid, size };
     } catch (err) {
-      await rm(temp, { force: true });
+      if (temp) await this.discardTemp(temp);
       throw err;
     }
+  }
+
+  private async openTemp(initial: Buffer[]): Promise<{ path: string; out: WriteStream }> {
+    const path = join(await this.tempDir(), `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const out = createWriteStream(path, { mode: 0o644, flags: 'wx' });
+    // A write error (ENOSPC…) surfaces through finished() below, not as an unhandled event.
+    out.on('error', () => undefined);
+    for (const chunk of initial) out.write(chunk);
+    return { path, out };
+  }
+
+  private async discardTemp(temp: { path: string; out: WriteStream }): Promise<void> {
+    temp.out.destroy();
+    await rm(temp.path, { force: true });
   }
 
   openRead(oid: string, range: { start?: number; end?: number } = {}): Readable {
