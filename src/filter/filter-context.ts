@@ -13,6 +13,8 @@ import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
 
 export interface FilterContext {
+  // The working tree's root, when there is one.
+  worktree: string | undefined;
   local: LocalObjectStore;
   smudger: Smudger;
   // Rejects on a broken config; only a fetch (or the logger) waits for it.
@@ -47,6 +49,7 @@ export async function openFilterContext(options: {
       })),
   });
   return {
+    worktree: paths.worktree,
     local,
     smudger,
     settings,

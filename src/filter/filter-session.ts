@@ -20,7 +20,9 @@ import {
 } from '../protocol/filter-protocol.js';
 import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
 import { PacketWriter } from '../transport/packet-writer.js';
-import { cleanContent } from './clean.js';
+import { cleanContent, type CleanHint } from './clean.js';
+import { join } from 'node:path';
+import { listLfsFiles } from '../repository/lfs-files.js';
 import { DelayedFetches } from './delayed-fetches.js';
 import type { FilterContext } from './filter-context.js';
 import { RequestContent, RequestReader } from './request-reader.js';
@@ -115,11 +117,20 @@ async function refuse(session: Session, err: ProtocolError): Promise<void> {
   await session.writer.write(encodeStatus('error'));
 }
 
+function cleanHint(context: FilterContext, pathname: string): CleanHint | undefined {
+  const root = context.worktree;
+  if (!root) return undefined;
+  return {
+    file: join(root, pathname),
+    expected: async () => (await listLfsFiles(root, [`:(literal)${pathname}`]))[0]?.pointer,
+  };
+}
+
 async function clean(session: Session, context: FilterContext, pathname: string): Promise<void> {
   const content = new RequestContent(session.reader);
   let pointer: Buffer;
   try {
-    pointer = await cleanContent(content, context.local);
+    pointer = await cleanContent(content, context.local, cleanHint(context, pathname));
   } catch (err) {
     await content.drain(); // rethrows when the stream itself broke
     session.options.logger.debug({ err, pathname }, 'clean failed');
