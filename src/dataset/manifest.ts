@@ -180,3 +180,18 @@ export async function verifyManifest(cwd: string, manifest: DatasetManifest): Pr
     head: headResult.code === 0 ? headResult.stdout.trim() : undefined,
   };
 }
+
+// What `fingerprint` and `manifest` share: the manifest of HEAD (or --rev), and a warning when the
+// files it describes are not what is checked out.
+export async function manifestForCommand(
+  cwd: string,
+  pathspecs: readonly string[],
+  rev: string | undefined,
+  warn: (what: string) => void,
+): Promise<DatasetManifest> {
+  const manifest = await buildManifest(cwd, pathspecs, { rev });
+  if (rev === undefined && (await hasLocalChanges(cwd, pathspecs))) {
+    warn('the selected files have uncommitted changes; this describes HEAD');
+  }
+  return manifest;
+}

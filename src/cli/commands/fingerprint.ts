@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
-import { buildManifest, hasLocalChanges } from '../../dataset/manifest.js';
+import { manifestForCommand } from '../../dataset/manifest.js';
 
 const usage = [
   'usage: lfs-lazy fingerprint [--rev REV] [--json] [--] [pathspec…]',
@@ -19,10 +19,8 @@ export const command: Command = {
   async run(args, io) {
     const { values, positionals } = parseOptions(args, { rev: { type: 'string' }, json: { type: 'boolean' } }, usage);
     const rev = stringOption(values, 'rev');
-    const manifest = await buildManifest(io.cwd, positionals, { rev });
-    if (rev === undefined && (await hasLocalChanges(io.cwd, positionals))) {
-      io.stderr.write('lfs-lazy fingerprint: warning: the selected files have uncommitted changes; this is the fingerprint of HEAD\n');
-    }
+    const manifest = await manifestForCommand(io.cwd, positionals, rev, (what) => io.stderr.write(`lfs-lazy fingerprint: warning: ${what}
+`));
     const { fingerprint, scheme, commit, count, bytes } = manifest;
     io.stdout.write(values.json ? JSON.stringify({ fingerprint, scheme, commit, count, bytes }) + '\n' : `${fingerprint}\n`);
     return 0;

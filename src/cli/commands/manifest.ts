@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
-import { buildManifest, hasLocalChanges } from '../../dataset/manifest.js';
+import { manifestForCommand } from '../../dataset/manifest.js';
 
 const usage = [
   'usage: lfs-lazy manifest [--rev REV] [--json] [--] [pathspec…]',
@@ -17,10 +17,8 @@ export const command: Command = {
   async run(args, io) {
     const { values, positionals } = parseOptions(args, { rev: { type: 'string' }, json: { type: 'boolean' } }, usage);
     const rev = stringOption(values, 'rev');
-    const manifest = await buildManifest(io.cwd, positionals, { rev });
-    if (rev === undefined && (await hasLocalChanges(io.cwd, positionals))) {
-      io.stderr.write('lfs-lazy manifest: warning: the selected files have uncommitted changes; this is the manifest of HEAD\n');
-    }
+    const manifest = await manifestForCommand(io.cwd, positionals, rev, (what) => io.stderr.write(`lfs-lazy manifest: warning: ${what}
+`));
     if (values.json) {
       io.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
     } else {
