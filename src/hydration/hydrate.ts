@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
+import { extensionsRefusal } from '../protocol/pointer.js';
 import { listLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { pathspecMatches } from './pathspec-match.js';
 import { StreamingIndexRefresh } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, modeForGit, replaceFile } from './worktree-file.js';
+import { hasExactBytesSync, holdsObject, modeForGit, replaceFile } from './worktree-file.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
 // (2 cores, fetch phase only, docs/lazy-policy.md): 24 × 4 MiB 895 → 486 ms from 1 to 8 jobs, no
@@ -67,13 +68,12 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   const jobs = options.jobs ?? DEFAULT_HYDRATE_JOBS;
   if (!Number.isInteger(jobs) || jobs < 1) throw new LfsLazyError(`jobs must be a positive integer, got ${jobs}`, { code: ErrorCode.BadRequest });
 
+  // The store (and the AWS SDK behind it) loads while git lists the files; opening contacts
+  // nothing, and a failure is reported below only if something has to be fetched.
+  ctx.remote().catch(() => undefined);
   const files = await listLfsFiles(root, pathspecs);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
-  if (options.remember !== false) {
-    const set = await HydratedSet.load(ctx.paths.commonDir);
-    set.add(pathspecs);
-    await set.save();
-  }
+  if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));
   const classified = await classifyFiles(root, files, pathspecs);
   const report: HydrateReport = {
     pathspecs: [...pathspecs],
@@ -86,7 +86,14 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     alreadyLocal: 0,
   };
 
-  const byOid = groupByOid(classified.filter((c) => c.state === 'pointer'));
+  // A pointer with git-lfs extensions needs them applied to its object: lfs-lazy does not, so the
+  // file stays a pointer (as the smudge filter leaves it) and is reported.
+  const pointers = classified.filter((c) => c.state === 'pointer');
+  for (const c of pointers) {
+    const refusal = extensionsRefusal(c.file.pointer);
+    if (refusal) report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: refusal });
+  }
+  const byOid = groupByOid(pointers.filter((c) => c.file.pointer.extensions.length === 0));
   const toFetch = new Set<string>();
   for (const [oid, group] of byOid) {
     if (await ctx.local.has(oid, group[0]!.file.pointer.size)) report.alreadyLocal++;
@@ -95,9 +102,11 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   // A bad storage config is one error for the run, not one per file.
   if (toFetch.size > 0) await ctx.remote();
 
-  const progress = new ProgressCounter(classified.filter((c) => c.state === 'pointer').length, byOid, toFetch, options.onProgress);
+  const progress = new ProgressCounter([...byOid.values()].reduce((n, group) => n + group.length, 0), byOid, toFetch, options.onProgress);
   const limit = pLimit(jobs);
   const index = new StreamingIndexRefresh(root);
+  // Hydrated by a run killed before it refreshed the index: re-indexed now, so `git status` is clean.
+  for (const c of classified) if (c.indexStale) index.add(c.file.path);
   try {
     await Promise.all(
       [...byOid].map(([oid, group]) => {
@@ -146,6 +155,10 @@ async function hydrateObject(
       if (await writeContent(root, c, objectPath)) {
         report.hydrated.push(c.file.path);
         run.index.add(c.file.path);
+      } else if (await holdsObject(join(root, c.file.path), oid, size)) {
+        // Another hydrate (or a checkout) gave it its content meanwhile.
+        report.alreadyHydrated.push(c.file.path);
+        run.index.add(c.file.path);
       } else report.skipped.push({ path: c.file.path, reason: 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
@@ -159,7 +172,7 @@ async function hydrateObject(
 async function writeContent(root: string, c: ClassifiedFile, objectPath: string): Promise<boolean> {
   const target = join(root, c.file.path);
   const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
-  return replaceFile(target, { copyOf: objectPath }, mode, () => hasExactBytes(target, c.file.pointerBytes));
+  return replaceFile(target, { copyOf: objectPath }, mode, () => hasExactBytesSync(target, c.file.pointerBytes));
 }
 
 function groupByOid(files: readonly ClassifiedFile[]): Map<string, ClassifiedFile[]> {
