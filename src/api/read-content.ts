@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
-import { EMPTY_OID } from '../protocol/pointer.js';
+import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { withRetry } from '../util/retry.js';
 import type { FileSource } from './file-source.js';
@@ -48,6 +48,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   const slice = { start: r.start, end: r.end };
   const expected = { expectedLength: r.length };
   if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: source.absolute };
+  refuseExtensions(source.pointer);
   if (await ctx.local.has(oid, size)) return { stream: ctx.local.openRead(oid, slice), ...expected, describe: ctx.local.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the local store: the next read is local.
@@ -73,6 +74,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
 // file itself for a plain file.
 export async function localObjectPath(ctx: RepositoryContext, source: FileSource): Promise<string> {
   if (source.kind === 'plain') return source.absolute;
+  refuseExtensions(source.pointer);
   const { oid, size } = source.pointer;
   if (size === 0) {
     // git-lfs never uploads the empty object; it is made here rather than fetched.
@@ -81,6 +83,12 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
     return ctx.local.pathFor(oid);
   }
   return ctx.local.ensure(() => ctx.remote(), oid, size, { logger: ctx.logger });
+}
+
+// The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).
+function refuseExtensions(pointer: Pointer): void {
+  const refusal = extensionsRefusal(pointer);
+  if (refusal) throw new LfsLazyError(`cannot give the content of object ${pointer.oid}: ${refusal}`, { code: ErrorCode.BadRequest });
 }
 
 function definedRange(range: ByteRange): { start?: number; end?: number } {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { urlCarriesCredentials } from '../util/url-credentials.js';
 
 // The committed, non-secret storage config: git-config syntax at the repository root. Not
 // .lfsconfig: git-lfs warns on every run about keys it does not know.
@@ -91,6 +92,17 @@ function applyValue(settings: Settings, key: SettingKey, raw: string, where: str
     case 'connectTimeoutMs':
     case 'idleTimeoutMs':
       settings[key] = parseInteger(raw, where, INTEGER_BOUNDS[key]);
+      return;
+    case 'url':
+    case 'endpoint':
+      // Refused without echoing the value: it would print the secret in the error.
+      if (urlCarriesCredentials(raw)) {
+        throw new ConfigError(
+          `${where}: the URL contains a user name or password (user:password@host); lfs-lazy never reads credentials from config — ` +
+            'remove them (rotate the key if it was committed) and use AWS_PROFILE or the AWS credentials file',
+        );
+      }
+      settings[key] = raw;
       return;
     default:
       settings[key] = raw;

@@ -14,7 +14,15 @@ export class RequestReader extends PktLineReader {
   #lastWasFlush = false;
 
   override async read(): Promise<PktFrame | undefined> {
-    const frame = await super.read();
+    let frame: PktFrame | undefined;
+    try {
+      frame = await super.read();
+    } catch (err) {
+      // A broken frame (bad length, EOF inside a packet) leaves no list end to resume from: the
+      // stream is out of step for good, and must not be answered as if one request were bad.
+      this.#lastWasFlush = false;
+      throw err;
+    }
     this.#lastWasFlush = frame?.type === 'flush';
     if (frame?.type === 'flush') {
       this.#listHadPathname = this.#sawPathname;

@@ -12,6 +12,8 @@ export interface GitOptions {
 export interface GitResult {
   stdout: string;
   code: number;
+  // What git said on stderr (for an exit code in okCodes, the caller may want the reason).
+  stderr: string;
 }
 
 // Runs git and returns its stdout. A failure carries git's own stderr line, which is usually the
@@ -24,7 +26,7 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
       { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, code });
+        if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, code, stderr });
         const detail = stderr.trim().split('\n').pop() || String(error?.message);
         reject(new LfsLazyError(`git ${args[0]} failed: ${detail}`, { cause: error }));
       },

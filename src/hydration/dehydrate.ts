@@ -5,10 +5,11 @@ import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
-import { HydrationPolicy } from './hydration-policy.js';
-import { refreshIndex } from './refresh-index.js';
+import { HydratedSet } from './hydrated-set.js';
+import { committedHydratePatterns } from './hydration-policy.js';
+import { modifiedPaths, refreshIndex } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshot } from './worktree-file.js';
+import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync } from './worktree-file.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -67,10 +68,13 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   }
 
   // The committed defaults count: a local dehydrate must win over them on the next checkout.
-  const policy = await HydrationPolicy.load(ctx.paths, {});
-  policy.local.remove(pathspecs, files.map((f) => f.path), policy.committed);
-  await policy.local.save();
-  if (report.dehydrated.length > 0) await refreshIndex(root, report.dehydrated);
+  const committed = await committedHydratePatterns(ctx.paths.worktree);
+  await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs, files.map((f) => f.path), committed));
+  // Pointers written by a run killed before its index refresh: git lists them as modified (their
+  // size differs from the index's stat data) until they are re-indexed.
+  const pointers = new Set(report.alreadyPointers);
+  const stale = pointers.size > 0 ? [...(await modifiedPaths(root, pathspecs))].filter((p) => pointers.has(p)) : [];
+  await refreshIndex(root, [...report.dehydrated, ...stale]);
   if (options.prune) {
     const pointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
     await pruneObjects(ctx, root, files.filter((f) => pointers.has(f.path)), report, options);
@@ -91,7 +95,7 @@ async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedF
     if (stored.oid !== oid) return false;
   }
   const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
-  return replaceFile(target, { bytes: c.file.pointerBytes }, mode, async () => sameSnapshot(c.snapshot, await snapshot(target)));
+  return replaceFile(target, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));
 }
 
 // Deletes the local objects of `files` (now pointers) unless another index path with the same oid

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withFileLock } from '../util/file-lock.js';
 import { hasWildcard, isSelected, pathspecMatches } from './pathspec-match.js';
 
 // The clone's hydrated set: which paths are materialised with their content on checkout. Local
@@ -16,7 +17,23 @@ export class HydratedSet {
   }
 
   static async load(commonDir: string): Promise<HydratedSet> {
+    return HydratedSet.read(HydratedSet.fileFor(commonDir));
+  }
+
+  // Reads, changes and saves the set as one step for every process: two `hydrate` runs (or a
+  // hydrate and a dehydrate) at the same time each see the other's patterns. Held under
+  // <file>.lock; a lock left by a killed process is taken over (util/file-lock.ts).
+  static async update(commonDir: string, change: (set: HydratedSet) => void): Promise<HydratedSet> {
     const file = HydratedSet.fileFor(commonDir);
+    return withFileLock(`${file}.lock`, async () => {
+      const set = await HydratedSet.read(file);
+      change(set);
+      await set.write();
+      return set;
+    });
+  }
+
+  private static async read(file: string): Promise<HydratedSet> {
     let text = '';
     try {
       text = await readFile(file, 'utf8');
@@ -64,10 +81,17 @@ export class HydratedSet {
     }
   }
 
+  // Overwrites the file with this set, whatever another process saved since it was loaded; to
+  // change the set, use HydratedSet.update.
   async save(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, this.patterns.map((p) => `${p}\n`).join(''));
+    await withFileLock(`${this.file}.lock`, () => this.write());
+  }
+
+  // Only under the lock: the temp name is then this process's alone, and a leftover of a killed
+  // holder is simply overwritten. Readers (the filter, status) see the old file or the new one.
+  private async write(): Promise<void> {
+    const temp = `${this.file}.tmp`;
+    await writeFile(temp, this.patterns.map((p) => `${p}\n`).join(''), { mode: 0o600 });
     await rename(temp, this.file);
   }
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LfsLazyError } from '../errors/index.js';
 import { git } from '../git/git.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
@@ -9,10 +11,35 @@ import { git } from '../git/git.js';
 // blob, new stat data — as git-lfs does after `git lfs pull`. `-q`: an unrelated modified entry is
 // not a failure. (A user edit landing between our rename and this call would be staged: the window
 // is this one git run, as with git-lfs.)
-export async function refreshIndex(root: string, paths: readonly string[]): Promise<void> {
+//
+// Another git command (a checkout, a commit, another hydrate's refresh) may hold index.lock: git
+// then refuses at once. That is waited out, with backoff, for up to `waitMs` (default 60 s) — the
+// files are in place already, only their stat data is missing — then reported naming the lock and
+// the remedy (a lock left by a killed git is never removed for the user: git gives no way to tell
+// it from a live one).
+export async function refreshIndex(root: string, paths: readonly string[], options: { waitMs?: number } = {}): Promise<void> {
   if (paths.length === 0) return;
-  await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1], input: paths.map((p) => `${p}\0`).join('') });
+  const deadline = Date.now() + (options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
+  const input = paths.map((p) => `${p}\0`).join('');
+  for (let attempt = 0; ; attempt++) {
+    const result = await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1, 128], input });
+    if (result.code !== 128) return;
+    // With -q, update-index exits 128 without a word exactly when it could not take index.lock
+    // (builtin/update-index.c); any other fatal error says what it is.
+    const detail = result.stderr.trim();
+    if (detail !== '' && !detail.includes('index.lock')) throw new LfsLazyError(`git update-index failed: ${detail.split('\n')[0]}`);
+    if (Date.now() >= deadline) {
+      const lock = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'], { cwd: root })).stdout.trim();
+      throw new LfsLazyError(
+        `the files are in place, but ${lock} (another git command's lock on the index) stayed for ${options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS} ms; ` +
+          'if no git command is running, delete it (a git process was killed), then run the same lfs-lazy command again so that `git status` does not list the files as modified',
+      );
+    }
+    await sleep(Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+  }
 }
+
+export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
 
 // refreshIndex, fed while the files are still being written: `update-index --stdin` handles each
 // path as it arrives, so re-indexing (a clean of every file) overlaps the downloads instead of

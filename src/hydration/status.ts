@@ -5,7 +5,7 @@ import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { modifiedPaths } from './refresh-index.js';
-import { hasExactBytes, snapshot, type FileSnapshot } from './worktree-file.js';
+import { hasExactBytes, holdsObject, snapshot, type FileSnapshot } from './worktree-file.js';
 
 // `pointer`: the working file is byte for byte the committed pointer. `hydrated`: it holds the
 // content (the object's size, and git finds it unmodified). `modified`: anything else that is
@@ -16,6 +16,9 @@ export interface ClassifiedFile {
   file: LfsFile;
   state: FileState;
   snapshot: FileSnapshot | undefined;
+  // A hydrated file whose index entry still has the pointer's stat data (its writer was killed
+  // before the index refresh): `git status` lists it as modified until it is re-indexed.
+  indexStale?: boolean;
 }
 
 export interface FileStatus {
@@ -84,7 +87,19 @@ export async function classifyFiles(root: string, files: readonly LfsFile[], pat
   );
   const undecided = first.filter((c) => c.state === undefined);
   const modified = undecided.length > 0 ? await modifiedPaths(root, pathspecs) : new Set<string>();
-  return first.map((c) => ({ ...c, state: c.state ?? (modified.has(c.file.path) ? 'modified' : 'hydrated') }));
+  // Git calls a file modified when its size differs from the index's stat data, without looking
+  // at the content (read-cache.c ie_modified): a file hydrated by a run killed before its index
+  // refresh. Its hash tells it from a real edit of the same size.
+  return Promise.all(
+    first.map((c) =>
+      limit(async (): Promise<ClassifiedFile> => {
+        if (c.state !== undefined) return { ...c, state: c.state };
+        if (!modified.has(c.file.path)) return { ...c, state: 'hydrated' };
+        const { oid, size } = c.file.pointer;
+        return (await holdsObject(join(root, c.file.path), oid, size)) ? { ...c, state: 'hydrated', indexStale: true } : { ...c, state: 'modified' };
+      }),
+    ),
+  );
 }
 
 // Per LFS path among `pathspecs` (root-relative; none = all): state, size, local/remote presence.

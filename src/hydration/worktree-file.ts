@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, copyFile, lstat, open, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, type BigIntStats } from 'node:fs';
+import { chmod, copyFile, lstat, open, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 
 // Working-tree files are replaced the way git itself does it: the new content goes into a temp file
 // in the same directory (same filesystem, so rename is atomic), and only a file still in the state
@@ -21,14 +22,31 @@ export interface FileSnapshot {
 
 // undefined: nothing there.
 export async function snapshot(path: string): Promise<FileSnapshot | undefined> {
-  let st;
   try {
-    st = await lstat(path, { bigint: true });
+    return toSnapshot(await lstat(path, { bigint: true }));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if (isAbsent(err)) return undefined;
     throw err;
   }
+}
+
+// snapshot() without yielding: for the check right before a rename (see replaceFile).
+export function snapshotSync(path: string): FileSnapshot | undefined {
+  try {
+    return toSnapshot(lstatSync(path, { bigint: true }));
+  } catch (err) {
+    if (isAbsent(err)) return undefined;
+    throw err;
+  }
+}
+
+function toSnapshot(st: BigIntStats): FileSnapshot {
   return { regular: st.isFile(), size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, mode: Number(st.mode) & 0o7777 };
+}
+
+function isAbsent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 export function sameSnapshot(a: FileSnapshot | undefined, b: FileSnapshot | undefined): boolean {
@@ -61,21 +79,77 @@ export async function hasExactBytes(path: string, expected: Buffer): Promise<boo
   }
 }
 
+// hasExactBytes without yielding (a pointer is under 1024 bytes): for the check right before a
+// rename (see replaceFile).
+export function hasExactBytesSync(path: string, expected: Buffer): boolean {
+  let fd;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== expected.length) return false;
+    const buffer = Buffer.alloc(expected.length + 1);
+    let read = 0;
+    while (read < buffer.length) {
+      const bytesRead = readSync(fd, buffer, read, buffer.length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return read === expected.length && buffer.subarray(0, read).equals(expected);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// True when the file is exactly the object `oid` of `size` bytes (hashes the whole file: only for
+// the rare cases where nothing cheaper can tell).
+export async function holdsObject(path: string, oid: string, size: number): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size !== size) return false;
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }) as AsyncIterable<Buffer>) hash.update(chunk);
+    return hash.digest('hex') === oid;
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
 // The permission bits for a file of this git mode, when there is no current file to keep them from.
 export function modeForGit(gitMode: string): number {
   return gitMode === '100755' ? 0o755 : 0o644;
 }
 
+// Temp files of replaceFile: hidden, named after the file, with an owner token.
+const isWorktreeTemp = (name: string): boolean => name.startsWith('.') && name.endsWith('.tmp');
+
 // Replaces `target` with `content`, keeping `mode`. `stillExpected` runs right before the rename:
 // when it says no (someone edited the file meanwhile), the temp file is dropped and false returned.
+// A synchronous check is followed by the rename in the same tick: nothing (no queued copy of
+// another file, no other git command's write landing in between for longer than two system calls)
+// can come between them. Before the first temp file in a directory, the temp files that killed
+// processes left there go.
 export async function replaceFile(
   target: string,
   content: Content,
   mode: number,
-  stillExpected: () => Promise<boolean>,
+  stillExpected: () => boolean | Promise<boolean>,
 ): Promise<boolean> {
-  // Hidden, named after the file (cut short: a name is at most 255 bytes), unique per process.
-  const temp = join(dirname(target), `.${basename(target).slice(0, 40)}.lfs-lazy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const dir = dirname(target);
+  await sweepStaleTempsOnce(dir, { match: isWorktreeTemp });
+  // Cut short: a name is at most 255 bytes.
+  const temp = join(dir, `.${basename(target).slice(0, 40)}.${ownerToken()}.tmp`);
   try {
     if ('bytes' in content) {
       await writeFile(temp, content.bytes, { flag: 'wx', mode: 0o600 });
@@ -84,11 +158,12 @@ export async function replaceFile(
       await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     }
     await chmod(temp, mode);
-    if (!(await stillExpected())) {
+    const expected = stillExpected();
+    if (!(typeof expected === 'boolean' ? expected : await expected)) {
       await rm(temp, { force: true });
       return false;
     }
-    await rename(temp, target);
+    renameSync(temp, target);
     return true;
   } catch (err) {
     await rm(temp, { force: true });

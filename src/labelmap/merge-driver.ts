@@ -99,7 +99,7 @@ export async function runMergeDriver(ctx: RepositoryContext, request: MergeDrive
       callback(null, chunk);
     },
   });
-  const written = pipeline(hasher, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+  const written = pipeline(hasher, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
   let result: MergeResult;
   try {
     try {

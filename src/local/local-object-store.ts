@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { downloadVerified } from '../transfer/download.js';
 import { assertOid, shardedPath } from '../util/oid.js';
+import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 
 // git-lfs's own object store (<common git dir>/lfs/objects, or lfs.storage), so git-lfs and
 // lfs-lazy see the same objects. Everything enters through a temp file in <lfs>/tmp — the same
@@ -37,9 +38,12 @@ export class LocalObjectStore {
     }
   }
 
-  // Created once per process (many objects per command; mkdir is a syscall each).
+  // Created once per process (many objects per command; mkdir is a syscall each). Before the
+  // first temp file, the leftovers of killed processes go (never a file whose writer is alive).
   async tempDir(): Promise<string> {
-    this.tmpReady ??= mkdir(this.tmpDir, { recursive: true, mode: 0o700 }).then(() => this.tmpDir);
+    this.tmpReady ??= mkdir(this.tmpDir, { recursive: true, mode: 0o700 })
+      .then(() => sweepStaleTempsOnce(this.tmpDir))
+      .then(() => this.tmpDir);
     return this.tmpReady.catch((err: unknown) => {
       this.tmpReady = undefined;
       throw err;
@@ -58,8 +62,10 @@ export class LocalObjectStore {
     try {
       await rename(tempPath, target);
     } catch (err) {
-      // Someone (git lfs prune) removed the shard directory since we made it.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // git-lfs's tmp cleanup removes an <oid>-… temp file once that object is in the store.
+      if ((await this.sizeOf(oid)) !== undefined) return target;
+      // Someone (git lfs prune) removed the shard directory since we made it.
       await mkdir(dir, { recursive: true });
       await rename(tempPath, target);
     }
@@ -125,8 +131,8 @@ export class LocalObjectStore {
   }
 
   private async openTemp(initial: Buffer[]): Promise<{ path: string; out: WriteStream }> {
-    const path = join(await this.tempDir(), `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const out = createWriteStream(path, { mode: 0o644, flags: 'wx' });
+    const path = join(await this.tempDir(), `ingest-${ownerToken()}`);
+    const out = createWriteStream(path, { mode: 0o600, flags: 'wx' });
     // A write error (ENOSPC…) surfaces through finished() below, not as an unhandled event.
     out.on('error', () => undefined);
     for (const chunk of initial) out.write(chunk);

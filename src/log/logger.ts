@@ -10,10 +10,31 @@ export interface LoggerOptions {
   name?: string;
 }
 
+// What a logged error may show. SDK errors carry the server's error document as properties: S3's
+// SignatureDoesNotMatch answer includes the canonical request, session token (x-amz-security-token)
+// included, and the access key id; `$response` holds the raw answer. None of that is logged.
+const SAFE_ERROR_FIELDS = new Set(['type', 'message', 'stack', 'name', 'code', 'Code', 'errno', 'syscall', 'path', 'retryable', 'oid']);
+
+export function serializeError(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err;
+  const full = (err instanceof Error ? pino.stdSerializers.err(err) : err) as Record<string, unknown>;
+  const safe: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(full)) {
+    if (SAFE_ERROR_FIELDS.has(key) && (typeof value !== 'object' || value === null)) safe[key] = value;
+  }
+  const metadata = (err as { $metadata?: { httpStatusCode?: unknown; requestId?: unknown; attempts?: unknown } }).$metadata;
+  if (metadata && typeof metadata === 'object') {
+    const { httpStatusCode, requestId, attempts } = metadata;
+    safe['$metadata'] = { httpStatusCode, requestId, attempts };
+  }
+  return safe;
+}
+
 function pinoOptions(level: string, name: string): PinoOptions {
   return {
     level,
     name,
+    serializers: { err: serializeError },
     // Credentials can ride along on SDK errors and config objects; cut them wherever they appear.
     redact: {
       paths: [

@@ -102,6 +102,14 @@ export function parsePointer(bytes: Uint8Array): Pointer | undefined {
   return { oid, size, extensions };
 }
 
+// Why the object of this pointer cannot be used as the file's content: git-lfs extensions transform
+// content on its way into and out of the store, and lfs-lazy applies none. undefined: it can.
+export function extensionsRefusal(p: Pointer): string | undefined {
+  if (p.extensions.length === 0) return undefined;
+  const names = p.extensions.map((e) => e.name).join(', ');
+  return `its pointer uses the git-lfs extension(s) ${names}, which lfs-lazy does not apply`;
+}
+
 // True when the bytes are a pointer and exactly what git-lfs would write for it (Pointer.Canonical).
 export function isCanonicalPointer(bytes: Uint8Array): boolean {
   const p = parsePointer(bytes);

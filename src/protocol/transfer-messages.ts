@@ -79,7 +79,8 @@ const EXCERPT_CHARS = 80;
 // Input is echoed into messages and logs only in short form: strings quoted, other JSON as written.
 function excerpt(value: unknown): string {
   if (value === undefined) return '(missing)';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // String(): JSON.stringify would show an out-of-range number (1e400 → Infinity) as null.
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
   const short = typeof value === 'string' ? JSON.stringify(text.slice(0, EXCERPT_CHARS)) : text.slice(0, EXCERPT_CHARS);
   return text.length > EXCERPT_CHARS ? `${short}…` : short;
 }

@@ -1,18 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { mkdir, open, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AccessDeniedError, ConfigError, IntegrityError, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 import { shardedPath } from '../util/oid.js';
+import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
 // Worth another try on a NAS: the file system is busy or the mount hiccuped.
 const TRANSIENT_FS_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ESTALE', 'ETIMEDOUT', 'EINTR']);
 
 // A directory (local disk or NAS mount) laid out like the bucket: <dir>/<oid[0:2]>/<oid[2:4]>/<oid>.
-// Every path comes from shardedPath(), which validates the oid, so no input can point outside `dir`.
+// Every path comes from shardedPath(), which validates the oid, so no input can point outside `dir`;
+// and no symbolic link inside `dir` is followed out of it (checkInside).
 export class FileStore implements ObjectStore {
   readonly url: string;
   readonly dir: string;
@@ -30,6 +31,7 @@ export class FileStore implements ObjectStore {
   async stat(oid: string): Promise<ObjectInfo | undefined> {
     const path = this.path(oid);
     try {
+      await this.checkInside(path, oid);
       const info = await stat(path);
       return info.isFile() ? { size: info.size } : undefined;
     } catch (err) {
@@ -41,7 +43,7 @@ export class FileStore implements ObjectStore {
   async get(oid: string, options: GetOptions = {}): Promise<Readable> {
     const path = this.path(oid);
     // Open first so a missing object fails here, not later as a stream 'error' event.
-    const handle = await open(path, 'r').catch((err: unknown) => {
+    const handle = await this.checkInside(path, oid).then(() => open(path, 'r')).catch((err: unknown) => {
       throw this.mapError(err, 'get', oid);
     });
     try {
@@ -68,14 +70,18 @@ export class FileStore implements ObjectStore {
     });
     if (source.size !== size) throw new IntegrityError(`${sourcePath} has ${source.size} bytes, expected ${size} for ${oid}`);
 
-    // Temp file in the same directory tree, so the final rename is atomic (same file system).
+    // Temp file in the same directory tree, so the final rename is atomic (same file system). Its
+    // owner token lets the next put remove it, should this process be killed mid-copy.
     const tmpDir = join(this.dir, 'tmp');
-    const tmp = join(tmpDir, `${oid}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    const tmp = join(tmpDir, `${oid}-${ownerToken()}`);
     try {
       await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+      await this.checkInside(tmp, oid);
+      await sweepStaleTempsOnce(tmpDir);
       const copied = await copyDurably(sourcePath, tmp, options);
       if (copied !== size) throw new IntegrityError(`${sourcePath} changed while it was stored: copied ${copied} bytes, expected ${size}`);
       await mkdir(dirname(final), { recursive: true });
+      await this.checkInside(final, oid);
       await rename(tmp, final);
     } catch (err) {
       await unlink(tmp).catch(() => {});
@@ -85,7 +91,7 @@ export class FileStore implements ObjectStore {
 
   async delete(oid: string): Promise<void> {
     const path = this.path(oid);
-    await rm(path, { force: true }).catch((err: unknown) => {
+    await this.checkInside(path, oid).then(() => rm(path, { force: true })).catch((err: unknown) => {
       throw this.mapError(err, 'delete', oid);
     });
   }
@@ -94,6 +100,25 @@ export class FileStore implements ObjectStore {
 
   private path(oid: string): string {
     return join(this.dir, shardedPath(oid));
+  }
+
+  // A symbolic link in the store (a shard directory, tmp, an object) must not lead reads, writes or
+  // deletes elsewhere on the machine: `path` (or, before it exists, its directory) has to resolve
+  // inside the store's real directory. What does not exist yet cannot lead anywhere.
+  private async checkInside(path: string, oid: string): Promise<void> {
+    const root = await realpathOrUndefined(this.dir);
+    if (root === undefined) return;
+    let real = await realpathOrUndefined(path);
+    if (real === undefined) {
+      const parent = await realpathOrUndefined(dirname(path));
+      if (parent === undefined) return;
+      real = join(parent, basename(path));
+    }
+    if (real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) return;
+    throw new StorageError(
+      `${this.locate(oid)} leads outside the store, to ${real}, through a symbolic link; lfs-lazy does not follow links out of ${this.dir}`,
+      { retryable: false },
+    );
   }
 
   private mapError(err: unknown, operation: string, oid: string): Error {
@@ -128,6 +153,15 @@ async function copyDurably(sourcePath: string, target: string, options: PutOptio
     await out.close();
   }
   return copied;
+}
+
+async function realpathOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }
 
 function isMissing(err: unknown): boolean {

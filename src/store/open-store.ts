@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors/index.js';
+import { urlCarriesCredentials } from '../util/url-credentials.js';
 import type { ObjectStore } from './object-store.js';
 // Type-only: the SDK itself is loaded by the dynamic import below, when a store is opened.
 import type { S3StoreOptions } from './s3-store.js';
@@ -16,7 +17,11 @@ const ACCEPTED = 'expected s3://bucket[/prefix] or file:///absolute/dir';
 const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
 
 export function parseStoreUrl(url: string): StoreLocation {
-  const bad = (why: string): ConfigError => new ConfigError(`invalid store URL ${JSON.stringify(url)}: ${why}; ${ACCEPTED}`);
+  // Never echo a URL carrying credentials: that would print a secret in the error.
+  const withCredentials = urlCarriesCredentials(url);
+  const shown = withCredentials ? url.replace(/:\/\/.*$/s, '://…') : url;
+  const bad = (why: string): ConfigError => new ConfigError(`invalid store URL ${JSON.stringify(shown)}: ${why}; ${ACCEPTED}`);
+  if (withCredentials) throw bad('credentials do not belong in the URL (use AWS_PROFILE or the AWS credentials file)');
   if (url.startsWith('s3://')) {
     const rest = url.slice('s3://'.length);
     const slash = rest.indexOf('/');

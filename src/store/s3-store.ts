@@ -470,6 +470,10 @@ const NETWORK_CODES: Record<string, string> = {
   EAI_AGAIN: 'DNS lookup failed',
 };
 
+// Node's (OpenSSL's) certificate verification failures: DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED,
+// UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, …
+const TLS_CODE = /CERT|CRL|^UNABLE_TO_|^ERR_TLS_CERT|^HOSTNAME_MISMATCH$|^INVALID_CA$|^INVALID_PURPOSE$|^PATH_LENGTH_EXCEEDED$/;
+
 interface SdkErrorShape {
   name?: string;
   code?: string;
@@ -527,6 +531,14 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
       cause: err,
       retryable: true,
     });
+  }
+  if (netCode !== undefined && TLS_CODE.test(netCode)) {
+    // Never retried: a certificate does not become valid a moment later.
+    return new StorageError(
+      `${fail}: the TLS certificate of ${ctx.endpoint} was not accepted (${e.message ?? netCode}; ${netCode}). ` +
+        'lfs-lazy always verifies certificates: give the endpoint a certificate from a trusted CA, or trust a private CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+      { cause: err, retryable: false },
+    );
   }
   const detail = status !== undefined ? `HTTP ${status} ${code ?? ''}`.trimEnd() : (netCode ?? e.name ?? 'error');
   const message = e.message && e.message !== 'UnknownError' ? `: ${e.message}` : '';

@@ -48,7 +48,10 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   try {
     for await (const item of readLines(options.input)) {
       if ('error' in item) {
-        logger.warn({ err: item.error }, 'ignoring an unreadable input line');
+        // git-lfs waits for the `complete` of every oid it sent: answer one if the line named it.
+        const oid = oidIn(item.head);
+        logger.warn({ err: item.error, oid }, 'ignoring an unreadable input line');
+        if (oid !== undefined) await send({ event: 'complete', oid, error: item.error.toWire() });
         continue;
       }
       let request: Request;
@@ -76,6 +79,16 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   } finally {
     await writer.flush();
     if (store) (await store.catch(() => undefined))?.close();
+  }
+}
+
+// The "oid" of a request line too long to decode, from its first bytes.
+function oidIn(head: string): string | undefined {
+  const match = /"oid"\s*:\s*("(?:[^"\\]|\\.){1,200}")/.exec(head);
+  try {
+    return match ? (JSON.parse(match[1]!) as string) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -6,6 +6,7 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
+import { ownerToken } from '../util/temp-files.js';
 import { withRetry, type RetryPolicy } from '../util/retry.js';
 
 export interface DownloadOptions {
@@ -48,8 +49,9 @@ export async function downloadVerified(options: DownloadOptions): Promise<string
 
 async function attempt(options: DownloadOptions, dir: string): Promise<string> {
   const { store, oid, signal } = options;
-  // <oid>-… is the pattern git-lfs's tmp cleanup knows; pid + random keep workers and retries apart.
-  const path = join(dir, `${oid}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
+  // workers and retries apart and lets a later run remove it should this process be killed.
+  const path = join(dir, `${oid}-${ownerToken()}`);
   const body = await store.get(oid, signal ? { signal } : {});
   try {
     // Opened before the first byte, so the file surely exists (and is removed) whatever fails.

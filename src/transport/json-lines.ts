@@ -5,7 +5,10 @@ import type { Logger } from '../log/logger.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
-export type LineItem = { readonly line: string } | { readonly error: ProtocolError };
+// `head`: the first bytes of a line that was too long, so a caller can still tell what it was.
+export type LineItem = { readonly line: string } | { readonly error: ProtocolError; readonly head: string };
+
+const HEAD_BYTES = 4096;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -29,9 +32,18 @@ export async function* readLines(
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
     return { line: bytes.toString('utf8') };
   };
-  const oversized = (): LineItem => ({
-    error: new ProtocolError(`input line longer than ${max} bytes; dropped it`),
-  });
+  const oversized = (tail: Buffer): LineItem => {
+    const head: Buffer[] = [];
+    let length = 0;
+    for (const part of [...parts, tail]) {
+      if (length >= HEAD_BYTES) break;
+      head.push(part.subarray(0, HEAD_BYTES - length));
+      length += head[head.length - 1]!.length;
+    }
+    parts = [];
+    buffered = 0;
+    return { error: new ProtocolError(`input line longer than ${max} bytes; dropped it`), head: Buffer.concat(head).toString('utf8') };
+  };
 
   for await (const chunk of input) {
     let data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -41,19 +53,15 @@ export async function* readLines(
       if (discarding) {
         discarding = false;
       } else if (buffered + tail.length > max) {
-        parts = [];
-        buffered = 0;
-        yield oversized();
+        yield oversized(tail);
       } else {
         yield takeLine(tail);
       }
     }
     if (discarding || data.length === 0) continue;
     if (buffered + data.length > max) {
-      parts = [];
-      buffered = 0;
       discarding = true;
-      yield oversized();
+      yield oversized(data);
     } else {
       parts.push(data);
       buffered += data.length;

@@ -13,7 +13,11 @@ export type FaultAction =
   // direction 'request': pass `afterBytes` of the request body upstream, then reset both sides.
   | { kind: 'reset'; afterBytes: number; direction?: 'response' | 'request' }
   // Never answer; with `afterBytes`, forward and stop after that much of the response body.
-  | { kind: 'stall'; afterBytes?: number }
+  // direction 'request': pass `afterBytes` of the request body upstream, then hold both sides open
+  // (an upload in flight, for killing the uploader mid-body); both are cut once the client goes.
+  | { kind: 'stall'; afterBytes?: number; direction?: 'response' | 'request' }
+  // Hold the request `ms`, then forward it unchanged: a slow server.
+  | { kind: 'delay'; ms: number }
   // An S3 error answer with a proper XML body (none for HEAD); the request is not forwarded.
   | { kind: 'status'; status: 403 | 404 | 500 | 503; code?: string }
   // Forward, but invert the response body's byte at `offset` (default 0).
@@ -152,7 +156,16 @@ function handle(req: IncomingMessage, res: ServerResponse, action: FaultAction |
       req.resume();
       req.once('end', () => sendS3Error(req, res, action.status, action.code));
       return;
+    case 'delay': {
+      const timer = setTimeout(() => forward(req, res, undefined, target), action.ms);
+      res.once('close', () => clearTimeout(timer));
+      return;
+    }
     case 'stall':
+      if (action.direction === 'request') {
+        forwardPartialRequest(req, res, action.afterBytes ?? 0, target, 'hold');
+        return;
+      }
       if (action.afterBytes === undefined) {
         req.resume(); // take the body, answer nothing
         return;
@@ -188,8 +201,9 @@ function forward(req: IncomingMessage, res: ServerResponse, action: FaultAction 
 }
 
 // Passes the first `limit` bytes of the request body upstream, then cuts both connections: the
-// server sees a truncated upload, the client a reset.
-function forwardPartialRequest(req: IncomingMessage, res: ServerResponse, limit: number, target: URL): void {
+// server sees a truncated upload, the client a reset. `hold`: passes them and then waits, cutting
+// both only once the client has gone away.
+function forwardPartialRequest(req: IncomingMessage, res: ServerResponse, limit: number, target: URL, then: 'cut' | 'hold' = 'cut'): void {
   const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.rawHeaders });
   upstream.once('error', () => undefined);
   let sent = 0;
@@ -197,13 +211,16 @@ function forwardPartialRequest(req: IncomingMessage, res: ServerResponse, limit:
     upstream.destroy();
     res.socket?.destroy();
   };
+  if (then === 'hold') req.socket.once('close', cut);
   req.on('data', (chunk: Buffer) => {
     const room = limit - sent;
     if (room > 0) upstream.write(chunk.subarray(0, room));
     sent += chunk.length;
-    if (sent >= limit) cut();
+    if (sent >= limit && then === 'cut') cut();
   });
-  req.once('end', cut);
+  req.once('end', () => {
+    if (then === 'cut') cut();
+  });
 }
 
 function mangleBody(up: IncomingMessage, res: ServerResponse, action: FaultAction): void {

@@ -13,6 +13,7 @@ import type { GetOptions, ObjectStore, PutOptions } from '../../src/store/object
 import { runAgent } from '../../src/transfer/agent.js';
 import { downloadVerified } from '../../src/transfer/download.js';
 import type { RetryPolicy } from '../../src/util/retry.js';
+import { machineTag } from '../../src/util/temp-files.js';
 
 const fastRetry: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -196,7 +197,8 @@ describe('runAgent', () => {
     assert.deepEqual(Object.keys(complete).sort(), ['event', 'oid', 'path']);
     assert.ok(isAbsolute(path));
     assert.ok(path.startsWith(tempDir + sep), `${path} is not inside ${tempDir}`);
-    assert.ok(path.slice(tempDir.length + 1).startsWith(`${oid}-${process.pid}-`));
+    // <oid>-… (git-lfs's tmp cleanup pattern), then the owner token naming this process.
+    assert.ok(path.slice(tempDir.length + 1).startsWith(`${oid}-lfs-lazy-${machineTag()}-${process.pid}-`));
     assert.deepEqual(await readFile(path), data);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     assert.equal(progress.at(-1)?.['bytesSoFar'], data.length);

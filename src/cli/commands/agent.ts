@@ -8,6 +8,7 @@ import { loadSettings } from '../../config/load-settings.js';
 import type { ResolvedSettings } from '../../config/settings.js';
 import { openConfiguredStore } from '../../config/configured-store.js';
 import { runAgent } from '../../transfer/agent.js';
+import { ownerToken, sweepStaleTempsOnce } from '../../util/temp-files.js';
 
 export const command: Command = {
   summary: 'the custom transfer agent git-lfs starts (never run by hand)',
@@ -44,8 +45,12 @@ export async function runAgentCommand(io: CommandIO, input: AsyncIterable<Buffer
     },
     tempDirFor: async () => {
       const { paths } = await context;
-      // Same filesystem as the object store: git-lfs only renames the file we report.
-      tempDir ??= join(paths.tmpDir, `lfs-lazy-${process.pid}`);
+      // Same filesystem as the object store: git-lfs only renames the file we report. Named with
+      // an owner token: what a killed agent leaves there is removed by the next one (or hydrate).
+      if (tempDir === undefined) {
+        await sweepStaleTempsOnce(paths.tmpDir);
+        tempDir = join(paths.tmpDir, ownerToken());
+      }
       await mkdir(tempDir, { recursive: true, mode: 0o700 });
       return tempDir;
     },
