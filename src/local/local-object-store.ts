@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
@@ -59,6 +59,9 @@ export class LocalObjectStore {
       await mkdir(dir, { recursive: true });
       this.shardDirs.add(dir);
     }
+    // Temp files are owner-only while being written; a stored object is readable like git-lfs's
+    // own (0644 less the umask), so a group-shared lfs.storage keeps working.
+    await chmod(tempPath, 0o644 & ~process.umask()).catch(() => undefined);
     try {
       await rename(tempPath, target);
     } catch (err) {
