@@ -31,7 +31,12 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
         reject(new LfsLazyError(`git ${args[0]} failed: ${detail}`, { cause: error }));
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (options.input !== undefined) {
+      // git may exit without reading its input (a fatal error): the exit code says what happened,
+      // the EPIPE must not become an uncaught exception.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
+    }
   });
 }
 
