@@ -54,33 +54,13 @@ export function sameSnapshot(a: FileSnapshot | undefined, b: FileSnapshot | unde
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
-// True when the file holds exactly `expected`; reads at most expected.length + 1 bytes, so a
-// multi-gigabyte hydrated file costs one stat.
+// True when the file holds exactly `expected` (a pointer: under 1024 bytes); reads at most
+// expected.length + 1 bytes, so a multi-gigabyte hydrated file costs one stat. Synchronous on
+// purpose: it is that small, and right before a rename (see replaceFile) it must not yield.
 export async function hasExactBytes(path: string, expected: Buffer): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return false;
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size !== expected.length) return false;
-    const buffer = Buffer.alloc(expected.length + 1);
-    let read = 0;
-    while (read < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return read === expected.length && buffer.subarray(0, read).equals(expected);
-  } finally {
-    await handle.close();
-  }
+  return hasExactBytesSync(path, expected);
 }
 
-// hasExactBytes without yielding (a pointer is under 1024 bytes): for the check right before a
-// rename (see replaceFile).
 export function hasExactBytesSync(path: string, expected: Buffer): boolean {
   let fd;
   try {
