@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLabelMap } from './lib/label-map.js';
+import { isolatedGitEnv, S3RVER_CREDENTIALS } from './lib/isolated-env.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -51,16 +52,7 @@ async function main(): Promise<void> {
   console.log(`    ${server.endpoint}, bucket "${server.bucket}"`);
   const home = join(root, 'home');
   await mkdir(home);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    GIT_CONFIG_NOSYSTEM: '1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = isolatedGitEnv(home, S3RVER_CREDENTIALS);
   const git = (args: string[], cwd: string) => run('git', args, cwd, env);
   const lfsLazy = (args: string[], cwd: string) => run(process.execPath, [CLI, ...args], cwd, env);
   try {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isolatedGitEnv, S3RVER_CREDENTIALS } from '../lib/isolated-env.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -51,19 +52,7 @@ export async function makeBenchEnv(root: string, endpoint: string): Promise<Benc
   const home = join(root, 'home');
   await mkdir(home, { recursive: true });
   const rssFile = join(root, 'rss.jsonl');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    LFS_LAZY_BENCH_RSS_FILE: rssFile,
-    LANG: 'C.UTF-8',
-  };
+  const env = isolatedGitEnv(home, { ...S3RVER_CREDENTIALS, LFS_LAZY_BENCH_RSS_FILE: rssFile });
   const bench: BenchEnv = {
     root,
     env,

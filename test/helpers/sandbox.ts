@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isolatedGitEnv } from '../../scripts/lib/isolated-env.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -61,18 +62,11 @@ export async function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<San
   const root = await mkdtemp(join(tmpdir(), 'lfs-lazy-test-'));
   const home = join(root, 'home');
   await mkdir(home);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
+  const env = isolatedGitEnv(home, {
     GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
     GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    LANG: 'C.UTF-8',
     ...extraEnv,
-  };
+  });
   const box: Sandbox = {
     root,
     home,
