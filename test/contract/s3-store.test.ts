@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccessDeniedError, InvalidOidError, ObjectNotFoundError, StorageError } from '../../src/errors/index.js';
-import { multipartPartSize, S3Store, toStoreError, type S3StoreOptions } from '../../src/store/s3-store.js';
+import { multipartPartSize, S3Store, type S3StoreOptions } from '../../src/store/s3-store.js';
+import { toStoreError } from '../../src/store/s3-errors.js';
 import { startS3rver, testS3Env, type S3rverHandle } from '../helpers/s3rver.js';
 import { readAll, runObjectStoreContract, sha256 } from './object-store-contract.js';
 

@@ -15,7 +15,8 @@ import { ConfigError, LfsLazyError, StorageError } from '../../src/errors/index.
 import { createLogger, serializeError } from '../../src/log/logger.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { parseStoreUrl } from '../../src/store/open-store.js';
-import { S3Store, toStoreError } from '../../src/store/s3-store.js';
+import { S3Store } from '../../src/store/s3-store.js';
+import { toStoreError } from '../../src/store/s3-errors.js';
 import { readLines } from '../../src/transport/json-lines.js';
 import { urlCarriesCredentials } from '../../src/util/url-credentials.js';
 
