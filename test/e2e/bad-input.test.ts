@@ -16,6 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { CLI_PATH, makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { startS3rver, testS3Env, type S3rverHandle } from '../helpers/s3rver.js';
+import { assertLocalObjectsIntact, fileNames as filesUnder } from '../helpers/disk.js';
 
 interface Spawned {
   stdout: Buffer;
@@ -58,14 +59,6 @@ async function treeOf(root: string): Promise<Set<string>> {
   return new Set(entries.map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/')));
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
 
 const ESCAPE_NAME = `lfs-lazy-escape-${randomBytes(4).toString('hex')}`;
 const HEX = (c: string): string => c.repeat(64);
@@ -497,10 +490,7 @@ describe('a bucket object whose bytes do not match its oid', { timeout: 240_000 
   const pointerOf = (content: Buffer): Buffer => encodePointer({ oid: sha256(content), size: content.length, extensions: [] });
 
   async function assertNothingCorrupt(clone: string): Promise<void> {
-    for (const name of await filesUnder(join(clone, '.git', 'lfs', 'objects'))) {
-      const shard = join(clone, '.git', 'lfs', 'objects', name.slice(0, 2), name.slice(2, 4), name);
-      assert.equal(sha256(await readFile(shard)), name, `corrupt local object ${name}`);
-    }
+    await assertLocalObjectsIntact(clone);
     assert.deepEqual(await filesUnder(join(clone, '.git', 'lfs', 'tmp')), [], 'no temp file left');
     for (const file of fx.files) {
       const data = await readFile(join(clone, file.path));

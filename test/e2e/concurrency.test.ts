@@ -4,10 +4,9 @@
 // Each ends with every file exactly its pointer or its content, every object whole, no temp file
 // left, the hydrated set holding every run's patterns, and a clean `git status`.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
@@ -17,6 +16,7 @@ import type { HydrateReport } from '../../src/hydration/hydrate.js';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { encodePointer } from '../../src/protocol/pointer.js';
 import { machineTag } from '../../src/util/temp-files.js';
+import { fileSha256, filePaths as walk } from '../helpers/disk.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -40,16 +40,7 @@ const OTHER = [
   { path: 'data/a/new.bin', content: fileContent(920, 33 * KiB) },
 ];
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
-async function walk(dir: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((p) => !skip(relative(dir, p)));
-}
 
 const pointer = (data: Buffer): Buffer => encodePointer({ oid: sha256(data), size: data.length, extensions: [] });
 const under = (...prefixes: string[]) => (path: string): boolean => prefixes.some((p) => path === p || path.startsWith(`${p}/`));

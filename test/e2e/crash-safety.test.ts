@@ -5,8 +5,7 @@
 // left in temp files, and leaves `git status` clean. Real git, git-lfs, s3rver behind the
 // fault-injecting proxy (which holds a transfer mid-body so the kill lands there).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +17,7 @@ import { findLfsLazy, kill9, killGroup, killWhen, start, waitFor, type Started }
 import { CLI_PATH, type RunResult } from '../helpers/sandbox.js';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { encodePointer } from '../../src/protocol/pointer.js';
+import { fileSha256, filePaths as walk } from '../helpers/disk.js';
 
 const MiB = 1024 * 1024;
 const TEST = { timeout: 120_000 };
@@ -27,19 +27,7 @@ const BIG = Array.from({ length: 3 }, (_, i) => ({ path: `big/b${i}.bin`, conten
 const SMALL = Array.from({ length: 16 }, (_, i) => ({ path: `small/s${String(i).padStart(2, '0')}.json`, content: fileContent(100 + i, 3_000 + i * 500) }));
 const FILES = [...BIG, ...SMALL, { path: 'small/dup.json', content: SMALL[3]!.content }];
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
-async function walk(dir: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .filter((p) => !skip(relative(dir, p)));
-}
 
 describe('crash safety: kill -9 at any moment, then rerun', { timeout: 600_000 }, () => {
   let fx: LfsFixture;

@@ -2,10 +2,11 @@
 // Each injected fault ends either in success with the right bytes or in a failure that names the
 // object and the cause, leaves nothing corrupt, and a rerun without the fault succeeds.
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { assertLocalObjectsIntact } from '../helpers/disk.js';
+import { faultEnv, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 import type { RunResult } from '../helpers/sandbox.js';
 
@@ -33,16 +34,10 @@ describe('git-lfs transfers through the agent under faults', { timeout: 300_000 
     await fx?.cleanup();
   });
 
-  // The environment layer points the agent at the proxy, with small retry and time-out settings.
-  const faultEnv = (): NodeJS.ProcessEnv => ({
-    LFS_LAZY_ENDPOINT: proxy.endpoint,
-    LFS_LAZY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    LFS_LAZY_IDLE_TIMEOUT_MS: String(IDLE_MS),
-    LFS_LAZY_CONNECT_TIMEOUT_MS: '1000',
-  });
+  const env = (): NodeJS.ProcessEnv => faultEnv(proxy, { maxAttempts: MAX_ATTEMPTS, idleMs: IDLE_MS });
   // One worker: git-lfs otherwise starts 8 agents for any transfer (findings §0.3).
   const git = (args: string[], cwd: string, allowFail = false): Promise<RunResult> =>
-    fx.box.git(['-c', 'lfs.concurrenttransfers=1', ...args], { cwd, env: faultEnv(), allowFail, timeoutMs: 60_000 });
+    fx.box.git(['-c', 'lfs.concurrenttransfers=1', ...args], { cwd, env: env(), allowFail, timeoutMs: 60_000 });
 
   async function commitNewFile(name: string, size: number): Promise<{ oid: string; content: Buffer }> {
     const content = fileContent(100 + ++commits, size);
@@ -67,12 +62,7 @@ describe('git-lfs transfers through the agent under faults', { timeout: 300_000 
   // Nothing corrupt anywhere: every local object matches its name, and every working-tree file is
   // its content or its pointer.
   async function assertNothingCorrupt(clone: string): Promise<void> {
-    const objects = join(clone, '.git', 'lfs', 'objects');
-    const entries = await readdir(objects, { recursive: true, withFileTypes: true }).catch(() => []);
-    for (const entry of entries.filter((e) => e.isFile())) {
-      const data = await readFile(join(entry.parentPath, entry.name));
-      assert.equal(sha256(data), entry.name, `corrupt local object ${entry.name}`);
-    }
+    await assertLocalObjectsIntact(clone);
     for (const file of fx.files) {
       const data = await readFile(join(clone, file.path));
       assert.ok(data.equals(file.content) || data.toString().startsWith(POINTER_PREFIX), `${file.path} is neither its content nor a pointer`);

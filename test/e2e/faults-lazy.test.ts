@@ -3,11 +3,12 @@
 // or in a one-line failure naming the file or oid and the cause, with nothing corrupt left; a
 // rerun without the fault succeeds.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
+import { assertLocalObjectsIntact } from '../helpers/disk.js';
+import { faultEnv, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
 
 const TEST = { timeout: 90_000 };
 
@@ -30,20 +31,11 @@ describe('hydrate, cat and an eager clone under faults', { timeout: 300_000 }, (
     await fx?.cleanup();
   });
 
-  const faultEnv = (): NodeJS.ProcessEnv => ({
-    LFS_LAZY_ENDPOINT: proxy.endpoint,
-    LFS_LAZY_MAX_ATTEMPTS: '3',
-    LFS_LAZY_IDLE_TIMEOUT_MS: '1500',
-    LFS_LAZY_CONNECT_TIMEOUT_MS: '1000',
-  });
-  const cli = (args: string[], cwd: string, allowFail = false) => fx.box.cli(args, { cwd, env: faultEnv(), allowFail, timeoutMs: 60_000 });
+  const env = (): NodeJS.ProcessEnv => faultEnv(proxy);
+  const cli = (args: string[], cwd: string, allowFail = false) => fx.box.cli(args, { cwd, env: env(), allowFail, timeoutMs: 60_000 });
 
   async function assertNothingCorrupt(clone: string): Promise<void> {
-    const objects = join(clone, '.git', 'lfs', 'objects');
-    const entries = await readdir(objects, { recursive: true, withFileTypes: true }).catch(() => []);
-    for (const entry of entries.filter((e) => e.isFile())) {
-      assert.equal(sha256(await readFile(join(entry.parentPath, entry.name))), entry.name, `corrupt local object ${entry.name}`);
-    }
+    await assertLocalObjectsIntact(clone);
     for (const file of fx.files) {
       const data = await readFile(join(clone, file.path));
       assert.ok(data.equals(file.content) || data.toString().startsWith('version https://git-lfs.github.com/spec/v1'), `${file.path} is neither content nor pointer`);
@@ -101,7 +93,7 @@ describe('hydrate, cat and an eager clone under faults', { timeout: 300_000 }, (
   it('eager clone: a failing fetch leaves that pointer, names it, and the checkout completes; hydrate then finishes', TEST, async () => {
     const a = fx.files[0]!;
     await proxy.setFault({ method: 'GET', path: a.oid, action: { kind: 'status', status: 500 } });
-    const clone = await fx.clone('eager', { env: { ...faultEnv(), LFS_LAZY_HYDRATE: 'data' } }).catch((err: Error) => {
+    const clone = await fx.clone('eager', { env: { ...env(), LFS_LAZY_HYDRATE: 'data' } }).catch((err: Error) => {
       throw new Error(`the clone itself must not fail: ${err.message}`);
     });
     const pointer = await readFile(join(clone, a.path), 'utf8');

@@ -2,22 +2,15 @@
 // A plain clone leaves pointers and moves no object bytes; LFS_LAZY_HYDRATE makes an eager clone
 // through git's delay capability; a missing object leaves its pointer and the checkout completes.
 import assert from 'node:assert/strict';
-import { access, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodePointer } from '../../src/protocol/pointer.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
+import { fileNames as filesUnder } from '../helpers/disk.js';
 
 const DEAD_ENDPOINT = 'http://127.0.0.1:9';
 
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
 
 interface LogLine {
   msg: string;

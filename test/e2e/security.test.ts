@@ -16,6 +16,7 @@ import { encodeData, encodeText, FLUSH } from '../../src/protocol/pkt-line.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { CLI_PATH, makeSandbox, type RunResult, type Sandbox } from '../helpers/sandbox.js';
+import { filePaths as filesUnder } from '../helpers/disk.js';
 
 // Distinctive fakes: any of these in any output or file is a leak. s3rver checks only the access
 // key id (S3RVER), never the signature, so the secret and token are used for real signing.
@@ -29,14 +30,6 @@ function leaksIn(text: string): string[] {
   return SECRETS.filter((s) => text.includes(s));
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
 
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 

@@ -273,3 +273,14 @@ function sendS3Error(req: IncomingMessage, res: ServerResponse, status: number, 
   });
   res.end(body);
 }
+
+// The environment layer that points lfs-lazy at the proxy, with small retry and time-out settings
+// so that every fault test ends within seconds.
+export function faultEnv(proxy: FaultProxy, options: { maxAttempts?: number; idleMs?: number } = {}): NodeJS.ProcessEnv {
+  return {
+    LFS_LAZY_ENDPOINT: proxy.endpoint,
+    LFS_LAZY_MAX_ATTEMPTS: String(options.maxAttempts ?? 3),
+    LFS_LAZY_IDLE_TIMEOUT_MS: String(options.idleMs ?? 1_500),
+    LFS_LAZY_CONNECT_TIMEOUT_MS: '1000',
+  };
+}
