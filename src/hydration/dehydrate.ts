@@ -7,9 +7,9 @@ import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
 import { committedHydratePatterns } from './hydration-policy.js';
-import { modifiedPaths, refreshIndex } from './refresh-index.js';
+import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync } from './worktree-file.js';
+import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -56,12 +56,16 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     kept: [],
   };
 
+  const index = new IndexUpdate(root);
   for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
-      if (await writePointer(ctx, root, c)) report.dehydrated.push(c.file.path);
-      else report.skipped.push({ path: c.file.path, reason: 'modified' });
+      const written = await writePointer(ctx, root, c);
+      if (written.replaced) {
+        report.dehydrated.push(c.file.path);
+        index.wrote(c.file.path, c.file.blob, written.stat);
+      } else report.skipped.push({ path: c.file.path, reason: 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: messageOf(err) });
     }
@@ -73,8 +77,9 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);
-  const stale = pointers.size > 0 ? [...(await modifiedPaths(root, pathspecs))].filter((p) => pointers.has(p)) : [];
-  await refreshIndex(root, [...report.dehydrated, ...stale]);
+  if (pointers.size > 0) for (const p of await modifiedPaths(root, pathspecs)) if (pointers.has(p)) index.refresh(p);
+  const indexed = await index.finish();
+  ctx.logger.debug({ ...indexed, dehydrated: report.dehydrated.length }, 'dehydrate: index updated');
   if (options.prune) {
     const pointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
     await pruneObjects(ctx, root, files.filter((f) => pointers.has(f.path)), report, options);
@@ -87,12 +92,12 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
 // the local store (pruned, or cleaned elsewhere), the file itself is stored first — and if it
 // does not hash to the oid, it was modified after all. The rename happens only while the file is
 // unchanged since the scan that found it unmodified.
-async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<boolean> {
+async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<Replaced> {
   const target = join(root, c.file.path);
   const { oid, size } = c.file.pointer;
   if (!(await ctx.local.has(oid, size))) {
     const stored = await ctx.local.ingest(createReadStream(target));
-    if (stored.oid !== oid) return false;
+    if (stored.oid !== oid) return { replaced: false };
   }
   const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
   return replaceFile(target, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
@@ -6,9 +7,9 @@ import { extensionsRefusal } from '../protocol/pointer.js';
 import { listLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { pathspecMatches } from './pathspec-match.js';
-import { StreamingIndexRefresh } from './refresh-index.js';
+import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytesSync, holdsObject, modeForGit, replaceFile } from './worktree-file.js';
+import { commitTempFile, hasExactBytesSync, holdsObject, modeForGit, replaceFile, sameSnapshot, snapshotSync, tempFileFor } from './worktree-file.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
 // (2 cores, fetch phase only, docs/lazy-policy.md): 24 × 4 MiB 895 → 486 ms from 1 to 8 jobs, no
@@ -104,9 +105,9 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
 
   const progress = new ProgressCounter([...byOid.values()].reduce((n, group) => n + group.length, 0), byOid, toFetch, options.onProgress);
   const limit = pLimit(jobs);
-  const index = new StreamingIndexRefresh(root);
-  // Hydrated by a run killed before it refreshed the index: re-indexed now, so `git status` is clean.
-  for (const c of classified) if (c.indexStale) index.add(c.file.path);
+  const index = new IndexUpdate(root);
+  // Hydrated by a run killed before it updated the index: re-indexed now, so `git status` is clean.
+  for (const c of classified) if (c.indexStale) index.refresh(c.file.path);
   try {
     await Promise.all(
       [...byOid].map(([oid, group]) => {
@@ -115,7 +116,8 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
       }),
     );
   } finally {
-    await index.finish();
+    const indexed = await index.finish();
+    ctx.logger.debug({ ...indexed, hydrated: report.hydrated.length, failed: report.failed.length, fetched: report.fetched }, 'hydrate: index updated');
   }
   report.hydrated.sort();
   report.alreadyHydrated.sort();
@@ -125,40 +127,53 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
 }
 
 // One object: into the local store (unless there already), then over each pointer file using it.
+// The first file's new content is written while the object downloads, not copied afterwards.
 async function hydrateObject(
   ctx: RepositoryContext,
   root: string,
   group: readonly ClassifiedFile[],
-  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; index: StreamingIndexRefresh; signal: AbortSignal | undefined },
+  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; index: IndexUpdate; signal: AbortSignal | undefined },
 ): Promise<void> {
   const { report, progress, signal } = run;
   const { oid, size } = group[0]!.file.pointer;
+  const first = join(root, group[0]!.file.path);
+  let firstTemp: string | undefined;
   let objectPath: string;
   try {
     signal?.throwIfAborted();
+    firstTemp = await tempFileFor(first);
     objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
       logger: ctx.logger,
       onProgress: (bytes) => progress.bytes(oid, bytes),
+      copyTo: { path: firstTemp, mode: modeOf(group[0]!) },
       ...(signal && { signal }),
     });
     if (run.fetch) {
       report.fetched.objects++;
       report.fetched.bytes += size;
+      ctx.logger.debug({ oid, size }, 'fetched');
     }
   } catch (err) {
+    if (firstTemp !== undefined) await rm(firstTemp, { force: true });
     for (const c of group) report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
     progress.filesDone(group.length);
     return;
   }
-  for (const c of group) {
+  for (const [i, c] of group.entries()) {
     try {
-      if (await writeContent(root, c, objectPath)) {
+      const target = join(root, c.file.path);
+      const mode = modeOf(c);
+      // The re-check right before the rename keeps an edit made since the scan read the pointer.
+      const stillPointer = (): boolean => unchangedSince(target, c);
+      const written =
+        i === 0 ? await commitTempFile(firstTemp, target, mode, stillPointer) : await replaceFile(target, { copyOf: objectPath }, mode, stillPointer);
+      if (written.replaced) {
         report.hydrated.push(c.file.path);
-        run.index.add(c.file.path);
-      } else if (await holdsObject(join(root, c.file.path), oid, size)) {
+        run.index.wrote(c.file.path, c.file.blob, written.stat);
+      } else if (await holdsObject(target, oid, size)) {
         // Another hydrate (or a checkout) gave it its content meanwhile.
         report.alreadyHydrated.push(c.file.path);
-        run.index.add(c.file.path);
+        run.index.refresh(c.file.path);
       } else report.skipped.push({ path: c.file.path, reason: 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
@@ -167,12 +182,15 @@ async function hydrateObject(
   }
 }
 
-// Copies the object over the pointer, keeping the file's permission bits; the re-check right
-// before the rename keeps an edit made since the scan.
-async function writeContent(root: string, c: ClassifiedFile, objectPath: string): Promise<boolean> {
-  const target = join(root, c.file.path);
-  const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
-  return replaceFile(target, { copyOf: objectPath }, mode, () => hasExactBytesSync(target, c.file.pointerBytes));
+// The file's own permission bits are kept.
+function modeOf(c: ClassifiedFile): number {
+  return c.snapshot?.mode ?? modeForGit(c.file.mode);
+}
+
+// Still the pointer the scan read: the same inode with the same size, mtime and ctime (any write
+// or replacement changes them), or, should the stat differ (a touch), the same bytes.
+function unchangedSince(target: string, c: ClassifiedFile): boolean {
+  return sameSnapshot(c.snapshot, snapshotSync(target)) || hasExactBytesSync(target, c.file.pointerBytes);
 }
 
 function groupByOid(files: readonly ClassifiedFile[]): Map<string, ClassifiedFile[]> {

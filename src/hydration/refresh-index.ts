@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { BigIntStats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LfsLazyError } from '../errors/index.js';
 import { git } from '../git/git.js';
+import { IndexLockedError, recordStatData, type WrittenFile } from '../git/index-stat.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
 
@@ -30,10 +31,7 @@ export async function refreshIndex(root: string, paths: readonly string[], optio
     if (detail !== '' && !detail.includes('index.lock')) throw new LfsLazyError(`git update-index failed: ${detail.split('\n')[0]}`);
     if (Date.now() >= deadline) {
       const lock = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'], { cwd: root })).stdout.trim();
-      throw new LfsLazyError(
-        `the files are in place, but ${lock} (another git command's lock on the index) stayed for ${options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS} ms; ` +
-          'if no git command is running, delete it (a git process was killed), then run the same lfs-lazy command again so that `git status` does not list the files as modified',
-      );
+      throw lockStayed(lock, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
     }
     await sleep(Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
   }
@@ -41,37 +39,50 @@ export async function refreshIndex(root: string, paths: readonly string[], optio
 
 export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
 
-// refreshIndex, fed while the files are still being written: `update-index --stdin` handles each
-// path as it arrives, so re-indexing (a clean of every file) overlaps the downloads instead of
-// following them. Spawned on the first path, so the index is locked only once there is work.
-// Should the streaming run fail (e.g. another git command held index.lock), finish() re-runs the
-// refresh for every path once.
-export class StreamingIndexRefresh {
-  private child: ChildProcess | undefined;
-  private exit: Promise<number> | undefined;
-  private readonly paths: string[] = [];
+function lockStayed(lock: string, waitMs: number): LfsLazyError {
+  return new LfsLazyError(
+    `the files are in place, but ${lock} (another git command's lock on the index) stayed for ${waitMs} ms; ` +
+      'if no git command is running, delete it (a git process was killed), then run the same lfs-lazy command again so that `git status` does not list the files as modified',
+  );
+}
 
-  constructor(private readonly root: string) {}
+// The index side of a run that rewrote working-tree files. Files whose stat data we know (see
+// git/index-stat.ts) are recorded directly, in one short hold of index.lock at the end: git never
+// reads them back, and other git commands are not locked out while files are written. The rest
+// (a file someone else gave its content, one touched right after our rename, an index we do not
+// rewrite) go through `git update-index --refresh`.
+export class IndexUpdate {
+  private readonly written: WrittenFile[] = [];
+  private readonly toRefresh: string[] = [];
 
-  add(path: string): void {
-    this.paths.push(path);
-    if (!this.child) {
-      const child = spawn('git', ['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: this.root, stdio: ['pipe', 'ignore', 'ignore'] });
-      child.stdin.on('error', () => undefined);
-      this.exit = new Promise((resolve) => {
-        child.on('error', () => resolve(-1));
-        child.on('close', (code) => resolve(code ?? -1));
-      });
-      this.child = child;
-    }
-    this.child.stdin?.write(`${path}\0`);
+  constructor(
+    private readonly root: string,
+    private readonly options: { waitMs?: number } = {},
+  ) {}
+
+  // A file we wrote that cleans to `blob`; `stat` as replaceFile reported it (none: unknown).
+  wrote(path: string, blob: string, stat: BigIntStats | undefined): void {
+    if (stat) this.written.push({ path, blob, stat });
+    else this.toRefresh.push(path);
   }
 
-  async finish(): Promise<void> {
-    if (!this.child || !this.exit) return;
-    this.child.stdin?.end();
-    const code = await this.exit;
-    if (code !== 0 && code !== 1) await refreshIndex(this.root, this.paths);
+  // A file whose content is right but whose stat data git must take itself.
+  refresh(path: string): void {
+    this.toRefresh.push(path);
+  }
+
+  // Returns how many files were recorded directly and how many git re-indexed.
+  async finish(): Promise<{ recorded: number; refreshed: number }> {
+    let left: string[];
+    try {
+      left = await recordStatData(this.root, this.written, this.options);
+    } catch (err) {
+      if (err instanceof IndexLockedError) throw lockStayed(err.lockPath, this.options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
+      throw err;
+    }
+    const refresh = [...this.toRefresh, ...left];
+    await refreshIndex(this.root, refresh, this.options);
+    return { recorded: this.written.length - left.length, refreshed: refresh.length };
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, type BigIntStats } from 'node:fs';
-import { chmod, copyFile, lstat, open, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, type BigIntStats } from 'node:fs';
+import { copyFile, lstat, open, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 
@@ -114,37 +114,72 @@ export function modeForGit(gitMode: string): number {
 // Temp files of replaceFile: hidden, named after the file, with an owner token.
 const isWorktreeTemp = (name: string): boolean => name.startsWith('.') && name.endsWith('.tmp');
 
+export interface Replaced {
+  replaced: boolean;
+  // lstat of the new file right after the rename, when nothing can have touched it since it was
+  // written (same inode, size and mtime as the temp file): what git's index may record for it.
+  stat?: BigIntStats;
+}
+
+// A fresh temp file name next to `target` (same directory, so the rename is atomic), for
+// replaceFile or for a caller that fills it itself (hydrate writes it while downloading). Before
+// the first temp file in a directory, the temp files that killed processes left there go.
+export async function tempFileFor(target: string): Promise<string> {
+  const dir = dirname(target);
+  await sweepStaleTempsOnce(dir, { match: isWorktreeTemp });
+  // Cut short: a name is at most 255 bytes.
+  return join(dir, `.${basename(target).slice(0, 40)}.${ownerToken()}.tmp`);
+}
+
 // Replaces `target` with `content`, keeping `mode`. `stillExpected` runs right before the rename:
-// when it says no (someone edited the file meanwhile), the temp file is dropped and false returned.
-// A synchronous check is followed by the rename in the same tick: nothing (no queued copy of
-// another file, no other git command's write landing in between for longer than two system calls)
-// can come between them. Before the first temp file in a directory, the temp files that killed
-// processes left there go.
+// when it says no (someone edited the file meanwhile), the temp file is dropped and nothing replaced.
 export async function replaceFile(
   target: string,
   content: Content,
   mode: number,
   stillExpected: () => boolean | Promise<boolean>,
-): Promise<boolean> {
-  const dir = dirname(target);
-  await sweepStaleTempsOnce(dir, { match: isWorktreeTemp });
-  // Cut short: a name is at most 255 bytes.
-  const temp = join(dir, `.${basename(target).slice(0, 40)}.${ownerToken()}.tmp`);
+): Promise<Replaced> {
+  const temp = await tempFileFor(target);
   try {
     if ('bytes' in content) {
-      await writeFile(temp, content.bytes, { flag: 'wx', mode: 0o600 });
+      await writeFile(temp, content.bytes, { flag: 'wx', mode });
     } else {
       // A reflink where the filesystem can (btrfs, xfs, APFS), a plain copy elsewhere.
       await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     }
-    await chmod(temp, mode);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return commitTempFile(temp, target, mode, stillExpected);
+}
+
+// Renames a filled temp file (from tempFileFor) over `target`, as replaceFile does; the temp file
+// is gone afterwards whatever happens. A synchronous check is followed by the rename in the same
+// tick: nothing (no queued copy of another file, no other git command's write landing in between
+// for longer than two system calls) can come between them.
+export async function commitTempFile(
+  temp: string,
+  target: string,
+  mode: number,
+  stillExpected: () => boolean | Promise<boolean>,
+): Promise<Replaced> {
+  try {
     const expected = stillExpected();
     if (!(typeof expected === 'boolean' ? expected : await expected)) {
       await rm(temp, { force: true });
-      return false;
+      return { replaced: false };
+    }
+    let written = lstatSync(temp, { bigint: true });
+    // Made with the mode less the umask (or copied with the object's): set only where that differs.
+    if ((Number(written.mode) & 0o7777) !== mode) {
+      chmodSync(temp, mode);
+      written = lstatSync(temp, { bigint: true });
     }
     renameSync(temp, target);
-    return true;
+    const placed = lstatSync(target, { bigint: true });
+    const untouched = placed.ino === written.ino && placed.size === written.size && placed.mtimeNs === written.mtimeNs;
+    return untouched ? { replaced: true, stat: placed } : { replaced: true };
   } catch (err) {
     await rm(temp, { force: true });
     throw err;

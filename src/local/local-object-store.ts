@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
@@ -16,6 +16,13 @@ import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 // filesystem — and is renamed into place only once its size and SHA-256 are known to match.
 // Content held in memory by ingest() before it knows whether the object is new.
 const SMALL_CONTENT = 8 * 1024 * 1024;
+
+// Read once: process.umask() costs two system calls, and there is one object per file hydrated.
+let objectMode: number | undefined;
+function storedObjectMode(): number {
+  objectMode ??= 0o644 & ~process.umask();
+  return objectMode;
+}
 
 export class LocalObjectStore {
   private tmpReady: Promise<string> | undefined;
@@ -61,7 +68,7 @@ export class LocalObjectStore {
     }
     // Temp files are owner-only while being written; a stored object is readable like git-lfs's
     // own (0644 less the umask), so a group-shared lfs.storage keeps working.
-    await chmod(tempPath, 0o644 & ~process.umask()).catch(() => undefined);
+    await chmod(tempPath, storedObjectMode()).catch(() => undefined);
     try {
       await rename(tempPath, target);
     } catch (err) {
@@ -76,13 +83,20 @@ export class LocalObjectStore {
   }
 
   // Makes sure the object is here, fetching it from `remote` when it is not. Returns its path.
+  // With `copyTo`, that file (which must not exist, or be the caller's own) also ends up holding
+  // the object's bytes: written during the download (created with copyTo.mode less the umask), or
+  // copied when the object was here already.
   async ensure(
     remote: () => Promise<ObjectStore>,
     oid: string,
     size: number,
-    options: { logger?: Logger; onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+    options: { logger?: Logger; onProgress?: (bytes: number) => void; signal?: AbortSignal; copyTo?: { path: string; mode: number } } = {},
   ): Promise<string> {
-    if (await this.has(oid, size)) return this.pathFor(oid);
+    if (await this.has(oid, size)) {
+      const path = this.pathFor(oid);
+      if (options.copyTo !== undefined) await copyFile(path, options.copyTo.path, constants.COPYFILE_FICLONE);
+      return path;
+    }
     const temp = await downloadVerified({
       store: await remote(),
       oid,
@@ -91,6 +105,7 @@ export class LocalObjectStore {
       ...(options.logger && { logger: options.logger }),
       ...(options.onProgress && { onProgress: options.onProgress }),
       ...(options.signal && { signal: options.signal }),
+      ...(options.copyTo !== undefined && { copyTo: options.copyTo }),
     });
     return this.adopt(temp, oid);
   }

@@ -18,6 +18,11 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   logger?: Logger;
   retry?: RetryPolicy;
+  // Also write the bytes to this file as they arrive (hydrate's working-tree temp file): the
+  // copy costs no second pass. It holds the object once the download resolves; after a failure,
+  // whatever it holds is the caller's to remove.
+  // Created with `mode` (less the umask).
+  copyTo?: { path: string; mode: number };
 }
 
 // Deleting comes first: uploads skip objects the store already has at the right size.
@@ -53,10 +58,17 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
   // workers and retries apart and lets a later run remove it should this process be killed.
   const path = join(dir, `${oid}-${ownerToken()}`);
   const body = await store.get(oid, signal ? { signal } : {});
+  let copy: FileHandle | undefined;
   try {
     // Opened before the first byte, so the file surely exists (and is removed) whatever fails.
     const file = await local(open(path, 'wx', 0o600), dir);
-    await copyVerified(body, file, options, dir);
+    if (options.copyTo !== undefined) {
+      copy = await local(openFresh(options.copyTo.path, options.copyTo.mode), dir).catch(async (err: unknown) => {
+        await file.close();
+        throw err;
+      });
+    }
+    await copyVerified(body, file, copy, options, dir);
     return path;
   } catch (err) {
     await rm(path, { force: true });
@@ -66,7 +78,7 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
   }
 }
 
-async function copyVerified(body: Readable, file: FileHandle, options: DownloadOptions, dir: string): Promise<void> {
+async function copyVerified(body: Readable, file: FileHandle, copy: FileHandle | undefined, options: DownloadOptions, dir: string): Promise<void> {
   const { store, oid, size, signal, onProgress } = options;
   const hash = createHash('sha256');
   let bytes = 0;
@@ -77,9 +89,8 @@ async function copyVerified(body: Readable, file: FileHandle, options: DownloadO
     const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
     batch = [];
     batched = 0;
-    for (let offset = 0; offset < data.length; ) {
-      offset += (await local(file.write(data, offset), dir)).bytesWritten;
-    }
+    // Both files at once: two writes in the thread pool.
+    await Promise.all([writeAll(file, data, dir), copy && writeAll(copy, data, dir)]);
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -95,7 +106,7 @@ async function copyVerified(body: Readable, file: FileHandle, options: DownloadO
     }
     await flush();
   } finally {
-    await local(file.close(), dir);
+    await Promise.all([local(file.close(), dir), copy && local(copy.close(), dir)]);
   }
   if (bytes !== size) throw sizeMismatch(store, oid, size, String(bytes));
   const actual = hash.digest('hex');
@@ -105,6 +116,23 @@ async function copyVerified(body: Readable, file: FileHandle, options: DownloadO
       `object ${oid} at ${location} failed verification (hash mismatch): its content has SHA-256 ${actual}; ` +
         `the stored copy is corrupt: ${repairHint(location)}`,
     );
+  }
+}
+
+// A retry starts the copy over: what an earlier attempt wrote there goes first.
+async function openFresh(path: string, mode: number): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx', mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await rm(path, { force: true });
+    return open(path, 'wx', mode);
+  }
+}
+
+async function writeAll(file: FileHandle, data: Buffer, dir: string): Promise<void> {
+  for (let offset = 0; offset < data.length; ) {
+    offset += (await local(file.write(data, offset), dir)).bytesWritten;
   }
 }
 

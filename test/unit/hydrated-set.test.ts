@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
@@ -210,10 +211,17 @@ describe('replaceFile', () => {
     await writeFile(target, 'pointer');
     const source = join(dir, 'object');
     await writeFile(source, 'the content');
-    assert.equal(await replaceFile(target, { copyOf: source }, 0o755, async () => true), true);
+    const first = await replaceFile(target, { copyOf: source }, 0o755, async () => true);
+    assert.equal(first.replaced, true);
+    // The stat data it reports is the new file's, for git's index.
+    const now = lstatSync(target, { bigint: true });
+    assert.equal(first.stat?.ino, now.ino);
+    assert.equal(first.stat?.mtimeNs, now.mtimeNs);
+    assert.equal(first.stat?.ctimeNs, now.ctimeNs);
+    assert.equal(first.stat?.size, 11n);
     assert.equal(await readFile(target, 'utf8'), 'the content');
     assert.equal((await snapshot(target))?.mode, 0o755);
-    assert.equal(await replaceFile(target, { bytes: Buffer.from('pointer') }, 0o644, async () => true), true);
+    assert.equal((await replaceFile(target, { bytes: Buffer.from('pointer') }, 0o644, async () => true)).replaced, true);
     assert.equal(await readFile(target, 'utf8'), 'pointer');
     assert.equal((await snapshot(target))?.mode, 0o644);
     const { readdir } = await import('node:fs/promises');
@@ -227,7 +235,7 @@ describe('replaceFile', () => {
       await writeFile(target, 'edited by the user');
       return hasExactBytes(target, Buffer.from('pointer'));
     });
-    assert.equal(replaced, false);
+    assert.deepEqual(replaced, { replaced: false });
     assert.equal(await readFile(target, 'utf8'), 'edited by the user');
   });
 
