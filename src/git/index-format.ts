@@ -19,6 +19,8 @@ export interface StatData {
 }
 
 export interface IndexEntry {
+  // Empty for the replacement entries of a split index ("link" extension), which git stores
+  // without a name: such an index is never rewritten here.
   path: string;
   // Where the entry starts in the file: its stat data is the first 40 bytes.
   offset: number;

@@ -56,13 +56,14 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
   let renamed = false;
   try {
     let data: Buffer;
-    let indexMtimeSec: number;
+    let old: BigIntStats;
     try {
       data = await readFile(indexPath);
-      indexMtimeSec = Number(lstatSync(indexPath, { bigint: true }).mtimeNs / 1_000_000_000n);
+      old = lstatSync(indexPath, { bigint: true });
     } catch {
       return files.map((f) => f.path);
     }
+    const indexMtimeSec = Number(old.mtimeNs / 1_000_000_000n);
     const hashLength = files[0]!.blob.length === 64 ? 32 : 20;
     let parsed;
     try {
@@ -95,6 +96,8 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
       if (entry.stat.mtimeSec >= indexMtimeSec) smudgeSize(data, entry.offset);
     }
     seal(data, hashLength);
+    // The index keeps its permission bits (core.sharedRepository makes it group-writable).
+    await lock.chmod(Number(old.mode) & 0o7777);
     await lock.writeFile(data);
     await lock.close();
     await rename(lockPath, indexPath);
@@ -116,7 +119,7 @@ async function passRacySecond(files: readonly WrittenFile[], racyWaitBytes: numb
   let racyBytes = 0;
   for (const f of files) if (Number(f.stat.mtimeNs / 1_000_000_000n) >= nowSec) racyBytes += Number(f.stat.size);
   // A few milliseconds past the turn: file times come from the kernel's coarse clock.
-  if (racyBytes >= racyWaitBytes) await sleep((nowSec + 1) * 1000 + 20 - Date.now());
+  if (racyBytes > 0 && racyBytes >= racyWaitBytes) await sleep((nowSec + 1) * 1000 + 20 - Date.now());
 }
 
 // Git's own lock protocol: whoever creates index.lock first may write the index. Another git

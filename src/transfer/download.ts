@@ -86,11 +86,11 @@ async function copyVerified(body: Readable, file: FileHandle, copy: FileHandle |
   let batched = 0;
   const flush = async (): Promise<void> => {
     if (batched === 0) return;
-    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    const chunks = batch;
     batch = [];
     batched = 0;
-    // Both files at once: two writes in the thread pool.
-    await Promise.all([writeAll(file, data, dir), copy && writeAll(copy, data, dir)]);
+    // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
+    await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy, chunks, dir)]);
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -130,8 +130,14 @@ async function openFresh(path: string, mode: number): Promise<FileHandle> {
   }
 }
 
-async function writeAll(file: FileHandle, data: Buffer, dir: string): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
+async function writeAll(file: FileHandle, chunks: Buffer[], dir: string): Promise<void> {
+  const { bytesWritten } = await local(file.writev(chunks), dir);
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  if (bytesWritten === total) return;
+  // A short write (rare on a regular file): the rest goes from where it stopped.
+  const data = Buffer.concat(chunks, total);
+  for (let offset = bytesWritten; offset < data.length; ) {
     offset += (await local(file.write(data, offset), dir)).bytesWritten;
   }
 }

@@ -162,7 +162,7 @@ describe('concurrency: processes sharing a clone or a store', { timeout: 900_000
 
   it('a git checkout during a hydrate either waits its turn or is refused by git; nothing is lost either way', TEST, async (t) => {
     const clone = await fx.clone('checkout-during-hydrate');
-    // A slow server keeps the hydrate busy writing files (and git update-index holding the index).
+    // A slow server keeps the hydrate busy writing files not yet recorded in the index.
     await proxy.setFault({ method: 'GET', action: { kind: 'delay', ms: 400 } });
     let checkout: RunResult;
     try {
