@@ -1,5 +1,6 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { git } from './git.js';
 import { IndexFormatError, parseIndex, seal, smudgeSize, writeStat, type StatData } from './index-format.js';
@@ -124,7 +125,7 @@ async function passRacySecond(files: readonly WrittenFile[], racyWaitBytes: numb
 
 // Git's own lock protocol: whoever creates index.lock first may write the index. Another git
 // command holding it is waited out with backoff, then reported (the caller decides what to say).
-async function acquireLock(lockPath: string, waitMs: number): Promise<import('node:fs/promises').FileHandle> {
+async function acquireLock(lockPath: string, waitMs: number): Promise<FileHandle> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -139,7 +140,7 @@ async function acquireLock(lockPath: string, waitMs: number): Promise<import('no
 
 function currentStat(root: string, path: string): BigIntStats | undefined {
   try {
-    const st = lstatSync(`${root}/${path}`, { bigint: true });
+    const st = lstatSync(join(root, path), { bigint: true });
     return st.isFile() ? st : undefined;
   } catch {
     return undefined;
