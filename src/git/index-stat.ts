@@ -44,7 +44,12 @@ export class IndexLockedError extends Error {
   }
 }
 
-const DEFAULT_WAIT_MS = 60_000;
+// How long to wait for another git command's index.lock, and the pause between tries (backoff
+// with jitter, at most a second): shared by everything in lfs-lazy that waits for git's index.
+export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
+export function indexLockRetryDelayMs(attempt: number): number {
+  return Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+}
 const DEFAULT_RACY_WAIT_BYTES = 32 * 1024 * 1024;
 
 // Returns the paths whose stat data could not be recorded (the caller refreshes them through git).
@@ -53,7 +58,7 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
   await passRacySecond(files, options.racyWaitBytes ?? DEFAULT_RACY_WAIT_BYTES);
   const indexPath = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: root })).stdout.trim();
   const lockPath = `${indexPath}.lock`;
-  const lock = await acquireLock(lockPath, options.waitMs ?? DEFAULT_WAIT_MS);
+  const lock = await acquireLock(lockPath, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
   let renamed = false;
   try {
     let data: Buffer;
@@ -134,7 +139,7 @@ async function acquireLock(lockPath: string, waitMs: number): Promise<FileHandle
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (Date.now() >= deadline) throw new IndexLockedError(lockPath);
-    await sleep(Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    await sleep(indexLockRetryDelayMs(attempt));
   }
 }
 

@@ -2,7 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LfsLazyError } from '../errors/index.js';
 import { git } from '../git/git.js';
-import { IndexLockedError, recordStatData, type WrittenFile } from '../git/index-stat.js';
+import { DEFAULT_INDEX_LOCK_WAIT_MS, IndexLockedError, indexLockRetryDelayMs, recordStatData, type WrittenFile } from '../git/index-stat.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
 
@@ -33,11 +33,10 @@ export async function refreshIndex(root: string, paths: readonly string[], optio
       const lock = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'], { cwd: root })).stdout.trim();
       throw lockStayed(lock, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
     }
-    await sleep(Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    await sleep(indexLockRetryDelayMs(attempt));
   }
 }
 
-export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
 
 function lockStayed(lock: string, waitMs: number): LfsLazyError {
   return new LfsLazyError(
