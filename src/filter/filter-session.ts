@@ -39,8 +39,10 @@ export interface FilterSessionOptions {
   logger: Logger;
   report: (line: string) => void;
   concurrency?: number;
-  // Called once the handshake is done (to start work that must not delay it).
-  onHandshake?: (capabilities: FilterCapability[]) => void;
+  // Called once the handshake is done, to start work that must not delay it. A returned promise
+  // is awaited before the first answer: git cannot finish a checkout (and run its post-checkout
+  // hook) before that work is done.
+  onHandshake?: (capabilities: FilterCapability[]) => Promise<void> | void;
 }
 
 export interface FilterSessionSummary {
@@ -67,7 +69,7 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
   const reader = new RequestReader(options.input);
   const writer = new PacketWriter(options.output);
   const capabilities = await handshake(reader, (bytes) => writer.write(bytes), SUPPORTED);
-  options.onHandshake?.(capabilities);
+  let setUp = options.onHandshake?.(capabilities);
   const delayed = capabilities.includes('delay') ? new DelayedFetches(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;
   const summary: FilterSessionSummary = {
     capabilities,
@@ -91,6 +93,10 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
       continue;
     }
     if (request === undefined) break;
+    if (setUp) {
+      await setUp;
+      setUp = undefined;
+    }
     if (request.command === 'list_available_blobs') {
       await writer.write(encodeAvailableBlobs(delayed ? await delayed.available() : []));
     } else if (request.command === 'clean') {

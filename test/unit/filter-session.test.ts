@@ -33,7 +33,7 @@ class FakeGit {
   readonly reader: PktLineReader;
   readonly done: Promise<FilterSessionSummary>;
 
-  constructor(repo: string, env: NodeJS.ProcessEnv = {}) {
+  constructor(repo: string, env: NodeJS.ProcessEnv = {}, onHandshake?: () => Promise<void>) {
     const written = this.written;
     const fromFilter = this.fromFilter;
     this.reader = new PktLineReader(
@@ -51,6 +51,7 @@ class FakeGit {
       context: openFilterContext({ cwd: repo, env, logger: silentLogger, report }),
       logger: silentLogger,
       report,
+      ...(onHandshake ? { onHandshake } : {}),
     });
   }
 
@@ -265,6 +266,28 @@ describe('filter session', () => {
     assert.deepEqual(failed.status, ['status=success']);
     assert.ok(failed.content.equals(pointerOf(missing)));
     assert.equal(git.reports.length, 1);
+    await git.end();
+  });
+
+  it('answers nothing until the work started at the handshake is done', async () => {
+    let finish!: () => void;
+    let started = 0;
+    const git = new FakeGit(repo, {}, () => {
+      started++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    await git.handshake(['clean', 'smudge', 'delay']);
+    assert.equal(started, 1, 'the work starts right after the handshake');
+    const blob = Buffer.from('not a pointer\n');
+    const first = git.request(['command=smudge', 'pathname=a.bin'], [blob]);
+    let answered = false;
+    void first.then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(answered, false, 'a request was answered before the hand-shake work finished');
+    finish();
+    assert.ok((await first).content.equals(blob));
+    assert.ok((await git.request(['command=smudge', 'pathname=b.bin'], [blob])).content.equals(blob));
+    assert.equal(started, 1);
     await git.end();
   });
 

@@ -26,10 +26,11 @@ export const command: Command = {
         logger,
         report,
         // Clones made after a global install have no pre-push hook yet; git-lfs's own filter
-        // installs it on first use, so ours does too — in the background, never failing the filter.
-        onHandshake: () => {
-          ensureLfsHooks(io.cwd).catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks'));
-        },
+        // installs it on first use, so ours does too, never failing the filter. It runs while git
+        // sends the first request, and is finished before that request is answered: `git lfs
+        // update` also writes post-checkout, and git exec'ing the hook while it is still being
+        // written fails the clone with ETXTBSY ("Text file busy").
+        onHandshake: () => ensureLfsHooks(io.cwd).catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks')),
       });
     } finally {
       (await context.catch(() => undefined))?.close();
