@@ -18,7 +18,9 @@ import { IndexFormatError, parseIndex, seal, smudgeSize, writeStat, type StatDat
 // What git's racy-clean rule needs is kept: an entry is trusted by stat only if its mtime is
 // older than the index file (compared in whole seconds), so entries that were racy against the
 // index we replace are smudged (size 0: git compares their content next time), as git does when
-// it writes an index. Anything this cannot do — a split index, an index it cannot parse, an entry
+// it writes an index. Our own entries are trusted at once only because the files' mtimes were set
+// back a second before the rename (worktree-file.ts commitTempFile); one recorded with a current
+// mtime is merely racy: compared by content once, by the next git command that looks. Anything this cannot do — a split index, an index it cannot parse, an entry
 // that changed — is returned for `git update-index --refresh`.
 
 export interface WrittenFile {
@@ -33,9 +35,6 @@ export interface WrittenFile {
 export interface RecordOptions {
   // How long to wait for another git command's index.lock; default 60 s.
   waitMs?: number;
-  // Waiting for the clock to pass the files' mtime second is worth it from this many bytes written
-  // in that second (racy entries cost a content check of those bytes on the next `git status`).
-  racyWaitBytes?: number;
 }
 
 export class IndexLockedError extends Error {
@@ -50,12 +49,10 @@ export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
 export function indexLockRetryDelayMs(attempt: number): number {
   return Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
 }
-const DEFAULT_RACY_WAIT_BYTES = 32 * 1024 * 1024;
 
 // Returns the paths whose stat data could not be recorded (the caller refreshes them through git).
 export async function recordStatData(root: string, files: readonly WrittenFile[], options: RecordOptions = {}): Promise<string[]> {
   if (files.length === 0) return [];
-  await passRacySecond(files, options.racyWaitBytes ?? DEFAULT_RACY_WAIT_BYTES);
   const indexPath = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: root })).stdout.trim();
   const lockPath = `${indexPath}.lock`;
   const lock = await acquireLock(lockPath, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
@@ -115,17 +112,6 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
       await rm(lockPath, { force: true });
     }
   }
-}
-
-// Files written in the current second would be racy against an index written now: git would
-// read them all back on the next `git status`. For a few small files that is cheaper than
-// waiting; for large ones, waiting (at most a second) is.
-async function passRacySecond(files: readonly WrittenFile[], racyWaitBytes: number): Promise<void> {
-  const nowSec = Math.floor(Date.now() / 1000);
-  let racyBytes = 0;
-  for (const f of files) if (Number(f.stat.mtimeNs / 1_000_000_000n) >= nowSec) racyBytes += Number(f.stat.size);
-  // A few milliseconds past the turn: file times come from the kernel's coarse clock.
-  if (racyBytes > 0 && racyBytes >= racyWaitBytes) await sleep((nowSec + 1) * 1000 + 20 - Date.now());
 }
 
 // Git's own lock protocol: whoever creates index.lock first may write the index. Another git

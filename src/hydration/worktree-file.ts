@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, utimesSync, type BigIntStats } from 'node:fs';
 import { copyFile, lstat, open, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
@@ -154,6 +154,19 @@ export async function replaceFile(
   return commitTempFile(temp, target, mode, stillExpected);
 }
 
+// Git trusts an index entry's stat data only when the file's mtime is in an earlier second than the
+// index file (racy git: a same-second edit could otherwise go unseen); a same-second entry gets its
+// content compared on the next `git status`, which for a hydrated file means reading all of it back
+// through the clean filter. So the new file's mtime is set just over a second back, while it is
+// still our private temp file: an index written from now on trusts it, and any later write to the
+// file sets a current mtime, which git sees as a change. Just over: file times come from the
+// kernel's coarse clock, which may trail Date.now() by a tick.
+const BACKDATE_MS = 1_050;
+function backdate(path: string): void {
+  const now = Date.now();
+  utimesSync(path, now / 1000, (now - BACKDATE_MS) / 1000);
+}
+
 // Renames a filled temp file (from tempFileFor) over `target`, as replaceFile does; the temp file
 // is gone afterwards whatever happens. A synchronous check is followed by the rename in the same
 // tick: nothing (no queued copy of another file, no other git command's write landing in between
@@ -170,12 +183,10 @@ export async function commitTempFile(
       await rm(temp, { force: true });
       return { replaced: false };
     }
-    let written = lstatSync(temp, { bigint: true });
     // Made with the mode less the umask (or copied with the object's): set only where that differs.
-    if ((Number(written.mode) & 0o7777) !== mode) {
-      chmodSync(temp, mode);
-      written = lstatSync(temp, { bigint: true });
-    }
+    if ((lstatSync(temp).mode & 0o7777) !== mode) chmodSync(temp, mode);
+    backdate(temp);
+    const written = lstatSync(temp, { bigint: true });
     renameSync(temp, target);
     const placed = lstatSync(target, { bigint: true });
     const untouched = placed.ino === written.ino && placed.size === written.size && placed.mtimeNs === written.mtimeNs;
