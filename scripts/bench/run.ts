@@ -15,6 +15,10 @@ import { renderReport, type Row } from './report.js';
 
 const MiB = 1024 * 1024;
 const quick = process.env['BENCH_QUICK'] === '1';
+// BENCH_ONLY=startup,500,big,scaling runs just those groups and prints their rows without touching
+// docs/benchmarks.md (for working on one target; the committed file comes from a whole run).
+const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
+const selected = (group: string): boolean => only === undefined || only.includes(group);
 const rows: Row[] = [];
 const notes: string[] = [];
 
@@ -236,13 +240,17 @@ async function main(): Promise<void> {
     await bench.cli(['install']);
     const probeRepo = join(root, 'probe');
     await bench.git(['init', '-q', probeRepo]);
-    await benchStartup(bench, probeRepo);
-    await bench500(bench, s3);
-    await benchBig(bench, s3);
-    await benchScaling(bench, s3);
+    if (selected('startup')) await benchStartup(bench, probeRepo);
+    if (selected('500')) await bench500(bench, s3);
+    if (selected('big')) await benchBig(bench, s3);
+    if (selected('scaling')) await benchScaling(bench, s3);
     explainMisses();
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${process.platform} ${process.arch}`;
     const report = renderReport({ rows, notes, machine, date: new Date().toISOString().slice(0, 10), versions: await versions(bench.env), durationS: (Date.now() - started) / 1000, quick });
+    if (only !== undefined) {
+      process.stdout.write(report);
+      return;
+    }
     const out = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
     let existing = '';
     try {

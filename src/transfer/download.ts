@@ -6,6 +6,7 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
+import { preallocate } from '../util/preallocate.js';
 import { ownerToken } from '../util/temp-files.js';
 import { withRetry, type RetryPolicy } from '../util/retry.js';
 
@@ -59,6 +60,7 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
   const path = join(dir, `${oid}-${ownerToken()}`);
   const body = await store.get(oid, signal ? { signal } : {});
   let copy: FileHandle | undefined;
+  let copyReserved: Promise<void> | undefined;
   try {
     // Opened before the first byte, so the file surely exists (and is removed) whatever fails.
     const file = await local(open(path, 'wx', 0o600), dir);
@@ -67,8 +69,10 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
         await file.close();
         throw err;
       });
+      // The working-tree copy is renamed over the pointer afterwards (see util/preallocate.ts).
+      copyReserved = preallocate(options.copyTo.path, options.size);
     }
-    await copyVerified(body, file, copy, options, dir);
+    await copyVerified(body, file, copy, options, dir, copyReserved);
     return path;
   } catch (err) {
     await rm(path, { force: true });
@@ -78,7 +82,14 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
   }
 }
 
-async function copyVerified(body: Readable, file: FileHandle, copy: FileHandle | undefined, options: DownloadOptions, dir: string): Promise<void> {
+async function copyVerified(
+  body: Readable,
+  file: FileHandle,
+  copy: FileHandle | undefined,
+  options: DownloadOptions,
+  dir: string,
+  copyReserved: Promise<void> | undefined,
+): Promise<void> {
   const { store, oid, size, signal, onProgress } = options;
   const hash = createHash('sha256');
   let bytes = 0;
@@ -89,6 +100,10 @@ async function copyVerified(body: Readable, file: FileHandle, copy: FileHandle |
     const chunks = batch;
     batch = [];
     batched = 0;
+    if (copyReserved) {
+      await copyReserved;
+      copyReserved = undefined;
+    }
     // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
     await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy, chunks, dir)]);
   };
