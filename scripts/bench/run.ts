@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startS3rver } from '../../test/helpers/s3rver.js';
-import { CLI, exec, makeBenchEnv, median, timeMedian, timed, type BenchEnv } from './harness.js';
+import { AGENT, exec, makeBenchEnv, median, timeMedian, timed, type BenchEnv } from './harness.js';
 import { rawClient, rawGetMany, rawPut } from './raw-sdk.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
 import { renderReport, type Row } from './report.js';
@@ -30,7 +30,7 @@ function log(text: string): void {
 function agentStartup(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI, 'agent'], { cwd, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [AGENT], { cwd, env, stdio: ['pipe', 'pipe', 'ignore'] });
     child.stdout.once('data', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       child.stdin.end('{"event":"terminate"}\n');

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The entry point. Kept to node built-ins: git-lfs starts its agents one after another, each
-// waiting for the previous one's `init` reply, so `agent` answers init before loading anything
-// (agent-fast-start.ts); every other command goes through run.ts.
-import { appendFileSync, realpathSync } from 'node:fs';
+// The entry point. Kept to node built-ins: `agent` answers init before loading anything
+// (agent-fast-start.cts; git-lfs itself runs the CommonJS agent-main.cjs, which starts faster);
+// every other command goes through run.ts.
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from './command.js';
 
@@ -14,20 +14,11 @@ function isEntryPoint(): boolean {
   }
 }
 
-// Benchmarks measure the peak memory of every lfs-lazy process, including the agents and filters
-// that git and git-lfs start where no wrapper can reach them: each appends one line on exit.
-function reportPeakMemory(file: string, command: string): void {
-  process.on('exit', () => {
-    const line = JSON.stringify({ command, pid: process.pid, maxRssKiB: process.resourceUsage().maxRSS });
-    appendFileSync(file, `${line}\n`);
-  });
-}
-
 async function start(): Promise<number> {
   const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
   const argv = process.argv.slice(2);
   if (argv[0] === 'agent' && argv.length === 1) {
-    const { startAgent } = await import('./agent-fast-start.js');
+    const { startAgent } = (await import('./agent-fast-start.cjs')).default;
     return startAgent(io);
   }
   const { main } = await import('./run.js');
@@ -35,8 +26,7 @@ async function start(): Promise<number> {
 }
 
 if (isEntryPoint()) {
-  const rssFile = process.env['LFS_LAZY_BENCH_RSS_FILE'];
-  if (rssFile) reportPeakMemory(rssFile, process.argv[2] ?? '');
+  if (process.env['LFS_LAZY_BENCH_RSS_FILE']) (await import('./peak-memory.cjs')).default.reportPeakMemoryIfAsked(process.argv[2] ?? '');
   start().then(
     (code) => {
       process.exitCode = code;

@@ -19,7 +19,8 @@ async function unset(scope: Scope, key: string, cwd: string): Promise<void> {
 export async function writeEntry(scope: Scope, entry: ConfigEntry, cwd: string): Promise<boolean> {
   const current = await readScoped(scope, entry.key, cwd);
   if (current === entry.value) return false;
-  if (current !== undefined && (await readScoped(scope, savedKey(entry.key), cwd)) === undefined) {
+  const ours = current !== undefined && entry.formerValues?.includes(current) === true;
+  if (current !== undefined && !ours && (await readScoped(scope, savedKey(entry.key), cwd)) === undefined) {
     await set(scope, savedKey(entry.key), current, cwd);
   }
   await set(scope, entry.key, entry.value, cwd);
@@ -29,7 +30,8 @@ export async function writeEntry(scope: Scope, entry: ConfigEntry, cwd: string):
 // Removes a key only while it still holds the value we wrote: a value the user changed since is
 // theirs, and uninstall leaves it alone. What install replaced is put back.
 export async function removeEntry(scope: Scope, entry: ConfigEntry, cwd: string): Promise<boolean> {
-  if ((await readScoped(scope, entry.key, cwd)) !== entry.value) return false;
+  const current = await readScoped(scope, entry.key, cwd);
+  if (current === undefined || (current !== entry.value && !entry.formerValues?.includes(current))) return false;
   for (const other of entry.keepWhile ?? []) {
     if ((await readScoped(scope, other, cwd)) !== undefined) return false;
   }

@@ -11,6 +11,18 @@ export interface ConfigEntry {
   // Uninstall leaves the key while any of these is still set in the same scope: git-lfs writes
   // the very same filter.lfs.required=true, and it stays needed while a filter command remains.
   keepWhile?: string[];
+  // Values an earlier lfs-lazy at the same path wrote for this key: install replaces them without
+  // keeping them aside (they are not the user's), and uninstall removes them like `value`.
+  formerValues?: string[];
+}
+
+// Where this installation's entry points are, as git config must name them.
+export interface InstalledPaths {
+  node: string;
+  // dist/src/cli/main.js: every command.
+  cli: string;
+  // dist/src/cli/agent-main.cjs: the transfer agent alone, started faster (see that file).
+  agent: string;
 }
 
 // git-lfs runs the agent as `sh -c '<path> <args>'` and appends args unquoted, and git runs filter
@@ -20,11 +32,12 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function agentEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+export function agentEntries(paths: InstalledPaths): ConfigEntry[] {
   const prefix = `lfs.customtransfer.${AGENT_NAME}`;
   return [
-    { key: `${prefix}.path`, value: nodePath },
-    { key: `${prefix}.args`, value: `${shellQuote(cliPath)} agent` },
+    { key: `${prefix}.path`, value: paths.node },
+    // Before the CommonJS agent entry point, install wrote `<cli> agent`, which still works.
+    { key: `${prefix}.args`, value: shellQuote(paths.agent), formerValues: [`${shellQuote(paths.cli)} agent`] },
     { key: `${prefix}.concurrent`, value: 'true' },
     { key: `${prefix}.direction`, value: 'both' },
     { key: 'lfs.standalonetransferagent', value: AGENT_NAME },
@@ -57,8 +70,8 @@ export function mergeEntries(nodePath: string, cliPath: string): ConfigEntry[] {
   ];
 }
 
-export function installEntries(nodePath: string, cliPath: string): ConfigEntry[] {
-  return [...agentEntries(nodePath, cliPath), ...filterEntries(nodePath, cliPath), ...mergeEntries(nodePath, cliPath)];
+export function installEntries(paths: InstalledPaths): ConfigEntry[] {
+  return [...agentEntries(paths), ...filterEntries(paths.node, paths.cli), ...mergeEntries(paths.node, paths.cli)];
 }
 
 // Where install keeps a value it replaced (git-lfs's own filter commands, typically), so that

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
+import { makeSandbox, AGENT_PATH, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
 import { shellQuote } from '../../src/install/install-plan.js';
 import { FLUSH, encodeText } from '../../src/protocol/pkt-line.js';
 
@@ -26,7 +26,8 @@ describe('lfs-lazy install / uninstall', () => {
     const first = await configDump(box, 'local', repo);
     assert.match(first, /lfs\.standalonetransferagent=lfs-lazy/);
     assert.ok(first.includes(`lfs.customtransfer.lfs-lazy.path=${process.execPath}`));
-    assert.ok(first.includes(`lfs.customtransfer.lfs-lazy.args=${CLI_PATH} agent`) || first.includes(`lfs.customtransfer.lfs-lazy.args='${CLI_PATH}' agent`));
+    // The CommonJS entry point of the agent, which answers init sooner than the CLI's.
+    assert.ok(first.includes(`lfs.customtransfer.lfs-lazy.args=${shellQuote(AGENT_PATH)}\n`), first);
     const second = await box.cli(['install', '--local'], { cwd: repo });
     assert.match(second.stdout, /already installed/);
     assert.equal(await configDump(box, 'local', repo), first);
@@ -58,6 +59,26 @@ describe('lfs-lazy install / uninstall', () => {
     }
     // Nothing held filter.lfs.* before install here, so uninstall leaves none behind.
     assert.doesNotMatch(after, /^filter\.lfs\.|^lfs-lazy\.replaced-/m);
+  });
+
+  it('takes over the agent args an earlier lfs-lazy wrote (`<cli> agent`) without keeping them aside, and uninstall removes them too', async () => {
+    const former = `${shellQuote(CLI_PATH)} agent`;
+    for (const step of ['upgrade', 'uninstall'] as const) {
+      const other = join(box.root, `former-${step}`);
+      await box.git(['init', '-q', other]);
+      await box.cli(['install', '--local'], { cwd: other });
+      await box.git(['config', '--local', 'lfs.customtransfer.lfs-lazy.args', former], { cwd: other });
+      if (step === 'upgrade') {
+        assert.match((await box.cli(['install', '--local'], { cwd: other })).stdout, /1 git config keys written/);
+        const dump = await configDump(box, 'local', other);
+        assert.ok(dump.includes(`lfs.customtransfer.lfs-lazy.args=${shellQuote(AGENT_PATH)}\n`), dump);
+        assert.doesNotMatch(dump, /lfs-lazy\.replaced-/);
+        await box.cli(['uninstall', '--local'], { cwd: other });
+      } else {
+        await box.cli(['uninstall', '--local'], { cwd: other });
+      }
+      assert.doesNotMatch(await configDump(box, 'local', other), /customtransfer|lfs-lazy\.replaced-/);
+    }
   });
 
   it("writes the 4 filter keys over git-lfs's, and uninstall puts git-lfs's back", async () => {

@@ -124,6 +124,8 @@ export function findLfsLazy(root: number, subcommand: string): Promise<number> {
   return waitFor(`an lfs-lazy ${subcommand} process below ${root}`, () =>
     descendantsOf(root).find((pid) => {
       const argv = cmdlineOf(pid);
+      // The agent's own entry point, as node runs it (not the `sh -c` that git-lfs starts it with).
+      if (subcommand === 'agent' && argv[0] === process.execPath && argv[1]?.endsWith('agent-main.cjs')) return true;
       return argv.some((a) => a.endsWith('main.js')) && argv.includes(subcommand);
     }),
   );

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { isolatedGitEnv } from '../../scripts/lib/isolated-env.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+// What git-lfs runs for the transfer agent (lfs.customtransfer.lfs-lazy.args).
+export const AGENT_PATH = fileURLToPath(new URL('../../src/cli/agent-main.cjs', import.meta.url));
 
 export interface RunResult {
   stdout: string;

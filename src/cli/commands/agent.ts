@@ -21,7 +21,7 @@ export const command: Command = {
   run: (_args, io) => runAgentCommand(io, io.stdin),
 };
 
-// `initLine`: the init request agent-fast-start.ts has already answered, if any.
+// `initLine`: the init request agent-fast-start.cts has already answered, if any.
 export async function runAgentCommand(io: CommandIO, input: AsyncIterable<Buffer | string>, initLine?: string): Promise<number> {
   const { logger, settle } = createDeferredLogger('lfs-lazy-agent');
   // Started at once but awaited only by the first transfer: `init` is answered before any of it.

@@ -6,7 +6,7 @@ import { resolveRepositoryPaths } from '../../git/repository-paths.js';
 import { installEntries, type Scope } from '../../install/install-plan.js';
 import { writeEntry } from '../../install/git-config-io.js';
 import { ensureLfsHooks } from '../../install/hooks.js';
-import { installedCliPath } from '../../install/paths.js';
+import { installedPaths } from '../../install/paths.js';
 import { COMMITTED_CONFIG_FILE } from '../../config/settings.js';
 import { parseStoreUrl } from '../../store/open-store.js';
 import { LfsLazyError } from '../../errors/index.js';
@@ -45,7 +45,7 @@ export const command: Command = {
     if (scope === 'local' && !inRepo) throw new LfsLazyError('--local needs to run inside a git repository');
 
     let changed = 0;
-    for (const entry of installEntries(process.execPath, installedCliPath())) {
+    for (const entry of installEntries(installedPaths())) {
       if (await writeEntry(scope, entry, io.cwd)) changed++;
     }
     // git-lfs's hooks: pre-push is what uploads on git push. Clones made later get them from the

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 import { installEntries, type Scope } from '../../install/install-plan.js';
 import { removeEntry } from '../../install/git-config-io.js';
-import { installedCliPath } from '../../install/paths.js';
+import { installedPaths } from '../../install/paths.js';
 import { LfsLazyError } from '../../errors/index.js';
 
 const usage = [
@@ -21,7 +21,7 @@ export const command: Command = {
     if (values.local && values.global) throw new LfsLazyError('choose one of --local and --global');
     const scope: Scope = values.local ? 'local' : 'global';
     let removed = 0;
-    for (const entry of installEntries(process.execPath, installedCliPath())) {
+    for (const entry of installEntries(installedPaths())) {
       if (await removeEntry(scope, entry, io.cwd)) removed++;
     }
     io.stdout.write(removed === 0 ? `lfs-lazy was not installed (${scope})\n` : `lfs-lazy uninstalled (${scope}): ${removed} git config keys removed\n`);

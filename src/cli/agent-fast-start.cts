@@ -3,7 +3,7 @@ import type { CommandIO } from './command.js';
 // Reads stdin up to the first line. When it is git-lfs's `init`, answers `{}` at once — before the
 // logger, the config or the AWS SDK are loaded — and hands the session to the agent with the rest
 // of the input. Anything else goes to the agent untouched, which answers it as the protocol says.
-export async function startAgent(io: CommandIO): Promise<number> {
+async function startAgent(io: CommandIO): Promise<number> {
   const chunks: Buffer[] = [];
   const iterator = (io.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let initLine: string | undefined;
@@ -45,3 +45,5 @@ function isInit(line: string): boolean {
     return false;
   }
 }
+
+export = { startAgent };
