@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { loadSettings } from '../config/load-settings.js';
 import { openConfiguredStore } from '../config/configured-store.js';
 import type { ResolvedSettings } from '../config/settings.js';
-import { resolveRepositoryPaths } from '../git/repository-paths.js';
+import { resolveRepositoryPaths, type RepositoryPaths } from '../git/repository-paths.js';
 import { HydrationPolicy } from '../hydration/hydration-policy.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
 import { createDeferredLogger, type Logger } from '../log/logger.js';
@@ -13,6 +13,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
 
 export interface FilterContext {
+  paths: RepositoryPaths;
   // The working tree's root, when there is one.
   worktree: string | undefined;
   local: LocalObjectStore;
@@ -49,6 +50,7 @@ export async function openFilterContext(options: {
       })),
   });
   return {
+    paths,
     worktree: paths.worktree,
     local,
     smudger,

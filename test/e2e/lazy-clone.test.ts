@@ -62,6 +62,14 @@ describe('lazy clone through the lfs-lazy filter', { timeout: 300_000 }, () => {
     await access(join(clone, '.git', 'hooks', 'pre-push'));
   });
 
+  it("installs git-lfs's hooks where core.hooksPath points, when it is set", async () => {
+    const hooks = join(fixture.box.root, 'shared-hooks');
+    const clone = join(fixture.box.root, 'hooks-path');
+    await fixture.box.git(['-c', `core.hooksPath=${hooks}`, 'clone', '-q', fixture.remote, clone]);
+    assert.match(await readFile(join(hooks, 'pre-push'), 'utf8'), /git lfs pre-push/);
+    await assert.rejects(access(join(clone, '.git', 'hooks', 'pre-push')), { code: 'ENOENT' });
+  });
+
   it('LFS_LAZY_HYDRATE makes an eager clone of exactly the matching files, through the delay path', async (t) => {
     const log = join(fixture.box.root, 'eager.log');
     const started = Date.now();

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { startFilterContext } from '../../filter/filter-context.js';
 import { runFilterSession } from '../../filter/filter-session.js';
-import { ensureLfsHooks } from '../../install/hooks.js';
+import { ensureLfsHooks, knownHooksDir } from '../../install/hooks.js';
 
 export const command: Command = {
   summary: "git's long-running filter for the lfs driver (started by git)",
@@ -30,7 +30,10 @@ export const command: Command = {
         // sends the first request, and is finished before that request is answered: `git lfs
         // update` also writes post-checkout, and git exec'ing the hook while it is still being
         // written fails the clone with ETXTBSY ("Text file busy").
-        onHandshake: () => ensureLfsHooks(io.cwd).catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks')),
+        onHandshake: () =>
+          context
+            .then((c) => ensureLfsHooks(io.cwd, knownHooksDir(c.paths)))
+            .catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks')),
       });
     } finally {
       (await context.catch(() => undefined))?.close();
