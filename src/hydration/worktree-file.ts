@@ -160,11 +160,16 @@ export async function replaceFile(
 // through the clean filter. So the new file's mtime is set just over a second back, while it is
 // still our private temp file: an index written from now on trusts it, and any later write to the
 // file sets a current mtime, which git sees as a change. Just over: file times come from the
-// kernel's coarse clock, which may trail Date.now() by a tick.
+// kernel's coarse clock, which may trail Date.now() by a tick. A filesystem that refuses to set
+// times only costs that one read-back: the file is still written.
 const BACKDATE_MS = 1_050;
 function backdate(path: string): void {
   const now = Date.now();
-  utimesSync(path, now / 1000, (now - BACKDATE_MS) / 1000);
+  try {
+    utimesSync(path, now / 1000, (now - BACKDATE_MS) / 1000);
+  } catch {
+    // left with its current mtime: racy, so compared by content once (see above)
+  }
 }
 
 // Renames a filled temp file (from tempFileFor) over `target`, as replaceFile does; the temp file

@@ -30,10 +30,13 @@ export const command: Command = {
         // sends the first request, and is finished before that request is answered: `git lfs
         // update` also writes post-checkout, and git exec'ing the hook while it is still being
         // written fails the clone with ETXTBSY ("Text file busy").
+        // A `git lfs update` that hangs must not hang the checkout: after HOOKS_WAIT_MS the
+        // answers go out anyway.
         onHandshake: () =>
-          context
-            .then((c) => ensureLfsHooks(io.cwd, knownHooksDir(c.paths)))
-            .catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks')),
+          withTimeout(
+            context.then((c) => ensureLfsHooks(io.cwd, knownHooksDir(c.paths))),
+            HOOKS_WAIT_MS,
+          ).catch((err: unknown) => logger.debug({ err }, 'could not install the git-lfs hooks')),
       });
     } finally {
       (await context.catch(() => undefined))?.close();
@@ -41,3 +44,14 @@ export const command: Command = {
     return 0;
   },
 };
+
+const HOOKS_WAIT_MS = 10_000;
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up waiting after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
