@@ -29,9 +29,8 @@ export const command: Command = {
         // installs it on first use, so ours does too, never failing the filter. It runs while git
         // sends the first request, and is finished before that request is answered: `git lfs
         // update` also writes post-checkout, and git exec'ing the hook while it is still being
-        // written fails the clone with ETXTBSY ("Text file busy").
-        // A `git lfs update` that hangs must not hang the checkout: after HOOKS_WAIT_MS the
-        // answers go out anyway.
+        // written fails the clone with ETXTBSY ("Text file busy"). A `git lfs update` that hangs
+        // must not hang the checkout: after HOOKS_WAIT_MS the answers go out anyway.
         onHandshake: () =>
           withTimeout(
             context.then((c) => ensureLfsHooks(io.cwd, knownHooksDir(c.paths))),
