@@ -81,5 +81,7 @@ export async function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<San
   await box.git(['config', '--global', 'user.name', 'lfs-lazy test']);
   await box.git(['config', '--global', 'user.email', 'test@lfs-lazy.invalid']);
   await box.git(['config', '--global', 'init.defaultBranch', 'main']);
+  // No detached `git gc --auto` repacking behind a test's back (or after its clean-up began).
+  await box.git(['config', '--global', 'gc.auto', '0']);
   return box;
 }
