@@ -87,14 +87,26 @@ export async function makeBenchEnv(root: string, endpoint: string): Promise<Benc
   return bench;
 }
 
-// Runs `once` n times (after `prepare` each time, untimed) and returns the median duration.
-export async function timeMedian(n: number, once: () => Promise<number>, prepare?: () => Promise<void>): Promise<{ median: number; runs: number[] }> {
-  const runs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    await prepare?.();
-    runs.push(await once());
+export interface Contender {
+  // Untimed set-up before each run (a fresh clone, an empty directory).
+  prepare?: () => Promise<void>;
+  // One timed run: its duration in ms.
+  run: () => Promise<number>;
+}
+
+// n rounds, each running every contender once, in turn, and the median duration of each. A burst
+// of load on this shared machine then falls on one round of every contender instead of on all the
+// runs of one, so the ratios between them hold.
+export async function interleaved<K extends string>(n: number, contenders: Record<K, Contender>): Promise<Record<K, number>> {
+  const entries = Object.entries(contenders) as Array<[K, Contender]>;
+  const runs = new Map<K, number[]>(entries.map(([name]) => [name, []]));
+  for (let round = 0; round < n; round++) {
+    for (const [name, contender] of entries) {
+      await contender.prepare?.();
+      runs.get(name)!.push(await contender.run());
+    }
   }
-  return { median: median(runs), runs };
+  return Object.fromEntries(entries.map(([name]) => [name, median(runs.get(name)!)])) as Record<K, number>;
 }
 
 export async function timed(task: () => Promise<unknown>): Promise<number> {
