@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { chmodSync, constants, createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
@@ -38,11 +38,7 @@ export class LocalObjectStore {
 
   // Present with the right size. A wrong-sized file is someone's interrupted write: not ours to use.
   async has(oid: string, size: number): Promise<boolean> {
-    try {
-      return (await stat(this.pathFor(oid))).size === size;
-    } catch {
-      return false;
-    }
+    return this.sizeOf(oid) === size;
   }
 
   // Created once per process (many objects per command; mkdir is a syscall each). Before the
@@ -68,13 +64,17 @@ export class LocalObjectStore {
     }
     // Temp files are owner-only while being written; a stored object is readable like git-lfs's
     // own (0644 less the umask), so a group-shared lfs.storage keeps working.
-    await chmod(tempPath, storedObjectMode()).catch(() => undefined);
+    try {
+      chmodSync(tempPath, storedObjectMode());
+    } catch {
+      // the rename below reports whatever matters
+    }
     try {
       await rename(tempPath, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // git-lfs's tmp cleanup removes an <oid>-… temp file once that object is in the store.
-      if ((await this.sizeOf(oid)) !== undefined) return target;
+      if (this.sizeOf(oid) !== undefined) return target;
       // Someone (git lfs prune) removed the shard directory since we made it.
       await mkdir(dir, { recursive: true });
       await rename(tempPath, target);
@@ -133,7 +133,7 @@ export class LocalObjectStore {
         if (!temp.out.write(chunk)) await once(temp.out, 'drain');
       }
       const oid = hash.digest('hex');
-      if ((await this.sizeOf(oid)) === size) {
+      if (this.sizeOf(oid) === size) {
         if (temp) await this.discardTemp(temp);
         return { oid, size };
       }
@@ -171,9 +171,11 @@ export class LocalObjectStore {
     await rm(this.pathFor(oid), { force: true });
   }
 
-  private async sizeOf(oid: string): Promise<number | undefined> {
+  // Synchronous, like the chmod in adopt(): a stat or chmod takes microseconds, less than a trip
+  // through the thread pool costs the event loop, and hydrate makes a few per object.
+  private sizeOf(oid: string): number | undefined {
     try {
-      return (await stat(this.pathFor(oid))).size;
+      return statSync(this.pathFor(oid)).size;
     } catch {
       return undefined;
     }
