@@ -13,9 +13,8 @@ import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
 
 export interface FilterContext {
+  // paths.worktree: the working tree's root, when there is one.
   paths: RepositoryPaths;
-  // The working tree's root, when there is one.
-  worktree: string | undefined;
   local: LocalObjectStore;
   smudger: Smudger;
   // Rejects on a broken config; only a fetch (or the logger) waits for it.
@@ -51,7 +50,6 @@ export async function openFilterContext(options: {
   });
   return {
     paths,
-    worktree: paths.worktree,
     local,
     smudger,
     settings,

@@ -124,7 +124,7 @@ async function refuse(session: Session, err: ProtocolError): Promise<void> {
 }
 
 function cleanHint(context: FilterContext, pathname: string): CleanHint | undefined {
-  const root = context.worktree;
+  const root = context.paths.worktree;
   if (!root) return undefined;
   return {
     file: join(root, pathname),
