@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
+import { localCopy, objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { withRetry } from '../util/retry.js';
 import type { FileSource } from './file-source.js';
@@ -49,11 +50,12 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   const expected = { expectedLength: r.length };
   if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: source.absolute };
   refuseExtensions(source.pointer);
-  if (await ctx.local.has(oid, size)) return { stream: ctx.local.openRead(oid, slice), ...expected, describe: ctx.local.pathFor(oid) };
+  const here = await localCopy(ctx, oid, size);
+  if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
-    // A full read keeps a verified copy in the local store: the next read is local.
-    await ctx.local.ensure(() => ctx.remote(), oid, size, { logger: ctx.logger });
-    return { stream: ctx.local.openRead(oid), ...expected, describe: ctx.local.pathFor(oid) };
+    // A full read keeps a verified copy in the read cache: the next read is local.
+    const path = await objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+    return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked.
@@ -82,7 +84,7 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
     await ctx.local.ingest(Readable.from([]));
     return ctx.local.pathFor(oid);
   }
-  return ctx.local.ensure(() => ctx.remote(), oid, size, { logger: ctx.logger });
+  return objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).

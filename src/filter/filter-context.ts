@@ -8,6 +8,7 @@ import type { ResolvedSettings } from '../config/settings.js';
 import { resolveRepositoryPaths, type RepositoryPaths } from '../git/repository-paths.js';
 import { HydrationPolicy } from '../hydration/hydration-policy.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
+import { openReadCache } from '../local/read-cache.js';
 import { createDeferredLogger, type Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
@@ -34,18 +35,19 @@ export async function openFilterContext(options: {
   const settings = loadSettings(paths, env);
   settings.catch(() => undefined); // reported by the fetch that needs it, not as an unhandled rejection
   let store: Promise<ObjectStore> | undefined;
-  let policy: Promise<Pick<HydrationPolicy, 'has'>> | undefined;
+  let policy: Promise<Pick<HydrationPolicy, 'decide'>> | undefined;
   const smudger = new Smudger({
     local,
+    readCache: openReadCache(paths.commonDir),
     logger,
     report,
     remote: () => (store ??= settings.then((resolved) => openConfiguredStore(paths, logger, resolved))),
     // Loaded on the first pointer, not at start: by then a clone has usually written .lfslazyconfig.
     policy: () =>
       (policy ??= HydrationPolicy.load(paths, env).catch((err: unknown) => {
-        // Pointers are always a safe answer: hydrate nothing rather than fail the checkout.
-        report(`lfs-lazy: cannot read the hydrated set, leaving every LFS file as a pointer: ${(err as Error).message}`);
-        return { has: () => false };
+        // Select nothing rather than fail the checkout: local objects still give content.
+        report(`lfs-lazy: cannot read the hydrated set, fetching nothing: ${(err as Error).message}`);
+        return { decide: () => 'unset' as const };
       })),
   });
   return {

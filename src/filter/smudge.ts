@@ -1,9 +1,13 @@
-// The smudge filter's decisions (checkout, clone, pull), shared by filter-process and the
-// single-file `smudge`. The lazy policy: a blob that is not a pointer passes through; a pointer
-// stays exactly as stored (not re-encoded, so `git status` stays clean) unless its path is in the
-// hydrated set; a hydrated path gets its content from the local store, fetched and verified
-// first when it is not there. A failed fetch never fails the checkout: the pointer stays and one
-// line on stderr says which file, which object and why.
+// The smudge filter's decisions (checkout, clone, pull, stash pop, rebase…), shared by
+// filter-process and the single-file `smudge`. The lazy policy (docs/lazy-policy.md):
+//   - a blob that is not a pointer passes through;
+//   - a path the user took out (`dehydrate`, an explicit `!pattern`) gets its pointer;
+//   - content whose object is already in the local store is given, as plain git-lfs would: a
+//     branch switch or stash pop never hides what the machine has behind a pointer;
+//   - a path the policy selects gets its content, fetched and verified first;
+//   - anything else stays the pointer exactly as stored (not re-encoded, so `git status` stays clean).
+// A failed fetch never fails the checkout: the pointer stays and one line on stderr says which
+// file, which object and why.
 import type { LocalObjectStore } from '../local/local-object-store.js';
 import type { Logger } from '../log/logger.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
@@ -24,7 +28,10 @@ export interface PendingFetch {
 export interface SmudgerOptions {
   local: LocalObjectStore;
   remote: () => Promise<ObjectStore>;
-  policy: () => Promise<Pick<HydrationPolicy, 'has'>>;
+  policy: () => Promise<Pick<HydrationPolicy, 'decide'>>;
+  // Objects fetched for on-demand reads (cat, path, the library): not a reason to materialise a
+  // file, but a fetch for a selected path takes the object from there instead of the bucket.
+  readCache?: LocalObjectStore;
   // One line for the user (stderr), without the newline.
   report: (line: string) => void;
   logger: Logger;
@@ -42,16 +49,21 @@ export class Smudger {
   async decide(pathname: string, blob: Buffer): Promise<SmudgeResult | PendingFetch> {
     const pointer = blob.length < MAX_POINTER_SIZE ? parsePointer(blob) : undefined;
     if (pointer === undefined || blob.length === 0) return { bytes: blob };
-    if (!(await this.options.policy()).has(pathname)) return { bytes: blob };
-    if (pointer.size === 0) return { bytes: Buffer.alloc(0) };
+    const decision = (await this.options.policy()).decide(pathname);
+    if (decision === 'excluded') return { bytes: blob };
     if (pointer.extensions.length > 0) {
       // git-lfs refuses these too ("extension is not configured"); the pointer is the safe answer.
-      const names = pointer.extensions.map((e) => e.name).join(', ');
-      this.#reportFailure(pathname, pointer.oid, `its pointer uses the extension(s) ${names}, which lfs-lazy does not apply`);
+      if (decision === 'selected') {
+        const names = pointer.extensions.map((e) => e.name).join(', ');
+        this.#reportFailure(pathname, pointer.oid, `its pointer uses the extension(s) ${names}, which lfs-lazy does not apply`);
+      }
       return { bytes: blob };
     }
+    // The empty object needs no store: git-lfs materialises it from nothing too.
+    if (pointer.size === 0) return { bytes: Buffer.alloc(0) };
     const { local } = this.options;
     if (await local.has(pointer.oid, pointer.size)) return { objectPath: local.pathFor(pointer.oid), pointerBytes: blob };
+    if (decision === 'unset') return { bytes: blob };
     return { pathname, blob, pointer };
   }
 
@@ -61,7 +73,8 @@ export class Smudger {
     const { local, remote, logger } = this.options;
     let download = this.#fetches.get(pointer.oid);
     if (download === undefined) {
-      download = local.ensure(remote, pointer.oid, pointer.size, { logger });
+      const { readCache } = this.options;
+      download = local.ensure(remote, pointer.oid, pointer.size, { logger, ...(readCache && { from: readCache }) });
       this.#fetches.set(pointer.oid, download);
       // A failure may be transient: a later checkout of the same object tries again.
       download.catch(() => this.#fetches.delete(pointer.oid));

@@ -144,6 +144,7 @@ async function hydrateObject(
     firstTemp = await tempFileFor(first);
     objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
       logger: ctx.logger,
+      from: ctx.readCache,
       onProgress: (bytes) => progress.bytes(oid, bytes),
       copyTo: { path: firstTemp, mode: modeOf(group[0]!) },
       ...(signal && { signal }),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { COMMITTED_CONFIG_FILE } from '../config/settings.js';
 import { git } from '../git/git.js';
 import { HydratedSet } from './hydrated-set.js';
-import { isSelected } from './pathspec-match.js';
+import { selection, type Selection } from './pathspec-match.js';
 
 export const HYDRATE_ENV = 'LFS_LAZY_HYDRATE';
 export const HYDRATE_KEY = 'lfs-lazy.hydrate';
@@ -33,7 +33,11 @@ export class HydrationPolicy {
   }
 
   has(path: string): boolean {
-    return isSelected(this.patterns, path);
+    return this.decide(path) === 'selected';
+  }
+
+  decide(path: string): Selection {
+    return selection(this.patterns, path);
   }
 }
 

@@ -79,10 +79,19 @@ function wildcardRegExp(pattern: string): RegExp {
 // The hydrated set is an ordered list of patterns where `!pattern` takes a path back out; as in
 // .gitignore and sparse-checkout, the last pattern that matches decides.
 export function isSelected(patterns: readonly string[], path: string): boolean {
-  let selected = false;
+  return selection(patterns, path) === 'selected';
+}
+
+// What the last matching pattern says of a path: selected, explicitly excluded (`!pattern`), or
+// nothing (no pattern matches). A checkout treats the last two differently: an excluded path
+// stays a pointer even when its object is local.
+export type Selection = 'selected' | 'excluded' | 'unset';
+
+export function selection(patterns: readonly string[], path: string): Selection {
+  let result: Selection = 'unset';
   for (const line of patterns) {
     const negated = line.startsWith('!');
-    if (pathspecMatches(negated ? line.slice(1) : line, path)) selected = !negated;
+    if (pathspecMatches(negated ? line.slice(1) : line, path)) result = negated ? 'excluded' : 'selected';
   }
-  return selected;
+  return result;
 }

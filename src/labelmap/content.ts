@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { git } from '../git/git.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import { objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import type { LabelMapInput } from './sources.js';
 
@@ -33,13 +34,13 @@ async function readHead(path: string): Promise<{ bytes: Buffer; whole: boolean }
   }
 }
 
-// What a pointer stands for, fetched into the local store when it is not there yet.
+// What a pointer stands for, fetched into the read cache when no local store has it.
 async function pointerContent(ctx: RepositoryContext, pointer: Pointer): Promise<LabelMapContent> {
   if (pointer.extensions.length > 0) {
     throw new LfsLazyError('the pointer uses git-lfs extensions, which lfs-lazy does not apply');
   }
   if (pointer.size === 0) return { pointer, empty: true, input: () => Readable.from([]) };
-  const path = await ctx.local.ensure(() => ctx.remote(), pointer.oid, pointer.size, { logger: ctx.logger });
+  const path = await objectForReading(ctx, () => ctx.remote(), pointer.oid, pointer.size, ctx.logger);
   return { pointer, empty: false, input: () => createReadStream(path, { highWaterMark: 1 << 16 }) };
 }
 

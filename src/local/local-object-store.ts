@@ -90,8 +90,18 @@ export class LocalObjectStore {
     remote: () => Promise<ObjectStore>,
     oid: string,
     size: number,
-    options: { logger?: Logger; onProgress?: (bytes: number) => void; signal?: AbortSignal; copyTo?: { path: string; mode: number } } = {},
+    options: {
+      logger?: Logger;
+      onProgress?: (bytes: number) => void;
+      signal?: AbortSignal;
+      copyTo?: { path: string; mode: number };
+      // Another local store (the read cache) to take the object from before asking the bucket.
+      from?: LocalObjectStore;
+    } = {},
   ): Promise<string> {
+    if (!(await this.has(oid, size)) && options.from !== undefined && (await options.from.has(oid, size))) {
+      await this.takeFrom(options.from, oid);
+    }
     if (await this.has(oid, size)) {
       const path = this.pathFor(oid);
       if (options.copyTo !== undefined) await copyFile(path, options.copyTo.path, constants.COPYFILE_FICLONE);
@@ -108,6 +118,21 @@ export class LocalObjectStore {
       ...(options.copyTo !== undefined && { copyTo: options.copyTo }),
     });
     return this.adopt(temp, oid);
+  }
+
+  // Moves a verified object of `other` here (a rename when both are on one filesystem, else a copy
+  // through a temp file). A failure leaves it to the caller's download.
+  private async takeFrom(other: LocalObjectStore, oid: string): Promise<void> {
+    const temp = join(await this.tempDir(), `${oid}-${ownerToken()}`);
+    try {
+      await rename(other.pathFor(oid), temp).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EXDEV') throw err;
+        await copyFile(other.pathFor(oid), temp);
+      });
+      await this.adopt(temp, oid);
+    } catch {
+      await rm(temp, { force: true });
+    }
   }
 
   // Streams content into the store while hashing it (the clean filter); returns the oid and size

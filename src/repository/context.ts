@@ -5,6 +5,7 @@ import { loadSettings } from '../config/load-settings.js';
 import type { ResolvedSettings } from '../config/settings.js';
 import { openConfiguredStore } from '../config/configured-store.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
+import { openReadCache } from '../local/read-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 // Everything a command needs about one repository, resolved once. The remote store (and the AWS
@@ -13,6 +14,8 @@ export interface RepositoryContext {
   paths: RepositoryPaths;
   resolved: ResolvedSettings;
   local: LocalObjectStore;
+  // Objects fetched only to be read (local/read-cache.ts).
+  readCache: LocalObjectStore;
   logger: Logger;
   remote(): Promise<ObjectStore>;
   close(): void;
@@ -30,6 +33,7 @@ export async function openRepositoryContext(
     paths,
     resolved,
     local: new LocalObjectStore(paths.objectsDir, paths.tmpDir),
+    readCache: openReadCache(paths.commonDir),
     logger,
     remote() {
       remote ??= openConfiguredStore(paths, logger, resolved);
