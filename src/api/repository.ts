@@ -48,13 +48,15 @@ export interface Repository {
    * once; a failure (unknown path, missing object, …) is emitted as the stream's `error`. A range
    * of an LFS object that is not in the local store is served by one S3 Range request, without
    * downloading the object (its length is checked; a partial read cannot be hashed). A full read
-   * fetches the object into the local store, verified, as {@link Repository.readFile} does.
+   * fetches the object into the read cache, verified, as {@link Repository.readFile} does (never
+   * into git-lfs's store, so reading a file does not change what a later checkout writes).
    * Throws synchronously for a negative, fractional or inverted range.
    */
   createReadStream(path: string, options?: ReadStreamOptions): Readable;
   /**
-   * Absolute path of the verified local object of an LFS file (fetched into the local store if
-   * needed), or of the working-tree file itself for an ordinary file.
+   * Absolute path of the verified local object of an LFS file (git-lfs's store when it has the
+   * object, else the read cache, fetched into it if needed), or of the working-tree file itself
+   * for an ordinary file.
    */
   localPath(path: string): Promise<string>;
   /**

@@ -10,7 +10,7 @@
 // file, which object and why.
 import type { LocalObjectStore } from '../local/local-object-store.js';
 import type { Logger } from '../log/logger.js';
-import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import { MAX_POINTER_SIZE, isCanonicalPointer, parsePointer, type Pointer } from '../protocol/pointer.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { HydrationPolicy } from '../hydration/hydration-policy.js';
 
@@ -61,6 +61,10 @@ export class Smudger {
     }
     // The empty object needs no store: git-lfs materialises it from nothing too.
     if (pointer.size === 0) return { bytes: Buffer.alloc(0) };
+    // A pointer committed in a form git-lfs would not write (CRLF, extra spaces) cleans back to a
+    // different blob once it holds its content, so git would call it modified: unless selected it
+    // stays as committed. Its object is in the store either way, so nothing is hidden.
+    if (decision === 'unset' && !isCanonicalPointer(blob)) return { bytes: blob };
     const { local } = this.options;
     if (await local.has(pointer.oid, pointer.size)) return { objectPath: local.pathFor(pointer.oid), pointerBytes: blob };
     if (decision === 'unset') return { bytes: blob };

@@ -22,7 +22,7 @@ describe('lfs-lazy cat / path', { timeout: 300_000 }, () => {
   it('the clone is lazy: LFS files are pointers and the local store is empty', async () => {
     const text = await readFile(join(clone, PATHS.big), 'utf8');
     assert.match(text, new RegExp(`^version https://git-lfs.github.com/spec/v1\noid sha256:${rf.file(PATHS.big).oid}\n`));
-    assert.equal(existsSync(rf.localObject(clone, rf.file(PATHS.big).oid)), false);
+    assert.equal(existsSync(rf.lfsObject(clone, rf.file(PATHS.big).oid)), false);
   });
 
   it('cat writes the exact bytes of pointer files and of an ordinary file, without touching the working tree', async () => {
@@ -50,13 +50,14 @@ describe('lfs-lazy cat / path', { timeout: 300_000 }, () => {
     assert.equal(result.code, 0);
   });
 
-  it('path prints the verified local object inside <git dir>/lfs/objects, fetching it', async () => {
+  it('path prints the verified object in the read cache, fetching it there and not into git-lfs\'s store', async () => {
     const { oid } = rf.file(PATHS.labels);
     const result = await rf.cli(['path', PATHS.labels], clone);
     assert.equal(result.code, 0, result.stderr);
     const printed = result.stdout.toString().trimEnd();
-    assert.equal(printed, rf.localObject(clone, oid));
-    assert.ok(printed.startsWith(join(clone, '.git', 'lfs', 'objects') + sep));
+    assert.equal(printed, rf.readCacheObject(clone, oid));
+    assert.ok(printed.startsWith(join(clone, '.git', 'lfs-lazy', 'read-cache', 'objects') + sep));
+    assert.equal(existsSync(rf.lfsObject(clone, oid)), false, 'a read changed what checkouts materialise');
     assert.equal(sha256(await readFile(printed)), oid);
     assert.deepEqual(rf.tempFiles(clone), []);
     // The working tree still holds the pointer.
@@ -93,7 +94,8 @@ describe('lfs-lazy cat / path', { timeout: 300_000 }, () => {
         assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
         assert.match(result.stderr, new RegExp(`^lfs-lazy ${command}: ${PATHS.gone}: object ${oid} is missing from s3://`));
       }
-      assert.equal(existsSync(rf.localObject(clone, oid)), false);
+      assert.equal(existsSync(rf.readCacheObject(clone, oid)), false);
+      assert.equal(existsSync(rf.lfsObject(clone, oid)), false);
       assert.deepEqual(rf.tempFiles(clone), []);
     } finally {
       await rename(`${stored}.away`, stored);

@@ -32,8 +32,10 @@ export interface ReadFixture {
   // A fresh plain `git clone`, in which every LFS file is a pointer.
   lazyClone(name: string): Promise<string>;
   // Where an object would be in a clone's local store.
-  localObject(clone: string, oid: string): string;
-  // Entries of a clone's .git/lfs/tmp (none once a read is over).
+  // Where an object is in git-lfs's store, and in the read cache of on-demand reads.
+  lfsObject(clone: string, oid: string): string;
+  readCacheObject(clone: string, oid: string): string;
+  // Entries of a clone's .git/lfs/tmp and read-cache tmp (none once a read is over).
   tempFiles(clone: string): string[];
   // Runs the CLI with binary-safe stdout.
   cli(args: string[], cwd: string): Promise<{ stdout: Buffer; stderr: string; code: number }>;
@@ -58,10 +60,11 @@ export async function makeReadFixture(): Promise<ReadFixture> {
     },
     // lfs-lazy's filter is installed (globally, in the sandbox): a plain clone is lazy.
     lazyClone: (name) => fx.clone(name),
-    localObject: (clone, oid) => join(clone, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
+    lfsObject: (clone, oid) => join(clone, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
+    readCacheObject: (clone, oid) => join(clone, '.git', 'lfs-lazy', 'read-cache', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
     tempFiles(clone) {
-      const dir = join(clone, '.git', 'lfs', 'tmp');
-      return existsSync(dir) ? readdirSync(dir) : [];
+      const dirs = [join(clone, '.git', 'lfs', 'tmp'), join(clone, '.git', 'lfs-lazy', 'read-cache', 'tmp')];
+      return dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []));
     },
     cli: (args, cwd) => runBinary(process.execPath, [CLI_PATH, ...args], { cwd, env: fx.box.env }),
   };

@@ -42,7 +42,8 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
       assert.equal(sha256(bytes), rf.file(path).oid, `${path}: wrong bytes (${bytes.length})`);
     }
     // A full read leaves a verified local copy, and the working tree untouched.
-    assert.equal(sha256(await readFile(rf.localObject(clone, rf.file(PATHS.big).oid))), rf.file(PATHS.big).oid);
+    assert.equal(sha256(await readFile(rf.readCacheObject(clone, rf.file(PATHS.big).oid))), rf.file(PATHS.big).oid);
+    assert.equal(existsSync(rf.lfsObject(clone, rf.file(PATHS.big).oid)), false, 'a read went into git-lfs\'s store');
     assert.match(await readFile(join(clone, PATHS.big), 'latin1'), /^version https:\/\/git-lfs/);
     assert.deepEqual(rf.tempFiles(clone), []);
   });
@@ -79,7 +80,7 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
     assert.equal((await collect(repo.createReadStream(PATHS.big, { start: size + 5, end: size + 10 }))).length, 0);
     assert.equal((await collect(repo.createReadStream(PATHS.empty, { start: 0, end: 10 }))).length, 0);
     // Not downloaded: no object in the local store, no temp file left behind.
-    assert.equal(existsSync(rf.localObject(clone, oid)), false);
+    assert.equal(existsSync(rf.readCacheObject(clone, oid)), false);
     assert.deepEqual(rf.tempFiles(clone), []);
   });
 
@@ -105,7 +106,7 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
     const labels = rf.file(PATHS.labels);
     await writeFile(join(clone, PATHS.labels), labels.content);
     assert.ok((await repo.readFile(PATHS.labels)).equals(labels.content));
-    assert.equal(existsSync(rf.localObject(clone, labels.oid)), false, 'a hydrated file was fetched again');
+    assert.equal(existsSync(rf.readCacheObject(clone, labels.oid)), false, 'a hydrated file was fetched again');
     // An untracked copy of a pointer reads as the object it points to.
     await copyFile(join(clone, PATHS.gone), join(clone, 'untracked-pointer.bin'));
     assert.ok((await repo.readFile('untracked-pointer.bin')).equals(rf.file(PATHS.gone).content));

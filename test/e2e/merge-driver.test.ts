@@ -48,13 +48,13 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
     return (await fx.box.cli(['cat', path], { cwd: clone })).stdout;
   }
 
-  // Commits new content, then leaves the path as a fresh lazy checkout would: its pointer.
+  // Commits new content, then leaves the path as a fresh lazy checkout would: its pointer (the
+  // object is local now, so only a dehydrate keeps later checkouts from giving the content).
   async function commitFiles(clone: string, files: Record<string, string>, message: string): Promise<void> {
     for (const [path, text] of Object.entries(files)) await writeFile(join(clone, path), text);
     await fx.box.git(['add', ...Object.keys(files)], { cwd: clone });
     await fx.box.git(['commit', '-q', '-m', message], { cwd: clone });
-    for (const path of Object.keys(files)) await rm(join(clone, path));
-    await fx.box.git(['checkout', '--', ...Object.keys(files)], { cwd: clone });
+    await fx.box.cli(['dehydrate', ...Object.keys(files)], { cwd: clone });
     for (const path of Object.keys(files)) await assertPointer(clone, path);
   }
 
