@@ -4,7 +4,7 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { withRetry } from '../util/retry.js';
-import type { FileSource } from './file-source.js';
+import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
 
 // Node-style byte range: both ends inclusive, either may be omitted.
@@ -47,7 +47,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (r.length === 0) return empty();
   const slice = { start: r.start, end: r.end };
   const expected = { expectedLength: r.length };
-  if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: source.absolute };
+  if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: absolutePath(source) };
   refuseExtensions(source.pointer);
   if (await ctx.local.has(oid, size)) return { stream: ctx.local.openRead(oid, slice), ...expected, describe: ctx.local.pathFor(oid) };
   if (r.whole) {
@@ -73,7 +73,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
 // The absolute path of a file's verified local object (fetched if needed), or of the working-tree
 // file itself for a plain file.
 export async function localObjectPath(ctx: RepositoryContext, source: FileSource): Promise<string> {
-  if (source.kind === 'plain') return source.absolute;
+  if (source.kind === 'plain') return absolutePath(source);
   refuseExtensions(source.pointer);
   const { oid, size } = source.pointer;
   if (size === 0) {

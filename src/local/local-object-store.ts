@@ -90,7 +90,7 @@ export class LocalObjectStore {
     remote: () => Promise<ObjectStore>,
     oid: string,
     size: number,
-    options: { logger?: Logger; onProgress?: (bytes: number) => void; signal?: AbortSignal; copyTo?: { path: string; mode: number } } = {},
+    options: { logger?: Logger; onProgress?: (bytes: number) => void; signal?: AbortSignal; copyTo?: { path: string | Buffer; mode: number } } = {},
   ): Promise<string> {
     if (await this.has(oid, size)) {
       const path = this.pathFor(oid);
