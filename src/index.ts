@@ -15,3 +15,4 @@ export {
 } from './errors/index.js';
 export type { Logger } from './log/logger.js';
 export type { DatasetManifest, ManifestOptions } from './dataset/manifest.js';
+export { bytesToPath, pathToBytes } from './util/path-bytes.js';

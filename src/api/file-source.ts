@@ -1,45 +1,48 @@
 import { open, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
-import { listLfsFiles } from '../repository/lfs-files.js';
+import { lfsFileAt } from '../repository/lfs-files.js';
+import { bytesToPath, fsPath } from '../util/path-bytes.js';
 
 // What a repository path is, resolved once per read: a plain file read from the working tree as it
-// is, or an LFS file whose content is the object its pointer names.
+// is, or an LFS file whose content is the object its pointer names. `absolute` is as fs takes it: a
+// Buffer for a name that is not UTF-8 (util/path-bytes.ts).
 export type FileSource =
-  | { kind: 'plain'; path: string; absolute: string }
+  | { kind: 'plain'; path: string; absolute: string | Buffer }
   | {
       kind: 'lfs';
       path: string;
-      absolute: string;
+      absolute: string | Buffer;
       pointer: Pointer;
       // The working-tree file already holds the content (hydrated): readable without the store.
       hydrated: boolean;
     };
 
 // `path` is relative to the repository root, or else to `dir` (where the repository was opened).
-export async function resolveFileSource(root: string, dir: string, path: string): Promise<FileSource> {
+// Errors name it as `show` prints it (quoted as git quotes paths).
+export async function resolveFileSource(root: string, dir: string, path: string, show: (path: string) => string = (p) => p): Promise<FileSource> {
   if (typeof path !== 'string' || path === '') throw new LfsLazyError('a path is required', { code: ErrorCode.BadRequest });
   const candidates = [...new Set([toRepoPath(root, resolve(root, path)), toRepoPath(root, resolve(dir, path))])];
   if (candidates.every((rel) => rel === undefined)) {
-    throw new LfsLazyError(`${path} is outside the repository at ${root}`, { code: ErrorCode.BadRequest });
+    throw new LfsLazyError(`${show(path)} is outside the repository at ${root}`, { code: ErrorCode.BadRequest });
   }
   for (const rel of candidates) {
-    const source = rel === undefined ? undefined : await resolveRepoPath(root, rel);
+    const source = rel === undefined ? undefined : await resolveRepoPath(root, rel, show);
     if (source) return source;
   }
-  throw new LfsLazyError(`${path} is not in the repository`, { code: ErrorCode.NotFound });
+  throw new LfsLazyError(`${show(path)} is not in the repository`, { code: ErrorCode.NotFound });
 }
 
-async function resolveRepoPath(root: string, rel: string): Promise<FileSource | undefined> {
+async function resolveRepoPath(root: string, rel: string, show: (path: string) => string): Promise<FileSource | undefined> {
   // git's own files are not repository content.
   if (rel === '.git' || rel.startsWith('.git/')) return undefined;
-  const absolute = join(root, ...rel.split('/'));
-  // :(literal) so that a file named `*.bin` is that file, not a glob; exact match drops the
-  // contents of a directory with that name.
-  const [indexed] = (await listLfsFiles(root, [`:(literal)${rel}`])).filter((f) => f.path === rel);
+  const absolute = fsPath(root, rel);
+  // Exactly that path: a file named `*.bin` is that file, not a glob, and the contents of a
+  // directory with that name do not count.
+  const indexed = await lfsFileAt(root, rel);
   const info = await stat(absolute).catch(() => undefined);
-  if (info?.isDirectory()) throw new LfsLazyError(`${rel} is a directory`, { code: ErrorCode.BadRequest });
+  if (info?.isDirectory()) throw new LfsLazyError(`${show(rel)} is a directory`, { code: ErrorCode.BadRequest });
 
   if (indexed) {
     const { pointer, pointerBytes } = indexed;
@@ -64,7 +67,7 @@ function toRepoPath(root: string, absolute: string): string | undefined {
   return rel.split(sep).join('/');
 }
 
-async function readSmall(path: string): Promise<Buffer | undefined> {
+async function readSmall(path: string | Buffer): Promise<Buffer | undefined> {
   const handle = await open(path, 'r').catch(() => undefined);
   if (!handle) return undefined;
   try {
@@ -74,4 +77,9 @@ async function readSmall(path: string): Promise<Buffer | undefined> {
   } finally {
     await handle.close();
   }
+}
+
+// The absolute path as a string (a name that is not UTF-8 keeps its bytes escaped).
+export function absolutePath(source: FileSource): string {
+  return typeof source.absolute === 'string' ? source.absolute : bytesToPath(source.absolute);
 }

@@ -5,7 +5,7 @@ import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.
 import { localCopy, objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { withRetry } from '../util/retry.js';
-import type { FileSource } from './file-source.js';
+import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
 
 // Node-style byte range: both ends inclusive, either may be omitted.
@@ -48,7 +48,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (r.length === 0) return empty();
   const slice = { start: r.start, end: r.end };
   const expected = { expectedLength: r.length };
-  if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: source.absolute };
+  if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: absolutePath(source) };
   refuseExtensions(source.pointer);
   const here = await localCopy(ctx, oid, size);
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
@@ -75,7 +75,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
 // The absolute path of a file's verified local object (fetched if needed), or of the working-tree
 // file itself for a plain file.
 export async function localObjectPath(ctx: RepositoryContext, source: FileSource): Promise<string> {
-  if (source.kind === 'plain') return source.absolute;
+  if (source.kind === 'plain') return absolutePath(source);
   refuseExtensions(source.pointer);
   const { oid, size } = source.pointer;
   if (size === 0) {

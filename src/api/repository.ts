@@ -9,6 +9,7 @@ import { buildManifest, type DatasetManifest, type ManifestOptions } from '../da
 import { resolveFileSource, type FileSource } from './file-source.js';
 import { LazyStream } from './lazy-stream.js';
 import { checkRange, localObjectPath, openContent } from './read-content.js';
+import { pathQuoter, type PathQuoter } from '../util/quote-path.js';
 
 /** Options of {@link openRepository}. */
 export interface OpenRepositoryOptions {
@@ -34,6 +35,10 @@ export interface ReadStreamOptions {
  * repository root (or to the directory the repository was opened from) and work on LFS files —
  * pointer or hydrated — and ordinary files alike, without changing the working tree; only
  * {@link Repository.hydrate} does that.
+ *
+ * Paths are strings. A file name that is not valid UTF-8 is given and returned with each byte of
+ * an invalid sequence as the lone surrogate U+DC00+byte, as {@link Repository.status} lists it;
+ * {@link pathToBytes} gives its bytes (e.g. for `fs`), {@link bytesToPath} the string of a name.
  */
 export interface Repository {
   /** Absolute path of the working tree root. */
@@ -100,12 +105,16 @@ export async function openRepository(dir: string = process.cwd(), options: OpenR
 
 class LocalRepository implements Repository {
   private closed = false;
+  // Error messages name paths as git prints them (core.quotePath).
+  private readonly show: PathQuoter;
 
   constructor(
     private readonly ctx: RepositoryContext,
     readonly root: string,
     private readonly base: string,
-  ) {}
+  ) {
+    this.show = pathQuoter(ctx.paths.config);
+  }
 
   readFile(path: string): Promise<Buffer> {
     return new Promise((resolvePromise, reject) => {
@@ -126,7 +135,7 @@ class LocalRepository implements Repository {
         shown = source.path;
         return openContent(this.ctx, source, options);
       },
-      mapError: (err) => withPath(shown, err),
+      mapError: (err) => withPath(this.show(shown), err),
     });
   }
 
@@ -135,7 +144,7 @@ class LocalRepository implements Repository {
     try {
       return await localObjectPath(this.ctx, source);
     } catch (err) {
-      throw withPath(source.path, err);
+      throw withPath(this.show(source.path), err);
     }
   }
 
@@ -158,7 +167,7 @@ class LocalRepository implements Repository {
   }
 
   private resolve(path: string): Promise<FileSource> {
-    return this.open().then(() => resolveFileSource(this.root, this.base, path));
+    return this.open().then(() => resolveFileSource(this.root, this.base, path, this.show));
   }
 
   private async open(): Promise<void> {
@@ -166,7 +175,8 @@ class LocalRepository implements Repository {
   }
 }
 
-// One message that names the path; the original error stays as `cause`.
+// One message that names the path (as printed: quoted where git would quote it); the original
+// error stays as `cause`.
 function withPath(path: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (message.startsWith(`${path} `) || message.startsWith(`${path}:`)) return err instanceof Error ? err : new Error(message);

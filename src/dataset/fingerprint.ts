@@ -2,13 +2,16 @@
 // Pure, and specified exactly (docs/dataset-versions.md) so that anyone can recompute it:
 //
 //   sha256( "lfs-lazy-fingerprint/1\n"
-//           + for each file, sorted by the UTF-8 bytes of its path:
+//           + for each file, sorted by the bytes of its path:
 //               "<oid> <size> <path>\0" )
 //
 // oid: the SHA-256 of the file's content (for an LFS file, the pointer's oid), 64 lowercase hex;
 // size: its length in bytes, in decimal; path: relative to the repository root, `/`-separated,
-// UTF-8. The result is written as 64 lowercase hex characters.
+// the bytes git stores (UTF-8 for any name that is valid UTF-8; a name that is not is held with
+// its bytes escaped, util/path-bytes.ts, and hashed as those bytes). The result is written as 64
+// lowercase hex characters.
 import { createHash } from 'node:crypto';
+import { pathToBytes } from '../util/path-bytes.js';
 
 export const FINGERPRINT_SCHEME = 'lfs-lazy-fingerprint/1';
 
@@ -18,10 +21,10 @@ export interface FingerprintEntry {
   size: number;
 }
 
-// Sorted by the UTF-8 bytes of the path (git's own order; `LC_ALL=C sort`).
+// Sorted by the bytes of the path (git's own order; `LC_ALL=C sort`).
 export function sortByPath<T extends { path: string }>(files: readonly T[]): T[] {
   return files
-    .map((file) => ({ file, key: Buffer.from(file.path, 'utf8') }))
+    .map((file) => ({ file, key: pathToBytes(file.path) }))
     .sort((a, b) => Buffer.compare(a.key, b.key))
     .map(({ file }) => file);
 }
@@ -36,7 +39,9 @@ export function computeFingerprint(files: readonly FingerprintEntry[]): string {
     if (!/^[0-9a-f]{64}$/.test(oid)) throw new Error(`${path}: oid must be 64 lowercase hex characters`);
     if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${path}: size must be a non-negative integer`);
     if (path.includes('\0')) throw new Error('a path cannot contain NUL');
-    hash.update(`${oid} ${size} ${path}\0`, 'utf8');
+    hash.update(`${oid} ${size} `);
+    hash.update(pathToBytes(path));
+    hash.update('\0');
   }
   return hash.digest('hex');
 }

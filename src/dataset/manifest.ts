@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { git } from '../git/git.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../protocol/pointer.js';
+import { fsPath } from '../util/path-bytes.js';
 import { computeFingerprint, FINGERPRINT_SCHEME, sortByPath } from './fingerprint.js';
 import { listDatasetFiles, type DatasetFile } from './files.js';
 
@@ -23,7 +24,8 @@ export interface DatasetManifest {
   pathspecs: string[];
   count: number;
   bytes: number;
-  // Sorted by the UTF-8 bytes of the path, as the fingerprint hashes them.
+  // Sorted by the bytes of the path, as the fingerprint hashes them. A name that is not UTF-8 has
+  // its bytes escaped as lone surrogates (util/path-bytes.ts): \udcXX in the JSON.
   files: DatasetFile[];
 }
 
@@ -120,7 +122,7 @@ export interface VerifyResult {
 
 // What the working-tree file holds: a pointer is taken at its word (no download); content is
 // hashed, unless its size already differs.
-async function inspect(absolute: string, expected: DatasetFile): Promise<{ oid?: string; size: number } | undefined> {
+async function inspect(absolute: string | Buffer, expected: DatasetFile): Promise<{ oid?: string; size: number } | undefined> {
   let stats;
   try {
     stats = await lstat(absolute);
@@ -152,7 +154,7 @@ export async function verifyManifest(cwd: string, manifest: DatasetManifest): Pr
   const headResult = await git(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, okCodes: [1, 128] });
   const problems: VerifyProblem[] = [];
   const limit = pLimit(4);
-  const results = await Promise.all(manifest.files.map((file) => limit(async () => ({ file, actual: await inspect(join(root, file.path), file) }))));
+  const results = await Promise.all(manifest.files.map((file) => limit(async () => ({ file, actual: await inspect(fsPath(root, file.path), file) }))));
   for (const { file, actual } of results) {
     const expected = { oid: file.oid, size: file.size };
     if (!actual) problems.push({ path: file.path, problem: 'missing', expected });
@@ -160,7 +162,7 @@ export async function verifyManifest(cwd: string, manifest: DatasetManifest): Pr
   }
   const listed = new Set(manifest.files.map((f) => f.path));
   const dir = join(root, manifest.prefix);
-  if (existsSync(dir)) {
+  if (existsSync(fsPath(root, manifest.prefix))) {
     // Symbolic links and submodules are never listed; they are not extras either.
     const current = await git(['ls-files', '-s', '-z', '--full-name', '--', ...manifest.pathspecs], { cwd: dir });
     const extras = new Set(

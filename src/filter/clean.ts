@@ -12,7 +12,8 @@ import { readHead } from './content-head.js';
 // What the clean filter may know besides the content: the working-tree file it comes from, and
 // the object the index says that path holds.
 export interface CleanHint {
-  file: string;
+  // A Buffer for a name that is not UTF-8 (util/path-bytes.ts fsPath).
+  file: string | Buffer;
   expected(): Promise<{ oid: string; size: number } | undefined>;
 }
 

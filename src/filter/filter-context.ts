@@ -12,10 +12,14 @@ import { openReadCache } from '../local/read-cache.js';
 import { createDeferredLogger, type Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { Smudger } from './smudge.js';
+import { pathToBytes } from '../util/path-bytes.js';
+import { pathQuoter, type PathQuoter } from '../util/quote-path.js';
 
 export interface FilterContext {
   // paths.worktree: the working tree's root, when there is one.
   paths: RepositoryPaths;
+  // How report lines name a path (quoted as git quotes it, core.quotePath).
+  show: PathQuoter;
   local: LocalObjectStore;
   smudger: Smudger;
   // Rejects on a broken config; only a fetch (or the logger) waits for it.
@@ -32,6 +36,7 @@ export async function openFilterContext(options: {
   const { cwd, env, logger, report } = options;
   const paths = await resolveRepositoryPaths(cwd);
   const local = new LocalObjectStore(paths.objectsDir, paths.tmpDir);
+  const show = pathQuoter(paths.config);
   const settings = loadSettings(paths, env);
   settings.catch(() => undefined); // reported by the fetch that needs it, not as an unhandled rejection
   let store: Promise<ObjectStore> | undefined;
@@ -41,6 +46,7 @@ export async function openFilterContext(options: {
     readCache: openReadCache(paths.commonDir),
     logger,
     report,
+    show,
     remote: () => (store ??= settings.then((resolved) => openConfiguredStore(paths, logger, resolved))),
     // Loaded on the first pointer, not at start: by then a clone has usually written .lfslazyconfig.
     policy: () =>
@@ -52,6 +58,7 @@ export async function openFilterContext(options: {
   });
   return {
     paths,
+    show,
     local,
     smudger,
     settings,
@@ -69,7 +76,7 @@ export function startFilterContext(io: { cwd: string; env: NodeJS.ProcessEnv; st
   context: Promise<FilterContext>;
 } {
   const { logger, settle } = createDeferredLogger(name);
-  const report = (line: string): void => void io.stderr.write(`${line}\n`);
+  const report = (line: string): void => void io.stderr.write(pathToBytes(`${line}\n`));
   const context = openFilterContext({ cwd: io.cwd, env: io.env, logger, report });
   context
     .then((c) => c.settings)

@@ -21,8 +21,8 @@ import {
 import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
 import { PacketWriter } from '../transport/packet-writer.js';
 import { cleanContent, type CleanHint } from './clean.js';
-import { join } from 'node:path';
-import { listLfsFiles } from '../repository/lfs-files.js';
+import { lfsFileAt } from '../repository/lfs-files.js';
+import { fsPath } from '../util/path-bytes.js';
 import { DelayedFetches } from './delayed-fetches.js';
 import type { FilterContext } from './filter-context.js';
 import { RequestContent, RequestReader } from './request-reader.js';
@@ -127,8 +127,8 @@ function cleanHint(context: FilterContext, pathname: string): CleanHint | undefi
   const root = context.paths.worktree;
   if (!root) return undefined;
   return {
-    file: join(root, pathname),
-    expected: async () => (await listLfsFiles(root, [`:(literal)${pathname}`]))[0]?.pointer,
+    file: fsPath(root, pathname),
+    expected: async () => (await lfsFileAt(root, pathname))?.pointer,
   };
 }
 
@@ -140,7 +140,7 @@ async function clean(session: Session, context: FilterContext, pathname: string)
   } catch (err) {
     await content.drain(); // rethrows when the stream itself broke
     session.options.logger.debug({ err, pathname }, 'clean failed');
-    session.options.report(`lfs-lazy: cannot clean ${pathname}: ${(err as Error).message}`);
+    session.options.report(`lfs-lazy: cannot clean ${context.show(pathname)}: ${(err as Error).message}`);
     await session.writer.write(encodeStatus('error'));
     return;
   }
@@ -196,7 +196,7 @@ async function sendResult(session: Session, context: FilterContext, pathname: st
   } catch (err) {
     // Git drops the file on a trailing error (it buffers the output): nothing half-written.
     session.options.logger.debug({ err, pathname }, 'reading the local object failed mid-stream');
-    session.options.report(`lfs-lazy: cannot read the object of ${pathname}: ${(err as Error).message}`);
+    session.options.report(`lfs-lazy: cannot read the object of ${context.show(pathname)}: ${(err as Error).message}`);
     return writer.write(encodeFailureTrailer('error'));
   }
   await writer.write(encodeEmptyTrailer());

@@ -34,6 +34,8 @@ export interface SmudgerOptions {
   readCache?: LocalObjectStore;
   // One line for the user (stderr), without the newline.
   report: (line: string) => void;
+  // How that line names a path (quoted as git quotes it); as it is by default.
+  show?: (path: string) => string;
   logger: Logger;
 }
 
@@ -109,6 +111,7 @@ export class Smudger {
     this.failed++;
     this.options.logger.debug({ err, pathname, oid }, 'left the pointer in place'); // the user gets the report line
     const oneLine = cause.replace(/\s*[\r\n]+\s*/g, ' ');
-    this.options.report(`lfs-lazy: could not fetch ${pathname} (oid ${oid}), left its pointer in place: ${oneLine}`);
+    const shown = this.options.show?.(pathname) ?? pathname;
+    this.options.report(`lfs-lazy: could not fetch ${shown} (oid ${oid}), left its pointer in place: ${oneLine}`);
   }
 }

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { LfsLazyError } from '../errors/index.js';
+import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
 
 export interface GitOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   // Exit codes that are an answer, not a failure (git config --get exits 1 for "not set").
   okCodes?: number[];
-  input?: string;
+  // A string is sent as pathToBytes gives it: a path read from git goes back as git's own bytes.
+  input?: string | Buffer;
 }
 
 export interface GitResult {
@@ -17,15 +19,18 @@ export interface GitResult {
 }
 
 // Runs git and returns its stdout. A failure carries git's own stderr line, which is usually the
-// clearest explanation there is ("not a git repository", "bad revision").
+// clearest explanation there is ("not a git repository", "bad revision"). stdout is decoded with
+// bytesToPath: a file name that is not UTF-8 keeps its bytes (util/path-bytes.ts).
 export function git(args: string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       args,
-      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
+      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' },
+      (error, stdoutBytes, stderrBytes) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        const stdout = bytesToPath(stdoutBytes);
+        const stderr = stderrBytes.toString('utf8');
         if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, code, stderr });
         const detail = stderr.trim().split('\n').pop() || String(error?.message);
         reject(new LfsLazyError(`git ${args[0]} failed: ${detail}`, { cause: error }));
@@ -35,7 +40,7 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
       // git may exit without reading its input (a fatal error): the exit code says what happened,
       // the EPIPE must not become an uncaught exception.
       child.stdin?.on('error', () => undefined);
-      child.stdin?.end(options.input);
+      child.stdin?.end(typeof options.input === 'string' ? pathToBytes(options.input) : options.input);
     }
   });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bytesToPath } from '../util/path-bytes.js';
 
 // Git's index file (Documentation/gitformat-index.txt), versions 2, 3 and 4, SHA-1 or SHA-256:
 // just enough to find entries by path and rewrite their stat data in place. Nothing here changes
@@ -20,7 +21,8 @@ export interface StatData {
 
 export interface IndexEntry {
   // Empty for the replacement entries of a split index ("link" extension), which git stores
-  // without a name: such an index is never rewritten here.
+  // without a name: such an index is never rewritten here. Decoded with bytesToPath, as every
+  // name lfs-lazy reads from git.
   path: string;
   // Where the entry starts in the file: its stat data is the first 40 bytes.
   offset: number;
@@ -97,7 +99,7 @@ export function parseIndex(data: Buffer, hashLength: 20 | 32): ParsedIndex {
     }
     if (next > end) throw new IndexFormatError('index truncated in an entry');
     entries.push({
-      path: path.toString('utf8'),
+      path: bytesToPath(path),
       offset,
       oid: data.toString('hex', offset + STAT_BYTES, offset + STAT_BYTES + hashLength),
       mode: data.readUInt32BE(offset + 24).toString(8),

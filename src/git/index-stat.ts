@@ -1,7 +1,7 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fsPath } from '../util/path-bytes.js';
 import { git } from './git.js';
 import { IndexFormatError, parseIndex, seal, smudgeSize, writeStat, type StatData } from './index-format.js';
 
@@ -132,7 +132,7 @@ async function acquireLock(lockPath: string, waitMs: number): Promise<FileHandle
 
 function currentStat(root: string, path: string): BigIntStats | undefined {
   try {
-    const st = lstatSync(join(root, path), { bigint: true });
+    const st = lstatSync(fsPath(root, path), { bigint: true });
     return st.isFile() ? st : undefined;
   } catch {
     return undefined;

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
 import { committedHydratePatterns } from './hydration-policy.js';
@@ -93,7 +93,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
 // does not hash to the oid, it was modified after all. The rename happens only while the file is
 // unchanged since the scan that found it unmodified.
 async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<Replaced> {
-  const target = join(root, c.file.path);
+  const target = fsPath(root, c.file.path);
   const { oid, size } = c.file.pointer;
   if (!(await ctx.local.has(oid, size))) {
     const stored = await ctx.local.ingest(createReadStream(target));
@@ -121,7 +121,7 @@ async function pruneObjects(
   if (candidates.size === 0) return;
   for (const other of await listLfsFiles(root, [])) {
     if (selected.has(other.path) || !candidates.has(other.pointer.oid)) continue;
-    if (!(await hasExactBytes(join(root, other.path), other.pointerBytes))) {
+    if (!(await hasExactBytes(fsPath(root, other.path), other.pointerBytes))) {
       const f = candidates.get(other.pointer.oid)!;
       report.kept.push({ oid: f.pointer.oid, path: f.path, reason: `${other.path} still has this content` });
       candidates.delete(other.pointer.oid);

@@ -1,15 +1,15 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { extensionsRefusal } from '../protocol/pointer.js';
 import { listLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
+import { fsPath } from '../util/path-bytes.js';
 import { pathspecMatches } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { commitTempFile, hasExactBytesSync, holdsObject, modeForGit, replaceFile, sameSnapshot, snapshotSync, tempFileFor } from './worktree-file.js';
+import { commitTempFile, hasExactBytesSync, holdsObject, modeForGit, replaceFile, sameSnapshot, snapshotSync, tempFileFor, type FsPath } from './worktree-file.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
 // (2 cores, fetch phase only, docs/lazy-policy.md): 24 × 4 MiB 895 → 486 ms from 1 to 8 jobs, no
@@ -136,8 +136,8 @@ async function hydrateObject(
 ): Promise<void> {
   const { report, progress, signal } = run;
   const { oid, size } = group[0]!.file.pointer;
-  const first = join(root, group[0]!.file.path);
-  let firstTemp: string | undefined;
+  const first = fsPath(root, group[0]!.file.path);
+  let firstTemp: FsPath | undefined;
   let objectPath: string;
   try {
     signal?.throwIfAborted();
@@ -162,7 +162,7 @@ async function hydrateObject(
   }
   for (const [i, c] of group.entries()) {
     try {
-      const target = join(root, c.file.path);
+      const target = fsPath(root, c.file.path);
       const mode = modeOf(c);
       // The re-check right before the rename keeps an edit made since the scan read the pointer.
       const stillPointer = (): boolean => unchangedSince(target, c);
@@ -190,7 +190,7 @@ function modeOf(c: ClassifiedFile): number {
 
 // Still the pointer the scan read: the same inode with the same size, mtime and ctime (any write
 // or replacement changes them), or, should the stat differ (a touch), the same bytes.
-function unchangedSince(target: string, c: ClassifiedFile): boolean {
+function unchangedSince(target: FsPath, c: ClassifiedFile): boolean {
   return sameSnapshot(c.snapshot, snapshotSync(target)) || hasExactBytesSync(target, c.file.pointerBytes);
 }
 

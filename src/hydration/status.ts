@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import { fsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { modifiedPaths } from './refresh-index.js';
 import { hasExactBytes, holdsObject, snapshot, type FileSnapshot } from './worktree-file.js';
@@ -72,7 +72,7 @@ export async function classifyFiles(root: string, files: readonly LfsFile[], pat
   const first = await Promise.all(
     files.map((file) =>
       limit(async () => {
-        const path = join(root, file.path);
+        const path = fsPath(root, file.path);
         const snap = await snapshot(path);
         let state: FileState | undefined;
         if (snap === undefined) state = 'missing';
@@ -96,7 +96,7 @@ export async function classifyFiles(root: string, files: readonly LfsFile[], pat
         if (c.state !== undefined) return { ...c, state: c.state };
         if (!modified.has(c.file.path)) return { ...c, state: 'hydrated' };
         const { oid, size } = c.file.pointer;
-        return (await holdsObject(join(root, c.file.path), oid, size)) ? { ...c, state: 'hydrated', indexStale: true } : { ...c, state: 'modified' };
+        return (await holdsObject(fsPath(root, c.file.path), oid, size)) ? { ...c, state: 'hydrated', indexStale: true } : { ...c, state: 'modified' };
       }),
     ),
   );

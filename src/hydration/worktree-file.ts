@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readSync, renameSync, utimesSync, type BigIntStats } from 'node:fs';
 import { copyFile, lstat, open, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { bytesToPath, fsPath } from '../util/path-bytes.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 
 // Working-tree files are replaced the way git itself does it: the new content goes into a temp file
@@ -9,6 +10,9 @@ import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 // we inspected is renamed over. Readers see the old bytes or the new ones, never a mix.
 
 export type Content = { bytes: Buffer } | { copyOf: string };
+
+// A working-tree path as fs takes it: a Buffer for a name that is not UTF-8 (util/path-bytes.ts).
+export type FsPath = string | Buffer;
 
 export interface FileSnapshot {
   // false for a directory, symlink, … in the file's place: never ours to overwrite.
@@ -21,7 +25,7 @@ export interface FileSnapshot {
 }
 
 // undefined: nothing there.
-export async function snapshot(path: string): Promise<FileSnapshot | undefined> {
+export async function snapshot(path: FsPath): Promise<FileSnapshot | undefined> {
   try {
     return toSnapshot(await lstat(path, { bigint: true }));
   } catch (err) {
@@ -31,7 +35,7 @@ export async function snapshot(path: string): Promise<FileSnapshot | undefined> 
 }
 
 // snapshot() without yielding: for the check right before a rename (see replaceFile).
-export function snapshotSync(path: string): FileSnapshot | undefined {
+export function snapshotSync(path: FsPath): FileSnapshot | undefined {
   try {
     return toSnapshot(lstatSync(path, { bigint: true }));
   } catch (err) {
@@ -57,11 +61,11 @@ export function sameSnapshot(a: FileSnapshot | undefined, b: FileSnapshot | unde
 // True when the file holds exactly `expected` (a pointer: under 1024 bytes); reads at most
 // expected.length + 1 bytes, so a multi-gigabyte hydrated file costs one stat. Synchronous on
 // purpose: it is that small, and right before a rename (see replaceFile) it must not yield.
-export async function hasExactBytes(path: string, expected: Buffer): Promise<boolean> {
+export async function hasExactBytes(path: FsPath, expected: Buffer): Promise<boolean> {
   return hasExactBytesSync(path, expected);
 }
 
-export function hasExactBytesSync(path: string, expected: Buffer): boolean {
+export function hasExactBytesSync(path: FsPath, expected: Buffer): boolean {
   let fd;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -86,7 +90,7 @@ export function hasExactBytesSync(path: string, expected: Buffer): boolean {
 
 // True when the file is exactly the object `oid` of `size` bytes (hashes the whole file: only for
 // the rare cases where nothing cheaper can tell).
-export async function holdsObject(path: string, oid: string, size: number): Promise<boolean> {
+export async function holdsObject(path: FsPath, oid: string, size: number): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -124,17 +128,24 @@ export interface Replaced {
 // A fresh temp file name next to `target` (same directory, so the rename is atomic), for
 // replaceFile or for a caller that fills it itself (hydrate writes it while downloading). Before
 // the first temp file in a directory, the temp files that killed processes left there go.
-export async function tempFileFor(target: string): Promise<string> {
-  const dir = dirname(target);
+export async function tempFileFor(target: FsPath): Promise<FsPath> {
+  const path = typeof target === 'string' ? target : bytesToPath(target);
+  const dir = dirname(path);
   await sweepStaleTempsOnce(dir, { match: isWorktreeTemp });
-  // Cut short: a name is at most 255 bytes.
-  return join(dir, `.${basename(target).slice(0, 40)}.${ownerToken()}.tmp`);
+  // Cut short: a name is at most 255 bytes. Made valid UTF-8, so the sweep, which reads names as
+  // strings, can find it again.
+  return fsPath(dir, `.${wellFormed(basename(path).slice(0, 40))}.${ownerToken()}.tmp`);
+}
+
+// Lone surrogates (escaped bytes, or half a pair cut by slice) replaced by U+FFFD.
+function wellFormed(name: string): string {
+  return name.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 // Replaces `target` with `content`, keeping `mode`. `stillExpected` runs right before the rename:
 // when it says no (someone edited the file meanwhile), the temp file is dropped and nothing replaced.
 export async function replaceFile(
-  target: string,
+  target: FsPath,
   content: Content,
   mode: number,
   stillExpected: () => boolean | Promise<boolean>,
@@ -163,7 +174,7 @@ export async function replaceFile(
 // kernel's coarse clock, which may trail Date.now() by a tick. A filesystem that refuses to set
 // times only costs that one read-back: the file is still written.
 const BACKDATE_MS = 1_050;
-function backdate(path: string): void {
+function backdate(path: FsPath): void {
   const now = Date.now();
   try {
     utimesSync(path, now / 1000, (now - BACKDATE_MS) / 1000);
@@ -177,8 +188,8 @@ function backdate(path: string): void {
 // tick: nothing (no queued copy of another file, no other git command's write landing in between
 // for longer than two system calls) can come between them.
 export async function commitTempFile(
-  temp: string,
-  target: string,
+  temp: FsPath,
+  target: FsPath,
   mode: number,
   stillExpected: () => boolean | Promise<boolean>,
 ): Promise<Replaced> {

@@ -94,7 +94,7 @@ export class LocalObjectStore {
       logger?: Logger;
       onProgress?: (bytes: number) => void;
       signal?: AbortSignal;
-      copyTo?: { path: string; mode: number };
+      copyTo?: { path: string | Buffer; mode: number };
       // Another local store (the read cache) to take the object from before asking the bucket.
       from?: LocalObjectStore;
     } = {},

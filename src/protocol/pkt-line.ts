@@ -11,6 +11,7 @@
 // the content and desynchronise, and git-lfs rejects it. Text lines carry a trailing LF that the
 // receiver strips.
 import { ProtocolError } from '../errors/index.js';
+import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
 
 export const MAX_PKT_LENGTH = 65520;
 export const MAX_PKT_PAYLOAD = MAX_PKT_LENGTH - 4;
@@ -35,8 +36,10 @@ export function encodeData(payload: Uint8Array): Buffer {
   return packet;
 }
 
+// Text lines may carry file names (pathname=…), which are bytes, not necessarily UTF-8: decoded
+// with bytesToPath and encoded with pathToBytes, a name goes back to git exactly as git sent it.
 export function encodeText(line: string): Buffer {
-  return encodeData(Buffer.from(`${line}\n`, 'utf8'));
+  return encodeData(pathToBytes(`${line}\n`));
 }
 
 // Splits content into maximal packets; empty content yields no packet at all.
@@ -51,7 +54,7 @@ export function encodeContent(data: Uint8Array): Buffer[] {
 // The text of a data packet without its (optional) trailing LF, as git's packet_read_line does.
 export function decodeText(payload: Uint8Array): string {
   const end = payload.length > 0 && payload[payload.length - 1] === 0x0a ? payload.length - 1 : payload.length;
-  return Buffer.from(payload.buffer, payload.byteOffset, end).toString('utf8');
+  return bytesToPath(Buffer.from(payload.buffer, payload.byteOffset, end));
 }
 
 const HEX_RE = /^[0-9a-fA-F]{4}$/;

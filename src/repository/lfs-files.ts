@@ -19,7 +19,8 @@ interface TreeEntry {
   blob: string;
 }
 
-// `git ls-files -s` (the index) or `git ls-tree -r` (a revision), NUL-separated.
+// `git ls-files -s` (the index) or `git ls-tree -r` (a revision), NUL-separated; git() decodes the
+// names with bytesToPath, so a name that is not UTF-8 keeps its bytes.
 async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<TreeEntry[]> {
   const args = rev
     ? ['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs]
@@ -89,4 +90,22 @@ export async function listLfsFiles(cwd: string, pathspecs: readonly string[] = [
     if (pointer) files.push({ ...entry, pointer, pointerBytes: bytes });
   }
   return files;
+}
+
+// A lone low surrogate U+DC80..U+DCFF (the second half of a surrogate pair is a character's).
+const ESCAPED_BYTE = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+const ESCAPED_BYTE_G = new RegExp(ESCAPED_BYTE.source, 'g');
+
+// A pathspec selecting exactly the file at `path`. Node hands arguments to git as UTF-8, so a name
+// with escaped bytes (not UTF-8, see util/path-bytes.ts) cannot be spelled literally: it becomes a
+// glob with `?` (one byte, to git) for each of them, which selects that file and perhaps a few
+// others that differ in those bytes only; the caller keeps the one whose path is `path`.
+export function exactPathspec(path: string): string {
+  if (!ESCAPED_BYTE.test(path)) return `:(literal)${path}`;
+  return `:(glob)${path.replace(/[*?[\\]/g, '\\$&').replace(ESCAPED_BYTE_G, '?')}`;
+}
+
+// The LFS file at exactly `path` in the index, if it is one.
+export async function lfsFileAt(cwd: string, path: string): Promise<LfsFile | undefined> {
+  return (await listLfsFiles(cwd, [exactPathspec(path)])).find((f) => f.path === path);
 }

@@ -23,7 +23,8 @@ export interface DownloadOptions {
   // copy costs no second pass. It holds the object once the download resolves; after a failure,
   // whatever it holds is the caller's to remove.
   // Created with `mode` (less the umask).
-  copyTo?: { path: string; mode: number };
+  // A Buffer path: a working-tree name that is not UTF-8 (util/path-bytes.ts).
+  copyTo?: { path: string | Buffer; mode: number };
 }
 
 // Deleting comes first: uploads skip objects the store already has at the right size.
@@ -135,7 +136,7 @@ async function copyVerified(
 }
 
 // A retry starts the copy over: what an earlier attempt wrote there goes first.
-async function openFresh(path: string, mode: number): Promise<FileHandle> {
+async function openFresh(path: string | Buffer, mode: number): Promise<FileHandle> {
   try {
     return await open(path, 'wx', mode);
   } catch (err) {

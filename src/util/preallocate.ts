@@ -13,8 +13,9 @@ import { execFile } from 'node:child_process';
 // fallocate, a timeout) only means the rename may be slower: never an error.
 export const PREALLOCATE_FROM_BYTES = 64 * 1024 * 1024;
 
-export function preallocate(path: string, size: number): Promise<void> {
-  if (process.platform !== 'linux' || size < PREALLOCATE_FROM_BYTES) return Promise.resolve();
+// A Buffer path (a name that is not UTF-8) cannot be an argument of fallocate(1): not reserved.
+export function preallocate(path: string | Buffer, size: number): Promise<void> {
+  if (process.platform !== 'linux' || size < PREALLOCATE_FROM_BYTES || typeof path !== 'string') return Promise.resolve();
   return new Promise((resolve) => {
     execFile('fallocate', ['--keep-size', '--length', String(size), path], { timeout: 10_000 }, () => resolve());
   });

@@ -197,6 +197,16 @@ describe('response encoders', () => {
   ];
   for (const [label, got, want] of cases) it(label, () => assert.deepEqual(got, latin1(want)));
 
+  it('a pathname that is not UTF-8 is listed back with the exact bytes git sent', async () => {
+    // git sends names as bytes; 'a\xff.bin' must not come back as 'a\xef\xbf\xbd.bin' (U+FFFD),
+    // or git stops: "signaled that … is now available although it has not been delayed".
+    const name = Buffer.from([0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]);
+    const header = (line: Buffer): Buffer => Buffer.concat([latin1((line.length + 5).toString(16).padStart(4, '0')), line, latin1('\n')]);
+    const request = Buffer.concat([header(latin1('command=smudge')), header(Buffer.concat([latin1('pathname='), name])), FLUSH]);
+    const r = await readRequestHeaders(new PktLineReader([request]));
+    assert.deepEqual(encodeAvailableBlobs([r!.pathname]), Buffer.concat([header(Buffer.concat([latin1('pathname='), name])), FLUSH, encodeStatus('success')]));
+  });
+
   it('splits large content into maximal packets', () => {
     const packets = encodeSuccessWithContent(Buffer.alloc(65517));
     assert.deepEqual(packets.map((p) => p.length), [23, 65520, 5, 8]);

@@ -7,6 +7,8 @@ import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
 import { openRepositoryContext } from '../../repository/context.js';
+import { pathToBytes } from '../../util/path-bytes.js';
+import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
 const usage = [
   'usage: lfs-lazy dehydrate [--prune] [--json] <pathspec>...',
@@ -36,19 +38,20 @@ export const command: Command = {
     } finally {
       ctx.close();
     }
-    for (const f of report.failed) io.stderr.write(`lfs-lazy dehydrate: ${f.path}: ${f.error}\n`);
-    for (const k of report.kept) io.stderr.write(`lfs-lazy dehydrate: kept the object of ${k.path}: ${k.reason}\n`);
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report, values.prune === true)}\n`);
+    const show = pathQuoter(ctx.paths.config);
+    for (const f of report.failed) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: ${show(f.path)}: ${f.error}\n`));
+    for (const k of report.kept) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: kept the object of ${show(k.path)}: ${k.reason}\n`));
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(`${summary(report, values.prune === true, show)}\n`));
     return report.failed.length > 0 ? 1 : 0;
   },
 };
 
 // e.g. "dehydrated 12 files, 3 already pointers, skipped 1 modified file: a/b.json; pruned 12 objects (34.5 MB)"
-function summary(r: DehydrateReport, prune: boolean): string {
+function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
   let line = `dehydrated ${count(r.dehydrated.length, 'file')}`;
   if (r.alreadyPointers.length > 0) line += `, ${r.alreadyPointers.length} already ${r.alreadyPointers.length === 1 ? 'a pointer' : 'pointers'}`;
   for (const reason of ['modified', 'missing'] as const) {
-    const paths = r.skipped.filter((s) => s.reason === reason).map((s) => s.path);
+    const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
   if (r.failed.length > 0) line += `, ${r.failed.length} failed`;

@@ -7,6 +7,8 @@ import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
 import { createLogger } from '../../log/logger.js';
 import { openRepositoryContext } from '../../repository/context.js';
+import { pathToBytes } from '../../util/path-bytes.js';
+import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
 const usage = [
   'usage: lfs-lazy hydrate [-j N] [--json] <pathspec>...',
@@ -48,23 +50,24 @@ export const command: Command = {
     for (const spec of report.unmatched) {
       io.stderr.write(`lfs-lazy hydrate: no LFS file matches ${JSON.stringify(spec)} (kept in the hydrated set for later checkouts)\n`);
     }
+    const show = pathQuoter(ctx.paths.config);
     // A Ctrl-C that came once all the work was done interrupted nothing.
     const interrupted = abort.signal.aborted && report.failed.length > 0;
     if (interrupted) io.stderr.write(`lfs-lazy hydrate: interrupted; ${count(report.failed.length, 'file')} left as pointers\n`);
-    else for (const f of report.failed) io.stderr.write(`lfs-lazy hydrate: ${f.path}: ${f.error}\n`);
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report)}\n`);
+    else for (const f of report.failed) io.stderr.write(pathToBytes(`lfs-lazy hydrate: ${show(f.path)}: ${f.error}\n`));
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(`${summary(report, show)}\n`));
     if (interrupted) return 130;
     return report.failed.length > 0 ? 1 : 0;
   },
 };
 
 // e.g. "hydrated 12 files (34.5 MB fetched, 3 already local), skipped 1 modified file: a/b.json"
-export function summary(r: HydrateReport): string {
+export function summary(r: HydrateReport, show: PathQuoter): string {
   const fetched = r.fetched.objects > 0 ? `${formatBytes(r.fetched.bytes)} fetched` : 'nothing fetched';
   let line = `hydrated ${count(r.hydrated.length, 'file')} (${fetched}, ${r.alreadyLocal} already local)`;
   if (r.alreadyHydrated.length > 0) line += `, ${r.alreadyHydrated.length} already hydrated`;
   for (const reason of ['modified', 'missing'] as const) {
-    const paths = r.skipped.filter((s) => s.reason === reason).map((s) => s.path);
+    const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
   if (r.failed.length > 0) line += `, ${r.failed.length} failed`;

@@ -1,6 +1,9 @@
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
 import { manifestForCommand } from '../../dataset/manifest.js';
+import { resolveRepositoryPaths } from '../../git/repository-paths.js';
+import { pathToBytes } from '../../util/path-bytes.js';
+import { pathQuoter } from '../../util/quote-path.js';
 
 const usage = [
   'usage: lfs-lazy manifest [--rev REV] [--json] [--] [pathspec…]',
@@ -8,7 +11,7 @@ const usage = [
   'The files behind `lfs-lazy fingerprint` (same selection rules), with the commit: store it',
   'beside a trained model, and check a checkout against it later with lfs-lazy verify-manifest.',
   '  --json   the manifest as JSON (the format verify-manifest reads; docs/dataset-versions.md)',
-  'Without --json: a header line, then "<oid> <size> <path>" per file.',
+  'Without --json: a header line, then "<oid> <size> <path>" per file (paths quoted as git quotes them).',
 ].join('\n');
 
 export const command: Command = {
@@ -23,8 +26,9 @@ export const command: Command = {
       io.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
     } else {
       const lines = [`# ${manifest.scheme} ${manifest.fingerprint} commit ${manifest.commit}: ${manifest.count} files, ${manifest.bytes} bytes`];
-      for (const f of manifest.files) lines.push(`${f.oid} ${f.size} ${f.path}`);
-      io.stdout.write(lines.join('\n') + '\n');
+      const show = pathQuoter((await resolveRepositoryPaths(io.cwd)).config);
+      for (const f of manifest.files) lines.push(`${f.oid} ${f.size} ${show(f.path)}`);
+      io.stdout.write(pathToBytes(lines.join('\n') + '\n'));
     }
     return 0;
   },

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 import { openRepository } from '../../api/repository.js';
 import { LfsLazyError } from '../../errors/index.js';
+import { pathToBytes } from '../../util/path-bytes.js';
 
 const usage = [
   'usage: lfs-lazy path <path>',
@@ -19,7 +20,8 @@ export const command: Command = {
     if (positionals.length !== 1) throw new LfsLazyError(`expected exactly one path\n${usage}`);
     const repo = await openRepository(io.cwd, { env: io.env });
     try {
-      io.stdout.write(`${await repo.localPath(positionals[0]!)}\n`);
+      // For scripts ($(lfs-lazy path f)): the path's own bytes, unquoted, as git rev-parse prints one.
+      io.stdout.write(pathToBytes(`${await repo.localPath(positionals[0]!)}\n`));
     } finally {
       repo.close();
     }

@@ -6,6 +6,8 @@ import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
 import { status, type StatusReport } from '../../hydration/status.js';
 import { openRepositoryContext } from '../../repository/context.js';
+import { pathToBytes } from '../../util/path-bytes.js';
+import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
 const usage = [
   'usage: lfs-lazy status [--json] [--remote [-j N]] [pathspec...]',
@@ -42,17 +44,18 @@ export const command: Command = {
     } finally {
       ctx.close();
     }
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : table(report));
+    // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table quotes them as git does.
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(table(report, pathQuoter(ctx.paths.config))));
     return 0;
   },
 };
 
-function table(report: StatusReport): string {
+function table(report: StatusReport, show: PathQuoter): string {
   const withRemote = report.totals.remote !== undefined;
   const yesNo = (v: boolean | undefined): string => (v ? 'yes' : 'no');
   const rows = report.files.map((f) => {
     const remote = withRemote ? [yesNo(f.remote)] : [];
-    return [f.state, formatBytes(f.size), yesNo(f.local), ...remote, f.inHydratedSet ? '*' : '', f.path];
+    return [f.state, formatBytes(f.size), yesNo(f.local), ...remote, f.inHydratedSet ? '*' : '', show(f.path)];
   });
   const header = ['state', 'size', 'local', ...(withRemote ? ['remote'] : []), 'set', 'path'];
   // reduce, not Math.max(...rows): a spread of 100,000 rows overflows the stack.

@@ -4,6 +4,9 @@ import type { Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 import { parseManifest, verifyManifest, type VerifyProblem } from '../../dataset/manifest.js';
 import { LfsLazyError } from '../../errors/index.js';
+import { resolveRepositoryPaths } from '../../git/repository-paths.js';
+import { pathToBytes } from '../../util/path-bytes.js';
+import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
 const usage = [
   'usage: lfs-lazy verify-manifest [--json] FILE',
@@ -15,11 +18,11 @@ const usage = [
   '  --json   {"ok", "fingerprint", "checked", "problems": [{"path", "problem", "expected", "actual"}], "head"}',
 ].join('\n');
 
-function describe(p: VerifyProblem): string {
-  if (p.problem === 'missing') return `missing   ${p.path}`;
-  if (p.problem === 'extra') return `extra     ${p.path} (not in the manifest)`;
+function describe(p: VerifyProblem, show: PathQuoter): string {
+  if (p.problem === 'missing') return `missing   ${show(p.path)}`;
+  if (p.problem === 'extra') return `extra     ${show(p.path)} (not in the manifest)`;
   const found = p.actual?.oid ? `${p.actual.oid} ${p.actual.size}` : `size ${p.actual?.size}`;
-  return `modified  ${p.path} (expected ${p.expected?.oid} ${p.expected?.size}, found ${found})`;
+  return `modified  ${show(p.path)} (expected ${p.expected?.oid} ${p.expected?.size}, found ${found})`;
 }
 
 export const command: Command = {
@@ -42,7 +45,8 @@ export const command: Command = {
     } else if (result.ok) {
       io.stdout.write(`ok: ${result.checked} files match fingerprint ${result.fingerprint}\n`);
     } else {
-      io.stdout.write(result.problems.map(describe).join('\n') + '\n');
+      const show = pathQuoter((await resolveRepositoryPaths(io.cwd)).config);
+      io.stdout.write(pathToBytes(result.problems.map((p) => describe(p, show)).join('\n') + '\n'));
       io.stderr.write(`lfs-lazy verify-manifest: the checkout does not match ${positionals[0]}: ${result.problems.length} difference${result.problems.length === 1 ? '' : 's'}\n`);
     }
     if (result.ok && result.head !== undefined && result.head !== manifest.commit && !values.json) {
