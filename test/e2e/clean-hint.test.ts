@@ -67,6 +67,8 @@ describe('clean of a large file the index already names', { timeout: 120_000 }, 
       return assertCleanedAs(diverging, 'diverging.dat');
     });
 
+    it('a few bytes', () => assertCleanedAs(Buffer.from('not big at all\n'), 'small.dat'));
+
     it('a strict prefix of big.bin', () => assertCleanedAs(content.subarray(0, 9 * MiB + 17), 'prefix.dat'));
 
     it('big.bin followed by more bytes', () => assertCleanedAs(Buffer.concat([content, Buffer.from('more')]), 'longer.dat'));
