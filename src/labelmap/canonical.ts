@@ -10,33 +10,77 @@ import { LabelMapFormatError } from './tokenizer.js';
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const CONTROL_RE = /[\u0000-\u001f]/;
 
+// A container whose closing bracket has not been read yet. Nesting is kept on an explicit stack,
+// not the native one: a value nested 100 000 levels deep is valid JSON, and must neither overflow
+// the call stack nor be refused.
+type Open = { array: true; out: string; first: boolean } | { array: false; members: Array<[string, string]>; key: string; sorted: boolean };
+
 class Canonicaliser {
   private i = 0;
   constructor(private readonly s: string) {}
 
   run(): string {
-    const out = this.value();
-    this.space();
-    if (this.i !== this.s.length) this.fail('unexpected text after the value');
-    return out;
+    const open: Open[] = [];
+    for (;;) {
+      // A value starts here: a container opens (its first value follows), or a whole value is read.
+      let value = this.valueOrOpen(open);
+      if (value === undefined) continue;
+      // Hand the finished value to the container around it; each container it completes is in
+      // turn a finished value for the one around that.
+      for (;;) {
+        const top = open[open.length - 1];
+        if (top === undefined) {
+          this.space();
+          if (this.i !== this.s.length) this.fail('unexpected text after the value');
+          return value;
+        }
+        if (top.array) {
+          top.out += (top.first ? '' : ',') + value;
+          top.first = false;
+        } else {
+          const last = top.members[top.members.length - 1];
+          if (last !== undefined && last[0] >= top.key) top.sorted = false;
+          top.members.push([top.key, value]);
+        }
+        this.space();
+        const c = this.s.charCodeAt(this.i++);
+        if (c === 0x2c) {
+          if (!top.array) top.key = this.memberName();
+          break; // the next value of this container
+        }
+        if (top.array ? c !== 0x5d : c !== 0x7d) this.fail(top.array ? 'expected "," or "]" in an array' : 'expected "," or "}" in an object');
+        open.pop();
+        value = top.array ? top.out + ']' : closeObject(top.members, top.sorted);
+      }
+    }
   }
 
-  private space(): void {
-    const s = this.s;
-    let c = s.charCodeAt(this.i);
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++this.i);
-  }
-
-  private value(): string {
+  // The canonical text of the scalar or empty container at the cursor; undefined when a non-empty
+  // container opened instead (pushed onto `open`, positioned at its first value).
+  private valueOrOpen(open: Open[]): string | undefined {
     this.space();
     const c = this.s.charCodeAt(this.i);
     switch (c) {
       case 0x22:
         return this.string();
       case 0x7b:
-        return this.object();
+        this.i++;
+        this.space();
+        if (this.s.charCodeAt(this.i) === 0x7d) {
+          this.i++;
+          return '{}';
+        }
+        open.push({ array: false, members: [], key: this.memberName(), sorted: true });
+        return undefined;
       case 0x5b:
-        return this.array();
+        this.i++;
+        this.space();
+        if (this.s.charCodeAt(this.i) === 0x5d) {
+          this.i++;
+          return '[]';
+        }
+        open.push({ array: true, out: '[', first: true });
+        return undefined;
       case 0x74:
         return this.literal('true');
       case 0x66:
@@ -51,6 +95,23 @@ class Canonicaliser {
         return m[0];
       }
     }
+  }
+
+  // `"name" :` — returns the name's canonical text, the cursor left at the value.
+  private memberName(): string {
+    this.space();
+    if (this.s.charCodeAt(this.i) !== 0x22) this.fail('expected a member name');
+    const key = this.string();
+    this.space();
+    if (this.s.charCodeAt(this.i) !== 0x3a) this.fail('expected ":"');
+    this.i++;
+    return key;
+  }
+
+  private space(): void {
+    const s = this.s;
+    let c = s.charCodeAt(this.i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++this.i);
   }
 
   private literal(word: string): string {
@@ -88,67 +149,26 @@ class Canonicaliser {
     }
   }
 
-  private object(): string {
-    this.i++;
-    this.space();
-    if (this.s.charCodeAt(this.i) === 0x7d) {
-      this.i++;
-      return '{}';
-    }
-    const members: Array<[string, string]> = [];
-    let sorted = true;
-    for (;;) {
-      this.space();
-      if (this.s.charCodeAt(this.i) !== 0x22) this.fail('expected a member name');
-      const key = this.string();
-      this.space();
-      if (this.s.charCodeAt(this.i) !== 0x3a) this.fail('expected ":"');
-      this.i++;
-      const value = this.value();
-      const last = members[members.length - 1];
-      if (last !== undefined && last[0] >= key) sorted = false;
-      members.push([key, value]);
-      this.space();
-      const c = this.s.charCodeAt(this.i++);
-      if (c === 0x7d) break;
-      if (c !== 0x2c) this.fail('expected "," or "}" in an object');
-    }
-    if (!sorted) {
-      // Stable sort, then the last of equal keys wins.
-      members.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      for (let k = members.length - 1; k > 0; k--) {
-        if (members[k - 1]![0] === members[k]![0]) members.splice(k - 1, 1);
-      }
-    }
-    let out = '{';
-    for (let k = 0; k < members.length; k++) {
-      const [key, value] = members[k]!;
-      out += (k === 0 ? '' : ',') + key + ':' + value;
-    }
-    return out + '}';
-  }
-
-  private array(): string {
-    this.i++;
-    this.space();
-    if (this.s.charCodeAt(this.i) === 0x5d) {
-      this.i++;
-      return '[]';
-    }
-    let out = '[';
-    for (let first = true; ; first = false) {
-      out += (first ? '' : ',') + this.value();
-      this.space();
-      const c = this.s.charCodeAt(this.i++);
-      if (c === 0x5d) break;
-      if (c !== 0x2c) this.fail('expected "," or "]" in an array');
-    }
-    return out + ']';
-  }
-
   private fail(message: string): never {
     throw new LabelMapFormatError(`invalid JSON value ${JSON.stringify(this.s.slice(0, 60))}${this.s.length > 60 ? '…' : ''}: ${message}`);
   }
+}
+
+// The canonical text of an object from its members' canonical (name, value) texts.
+function closeObject(members: Array<[string, string]>, sorted: boolean): string {
+  if (!sorted) {
+    // Stable sort, then the last of equal keys wins.
+    members.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let k = members.length - 1; k > 0; k--) {
+      if (members[k - 1]![0] === members[k]![0]) members.splice(k - 1, 1);
+    }
+  }
+  let out = '{';
+  for (let k = 0; k < members.length; k++) {
+    const [key, value] = members[k]!;
+    out += (k === 0 ? '' : ',') + key + ':' + value;
+  }
+  return out + '}';
 }
 
 // Canonical text of one raw JSON value. Throws LabelMapFormatError when it is not valid JSON.
@@ -207,8 +227,11 @@ export function digest64(s: string, out: Uint32Array, index: number): void {
 }
 
 // Thrown inside the fast path when a value needs the general one (an object whose members are not
-// in canonical order, or a key with escapes).
+// in canonical order, a key with escapes, or nesting deeper than FAST_DEPTH).
 const SLOW = Symbol('slow');
+// The fast path recurses; past this depth (far beyond any usual label value) the general path,
+// which keeps its nesting on the heap, takes over, so no depth overflows the native stack.
+const FAST_DEPTH = 64;
 
 // digest64(canonicalJson(raw)) without building the canonical text: the usual label value
 // (`{"label": "speech", "speaker": 17}`, members already sorted) is hashed straight from the raw
@@ -216,7 +239,7 @@ const SLOW = Symbol('slow');
 export function canonicalDigest(raw: string, out: Uint32Array, index: number): void {
   hashStart();
   try {
-    const end = fastValue(raw, skipSpace(raw, 0));
+    const end = fastValue(raw, skipSpace(raw, 0), 0);
     if (skipSpace(raw, end) !== raw.length) throw SLOW;
   } catch (err) {
     if (err !== SLOW) throw err;
@@ -234,7 +257,7 @@ function skipSpace(s: string, i: number): number {
 
 // Hashes the canonical text of the value at `i`; returns the index after it. Anything unusual or
 // invalid throws SLOW, and the general path decides.
-function fastValue(s: string, i: number): number {
+function fastValue(s: string, i: number, depth: number): number {
   const c = s.charCodeAt(i);
   if (c === 0x22) {
     const end = stringEnd(s, i);
@@ -242,8 +265,10 @@ function fastValue(s: string, i: number): number {
     hashRange(s, i, end);
     return end;
   }
-  if (c === 0x7b) return fastObject(s, i);
-  if (c === 0x5b) return fastArray(s, i);
+  if (c === 0x7b || c === 0x5b) {
+    if (depth === FAST_DEPTH) throw SLOW;
+    return c === 0x7b ? fastObject(s, i, depth + 1) : fastArray(s, i, depth + 1);
+  }
   // number or literal: the longest run of characters that can appear in one, checked below
   let j = i;
   for (;;) {
@@ -273,7 +298,7 @@ function stringEnd(s: string, i: number): number {
   }
 }
 
-function fastObject(s: string, i: number): number {
+function fastObject(s: string, i: number, depth: number): number {
   hashChar(0x7b);
   i = skipSpace(s, i + 1);
   if (s.charCodeAt(i) === 0x7d) {
@@ -294,7 +319,7 @@ function fastObject(s: string, i: number): number {
     i = skipSpace(s, keyEnd);
     if (s.charCodeAt(i) !== 0x3a) throw SLOW;
     hashChar(0x3a);
-    i = skipSpace(s, fastValue(s, skipSpace(s, i + 1)));
+    i = skipSpace(s, fastValue(s, skipSpace(s, i + 1), depth));
     const c = s.charCodeAt(i);
     if (c === 0x7d) {
       hashChar(0x7d);
@@ -305,7 +330,7 @@ function fastObject(s: string, i: number): number {
   }
 }
 
-function fastArray(s: string, i: number): number {
+function fastArray(s: string, i: number, depth: number): number {
   hashChar(0x5b);
   i = skipSpace(s, i + 1);
   if (s.charCodeAt(i) === 0x5d) {
@@ -314,7 +339,7 @@ function fastArray(s: string, i: number): number {
   }
   for (let first = true; ; first = false) {
     if (!first) hashChar(0x2c);
-    i = skipSpace(s, fastValue(s, i));
+    i = skipSpace(s, fastValue(s, i, depth));
     const c = s.charCodeAt(i);
     if (c === 0x5d) {
       hashChar(0x5d);

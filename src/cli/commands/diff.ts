@@ -73,7 +73,7 @@ export const command: Command = {
         if (err instanceof LabelMapFormatError) throw new LfsLazyError(`${path} is not a JSON object label map: ${err.message}`);
         throw err;
       }
-      io.stdout.write(values.json ? JSON.stringify(toJson(path, before, after, diff), null, 2) + '\n' : formatText(path, before, after, diff));
+      io.stdout.write(values.json ? formatJson(path, before, after, diff) : formatText(path, before, after, diff));
       return 0;
     } finally {
       ctx.close();
@@ -110,25 +110,35 @@ function sideJson(side: Side): Record<string, unknown> {
   };
 }
 
-function toJson(path: string, before: Side, after: Side, diff: LabelMapDiff): Record<string, unknown> {
-  return {
-    path,
-    before: sideJson(before),
-    after: sideJson(after),
-    keys: { before: diff.keysBefore, after: diff.keysAfter },
-    added: diff.added,
-    removed: diff.removed,
-    changed: diff.changed,
-    unchanged: diff.unchanged,
-    labels: { field: diff.labelField, counts: diff.labels },
-    changes: diff.changes.map((c) => ({
-      key: c.key,
-      change: c.change,
-      ...(c.before !== undefined && { before: JSON.parse(c.before) as unknown }),
-      ...(c.after !== undefined && { after: JSON.parse(c.after) as unknown }),
-    })),
-    truncated: diff.truncated,
-  };
+// The summary as one JSON object. The values of the changes are printed as they are written in the
+// file (valid JSON: the diff checked them), not parsed and re-serialised: JSON.stringify recurses,
+// and a value nested 100 000 levels deep would overflow the stack.
+function formatJson(path: string, before: Side, after: Side, diff: LabelMapDiff): string {
+  const head = JSON.stringify(
+    {
+      path,
+      before: sideJson(before),
+      after: sideJson(after),
+      keys: { before: diff.keysBefore, after: diff.keysAfter },
+      added: diff.added,
+      removed: diff.removed,
+      changed: diff.changed,
+      unchanged: diff.unchanged,
+      labels: { field: diff.labelField, counts: diff.labels },
+    },
+    null,
+    2,
+  );
+  const changes = diff.changes.map(
+    (c) =>
+      `    {"key": ${JSON.stringify(c.key)}, "change": ${JSON.stringify(c.change)}` +
+      (c.before !== undefined ? `, "before": ${c.before}` : '') +
+      (c.after !== undefined ? `, "after": ${c.after}` : '') +
+      '}',
+  );
+  const list = changes.length === 0 ? '[]' : `[\n${changes.join(',\n')}\n  ]`;
+  // head ends with "\n}": the two last members go before that brace.
+  return `${head.slice(0, -2)},\n  "changes": ${list},\n  "truncated": ${diff.truncated}\n}\n`;
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
