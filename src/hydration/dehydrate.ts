@@ -6,7 +6,6 @@ import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
-import { committedHydratePatterns } from './hydration-policy.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
 import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
@@ -71,9 +70,9 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     }
   }
 
-  // The committed defaults count: a local dehydrate must win over them on the next checkout.
-  const committed = await committedHydratePatterns(ctx.paths.worktree);
-  await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs, files.map((f) => f.path), committed));
+  // `!pathspec` goes last in the set: the files stay pointers on later checkouts, whatever the
+  // committed defaults select and whether or not their objects are local.
+  await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);
