@@ -42,6 +42,7 @@ export const command: Command = {
     } finally {
       ctx.close();
     }
+    for (const problem of report.ignoredPatterns) io.stderr.write(`lfs-lazy status: ${problem}\n`);
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : table(report));
     return 0;
   },
