@@ -6,6 +6,7 @@ import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
+import { assertValidPattern } from './pathspec-match.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
 import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
@@ -43,6 +44,8 @@ export interface DehydrateReport {
 export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly string[], options: DehydrateOptions = {}): Promise<DehydrateReport> {
   const root = requireWorktree(ctx);
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
+  // Refused before any file changes: the set could not record the exclusion afterwards.
+  pathspecs.forEach(assertValidPattern);
   const files = await listLfsFiles(root, pathspecs);
   const classified = await classifyFiles(root, files, pathspecs);
   const report: DehydrateReport = {
