@@ -2,14 +2,15 @@
 // hydrated path, fetches in the background while git goes on with the checkout, then tells git on
 // `list_available_blobs` which paths are ready, and git asks for each again (with empty content),
 // so we keep each path's result until then. Many objects download at once, up to `concurrency`.
+// A fetch that rejects (it should not: Smudger.fetch answers a failure with the pointer) is still
+// listed, and handed out as its Error, for git to get status=error: never a path git waits for in vain.
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { SmudgeResult } from './smudge.js';
 
-export class DelayedFetches {
+export class DelayedFetches<Result> {
   readonly #limit: LimitFunction;
   #running = 0; // scheduled, not finished
-  readonly #ready = new Map<string, SmudgeResult>(); // finished, not yet listed to git
-  readonly #listed = new Map<string, SmudgeResult>(); // listed, waiting for git's request
+  readonly #ready = new Map<string, Result | Error>(); // finished, not yet listed to git
+  readonly #listed = new Map<string, Result | Error>(); // listed, waiting for git's request
   #wake: (() => void) | undefined;
   maxConcurrent = 0;
 
@@ -17,17 +18,17 @@ export class DelayedFetches {
     this.#limit = pLimit(concurrency);
   }
 
-  // `fetch` must not reject (Smudger.fetch answers a failure with the pointer).
-  schedule(pathname: string, fetch: () => Promise<SmudgeResult>): void {
+  schedule(pathname: string, fetch: () => Promise<Result>): void {
     this.#running++;
-    void this.#limit(async () => {
-      this.maxConcurrent = Math.max(this.maxConcurrent, this.#limit.activeCount);
-      return fetch();
-    }).then((result) => {
+    const done = (result: Result | Error): void => {
       this.#running--;
       this.#ready.set(pathname, result);
       this.#wake?.();
-    });
+    };
+    void this.#limit(async () => {
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.#limit.activeCount);
+      return fetch();
+    }).then(done, (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
   }
 
   // Blocks until at least one delayed path is ready; an empty list means none is left.
@@ -43,7 +44,7 @@ export class DelayedFetches {
   }
 
   // The result for a path git was told is ready; each is handed out once.
-  take(pathname: string): SmudgeResult | undefined {
+  take(pathname: string): Result | Error | undefined {
     const result = this.#listed.get(pathname);
     this.#listed.delete(pathname);
     return result;

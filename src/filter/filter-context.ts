@@ -49,8 +49,9 @@ export async function openFilterContext(options: {
     show,
     remote: () => (store ??= settings.then((resolved) => openConfiguredStore(paths, logger, resolved))),
     // Loaded on the first pointer, not at start: by then a clone has usually written .lfslazyconfig.
+    // Loaded once per process, so each ignored pattern is reported once.
     policy: () =>
-      (policy ??= HydrationPolicy.load(paths, env).catch((err: unknown) => {
+      (policy ??= HydrationPolicy.load(paths, env).then(reportProblems(report), (err: unknown) => {
         // Select nothing rather than fail the checkout: local objects still give content.
         report(`lfs-lazy: cannot read the hydrated set, fetching nothing: ${(err as Error).message}`);
         return { decide: () => 'unset' as const };
@@ -65,6 +66,14 @@ export async function openFilterContext(options: {
     close() {
       void store?.then((s) => s.close(), () => undefined);
     },
+  };
+}
+
+// A pattern git cannot match with is ignored, never a reason to fail a checkout; the user hears of it.
+function reportProblems(report: (line: string) => void): (policy: HydrationPolicy) => HydrationPolicy {
+  return (policy) => {
+    for (const problem of policy.problems) report(`lfs-lazy: ${problem}`);
+    return policy;
   };
 }
 

@@ -22,6 +22,7 @@ import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
 import { PacketWriter } from '../transport/packet-writer.js';
 import { cleanContent, type CleanHint } from './clean.js';
 import { lfsFileAt } from '../repository/lfs-files.js';
+import { quotePath } from '../util/quote-path.js';
 import { fsPath } from '../util/path-bytes.js';
 import { DelayedFetches } from './delayed-fetches.js';
 import type { FilterContext } from './filter-context.js';
@@ -51,6 +52,8 @@ export interface FilterSessionSummary {
   smudged: number;
   delayed: number;
   refused: number;
+  // Requests answered status=error because serving them failed.
+  errors: number;
   fetched: number;
   failed: number;
   maxConcurrentFetches: number;
@@ -60,7 +63,7 @@ interface Session {
   options: FilterSessionOptions;
   reader: RequestReader;
   writer: PacketWriter;
-  delayed: DelayedFetches | undefined;
+  delayed: DelayedFetches<SmudgeResult> | undefined;
   summary: FilterSessionSummary;
 }
 
@@ -70,13 +73,14 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
   const writer = new PacketWriter(options.output);
   const capabilities = await handshake(reader, (bytes) => writer.write(bytes), SUPPORTED);
   let setUp = options.onHandshake?.(capabilities);
-  const delayed = capabilities.includes('delay') ? new DelayedFetches(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;
+  const delayed = capabilities.includes('delay') ? new DelayedFetches<SmudgeResult>(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;
   const summary: FilterSessionSummary = {
     capabilities,
     cleaned: 0,
     smudged: 0,
     delayed: 0,
     refused: 0,
+    errors: 0,
     fetched: 0,
     failed: 0,
     maxConcurrentFetches: 0,
@@ -100,9 +104,9 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
     if (request.command === 'list_available_blobs') {
       await writer.write(encodeAvailableBlobs(delayed ? await delayed.available() : []));
     } else if (request.command === 'clean') {
-      await clean(session, await options.context, request.pathname);
+      await clean(session, request.pathname);
     } else {
-      await smudge(session, await options.context, request);
+      await smudge(session, request);
     }
   }
   await writer.flush();
@@ -132,49 +136,70 @@ function cleanHint(context: FilterContext, pathname: string): CleanHint | undefi
   };
 }
 
-async function clean(session: Session, context: FilterContext, pathname: string): Promise<void> {
+async function clean(session: Session, pathname: string): Promise<void> {
   const content = new RequestContent(session.reader);
   let pointer: Buffer;
   try {
+    const context = await session.options.context;
     pointer = await cleanContent(content, context.local, cleanHint(context, pathname));
   } catch (err) {
     await content.drain(); // rethrows when the stream itself broke
-    session.options.logger.debug({ err, pathname }, 'clean failed');
-    session.options.report(`lfs-lazy: cannot clean ${context.show(pathname)}: ${(err as Error).message}`);
-    await session.writer.write(encodeStatus('error'));
-    return;
+    return answerError(session, 'clean', pathname, err);
   }
   session.summary.cleaned++;
   await session.writer.write(...encodeSuccessWithContent(pointer));
 }
 
-async function smudge(session: Session, context: FilterContext, request: FilterRequest): Promise<void> {
+async function smudge(session: Session, request: FilterRequest): Promise<void> {
   const { pathname } = request;
-  const { smudger } = context;
   // A pointer is small; a non-pointer blob is held as git itself holds it (git buffers both ways).
+  // A stream that breaks here is beyond repair: that error ends the session.
   const chunks: Buffer[] = [];
   for await (const chunk of new RequestContent(session.reader)) chunks.push(chunk);
   const blob = Buffer.concat(chunks);
 
-  // Empty content for a path we delayed: git is collecting it after list_available_blobs.
-  let result = blob.length === 0 ? session.delayed?.take(pathname) : undefined;
-  if (result === undefined) {
-    const decision = await smudger.decide(pathname, blob);
-    if ('pointer' in decision) {
-      if (session.delayed && request.canDelay) {
-        session.delayed.schedule(pathname, () => smudger.fetch(decision));
-        session.summary.delayed++;
-        session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
-        await session.writer.write(encodeStatus('delayed'));
-        return;
-      }
-      result = await smudger.fetch(decision);
-    } else {
-      result = decision;
-    }
+  // Whatever goes wrong from here on is this blob's alone: git gets status=error for it, never
+  // silence (git waits for the answer: an escaped error would hang every checkout).
+  let context: FilterContext;
+  let result: SmudgeResult | 'delayed';
+  try {
+    context = await session.options.context;
+    result = await smudgeResult(session, context, request, blob);
+  } catch (err) {
+    return answerError(session, 'smudge', pathname, err);
   }
+  if (result === 'delayed') return session.writer.write(encodeStatus('delayed'));
   session.summary.smudged++;
   await sendResult(session, context, pathname, result);
+}
+
+async function smudgeResult(session: Session, context: FilterContext, request: FilterRequest, blob: Buffer): Promise<SmudgeResult | 'delayed'> {
+  const { pathname } = request;
+  const { smudger } = context;
+  // Empty content for a path we delayed: git is collecting it after list_available_blobs.
+  const ready = blob.length === 0 ? session.delayed?.take(pathname) : undefined;
+  if (ready instanceof Error) throw ready;
+  if (ready !== undefined) return ready;
+  const decision = await smudger.decide(pathname, blob);
+  if (!('pointer' in decision)) return decision;
+  if (session.delayed && request.canDelay) {
+    session.delayed.schedule(pathname, () => smudger.fetch(decision));
+    session.summary.delayed++;
+    session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
+    return 'delayed';
+  }
+  return smudger.fetch(decision);
+}
+
+// One request that could not be served: status=error for it, one line for the user.
+// The context may be what failed, so the name is quoted with git's default core.quotePath.
+async function answerError(session: Session, command: 'clean' | 'smudge', pathname: string, err: unknown): Promise<void> {
+  const shown = quotePath(pathname, true);
+  session.summary.errors++;
+  session.options.logger.debug({ err, pathname }, `${command} failed`);
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ');
+  session.options.report(`lfs-lazy: cannot ${command} ${shown}: ${message}`);
+  await session.writer.write(encodeStatus('error'));
 }
 
 async function sendResult(session: Session, context: FilterContext, pathname: string, result: SmudgeResult): Promise<void> {

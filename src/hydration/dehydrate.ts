@@ -6,7 +6,7 @@ import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
-import { committedHydratePatterns } from './hydration-policy.js';
+import { assertValidPattern } from './pathspec-match.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
 import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
@@ -44,6 +44,8 @@ export interface DehydrateReport {
 export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly string[], options: DehydrateOptions = {}): Promise<DehydrateReport> {
   const root = requireWorktree(ctx);
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
+  // Refused before any file changes: the set could not record the exclusion afterwards.
+  pathspecs.forEach(assertValidPattern);
   const files = await listLfsFiles(root, pathspecs);
   const classified = await classifyFiles(root, files, pathspecs);
   const report: DehydrateReport = {
@@ -71,9 +73,9 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     }
   }
 
-  // The committed defaults count: a local dehydrate must win over them on the next checkout.
-  const committed = await committedHydratePatterns(ctx.paths.worktree);
-  await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs, files.map((f) => f.path), committed));
+  // `!pathspec` goes last in the set: the files stay pointers on later checkouts, whatever the
+  // committed defaults select and whether or not their objects are local.
+  await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);

@@ -1,15 +1,19 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../util/file-lock.js';
-import { hasWildcard, isSelected, pathspecMatches } from './pathspec-match.js';
+import { assertValidPattern, decide, hasWildcard, pathspecMatches, patternProblem, type Selection, type Rule } from './pathspec-match.js';
+import { formatRule, parseRule } from './pattern-line.js';
 
 // The clone's hydrated set: which paths are materialised with their content on checkout. Local
 // to the clone, like sparse-checkout patterns; kept in <common git dir>/lfs-lazy/hydrated, one
-// pattern per line, `!pattern` for paths taken back out by dehydrate.
+// rule per line (pattern-line.ts: `pattern`, `!pattern` for paths taken back out by dehydrate,
+// C-quoted where a name needs it). A line whose pattern git cannot match with is ignored, reported
+// through `problems`, and kept as it is when the file is rewritten: it is the user's to fix.
 export class HydratedSet {
   private constructor(
     readonly file: string,
-    private patterns: string[],
+    private rules: Rule[],
+    private readonly invalid: ReadonlyArray<{ line: Buffer; problem: string }> = [],
   ) {}
 
   static fileFor(commonDir: string): string {
@@ -34,50 +38,70 @@ export class HydratedSet {
   }
 
   private static async read(file: string): Promise<HydratedSet> {
-    let text = '';
+    let text = Buffer.alloc(0);
     try {
-      text = await readFile(file, 'utf8');
+      text = await readFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const patterns = text.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
-    return new HydratedSet(file, patterns);
+    const rules: Rule[] = [];
+    const invalid: Array<{ line: Buffer; problem: string }> = [];
+    splitLines(text).forEach((line, index) => {
+      if (line[0] === 0x23 || line.toString('latin1').trim() === '') return; // a comment, a blank line
+      const rule = parseRule(line);
+      const problem = patternProblem(rule.pattern);
+      if (problem === undefined) rules.push(rule);
+      else invalid.push({ line, problem: `ignoring the pattern ${JSON.stringify(rule.pattern)} on line ${index + 1} of ${file}: ${problem}` });
+    });
+    return new HydratedSet(file, rules, invalid);
   }
 
-  // For tests and callers that hold patterns already (e.g. a committed default set).
-  static of(file: string, patterns: readonly string[]): HydratedSet {
-    return new HydratedSet(file, [...patterns]);
+  // For tests and callers that hold rules already, in the file's syntax.
+  static of(file: string, lines: readonly string[]): HydratedSet {
+    return new HydratedSet(file, lines.map(parseRule));
   }
 
+  // The rules in the file's syntax (`data`, `!data/a.json`, `"#notes.bin"`).
   get entries(): readonly string[] {
-    return this.patterns;
+    return this.rules.map(formatRule);
+  }
+
+  get valid(): readonly Rule[] {
+    return this.rules;
+  }
+
+  // One line per ignored line of the file, for the user.
+  get problems(): readonly string[] {
+    return this.invalid.map((i) => i.problem);
+  }
+
+  decide(path: string): Selection {
+    return decide(this.rules, path);
   }
 
   has(path: string): boolean {
-    return isSelected(this.patterns, path);
+    return this.decide(path) === 'selected';
   }
 
   // Adds patterns at the end, where they win over anything before them; earlier lines they make
   // dead (the same pattern, its exclusion, a literal path inside it) go, so the file stays short.
+  // A pattern git cannot match with is refused (LfsLazyError) before anything changes.
   add(patterns: readonly string[]): void {
+    patterns.forEach(assertValidPattern);
     for (const pattern of patterns) {
-      this.patterns = this.patterns.filter((line) => !covers(pattern, line));
-      this.patterns.push(pattern);
+      this.rules = this.rules.filter((rule) => !covers(pattern, rule));
+      this.rules.push({ pattern, exclude: false });
     }
   }
 
-  // Takes patterns out. Lines they cover go; if what is left still selects some of what a pattern
-  // names (a broader line such as `data` for `data/a.json`, or a wildcard line selecting one of
-  // `matched`, the files the pattern selects today), an exclusion is added after it. `before`:
-  // patterns that take effect ahead of this set (committed defaults), which the exclusion also beats.
-  remove(patterns: readonly string[], matched: readonly string[] = [], before: readonly string[] = []): void {
+  // Takes patterns out: the lines they cover go, and `!pattern` is appended, always. Even when no
+  // pattern selects the paths any more, the exclusion says the user wants them as pointers: a
+  // checkout otherwise gives content to every path whose object is in the local store.
+  remove(patterns: readonly string[]): void {
+    patterns.forEach(assertValidPattern);
     for (const pattern of patterns) {
-      this.patterns = this.patterns.filter((line) => !covers(pattern, line));
-      const selects = (path: string): boolean => isSelected([...before, ...this.patterns], path);
-      const literalStillIn = !hasWildcard(pattern) && selects(pattern.replace(/\/+$/, ''));
-      if (literalStillIn || matched.some((path) => pathspecMatches(pattern, path) && selects(path))) {
-        this.patterns.push(`!${pattern}`);
-      }
+      this.rules = this.rules.filter((rule) => !covers(pattern, rule));
+      this.rules.push({ pattern, exclude: true });
     }
   }
 
@@ -91,15 +115,29 @@ export class HydratedSet {
   // holder is simply overwritten. Readers (the filter, status) see the old file or the new one.
   private async write(): Promise<void> {
     const temp = `${this.file}.tmp`;
-    await writeFile(temp, this.patterns.map((p) => `${p}\n`).join(''), { mode: 0o600 });
+    const lines = [...this.invalid.map((i) => i.line), ...this.rules.map((rule) => Buffer.from(formatRule(rule)))];
+    await writeFile(temp, Buffer.concat(lines.flatMap((line) => [line, NEWLINE])), { mode: 0o600 });
     await rename(temp, this.file);
   }
 }
 
-// A line made dead by `pattern` placed after it: the same pattern (or its exclusion), any line
-// after `.`, or a literal path inside a literal pattern. Wildcard coverage is not worked out: such lines just stay.
-function covers(pattern: string, line: string): boolean {
-  const body = line.startsWith('!') ? line.slice(1) : line;
-  if (body === pattern || pattern === '.') return true;
-  return !hasWildcard(pattern) && !hasWildcard(body) && pathspecMatches(pattern, body);
+const NEWLINE = Buffer.from('\n');
+
+function splitLines(text: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf(0x0a, start);
+    const end = newline < 0 ? text.length : newline;
+    lines.push(text.subarray(start, end));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// A rule made dead by `pattern` placed after it: the same pattern (or its exclusion), any rule
+// before `.`, or a literal path inside a literal pattern. Wildcard coverage is not worked out:
+// such rules just stay.
+function covers(pattern: string, rule: Rule): boolean {
+  if (rule.pattern === pattern || pattern === '.') return true;
+  return !hasWildcard(pattern) && !hasWildcard(rule.pattern) && pathspecMatches(pattern, rule.pattern);
 }

@@ -10,52 +10,83 @@ import { join } from 'node:path';
 import { COMMITTED_CONFIG_FILE } from '../config/settings.js';
 import { git } from '../git/git.js';
 import { HydratedSet } from './hydrated-set.js';
-import { selection, type Selection } from './pathspec-match.js';
+import { decide, patternProblem, type Selection, type Rule } from './pathspec-match.js';
+import { parseRule } from './pattern-line.js';
 
 export const HYDRATE_ENV = 'LFS_LAZY_HYDRATE';
 export const HYDRATE_KEY = 'lfs-lazy.hydrate';
 
+// Rules read from one source, with a line for the user about each one ignored.
+export interface ReadRules {
+  rules: Rule[];
+  problems: string[];
+}
+
 export class HydrationPolicy {
+  readonly committed: readonly Rule[];
+  readonly fromEnv: readonly Rule[];
+  // One line per pattern ignored because git cannot match with it, from any of the three sources:
+  // the caller reports them (once), they never stop a checkout.
+  readonly problems: readonly string[];
+
   constructor(
     readonly local: HydratedSet,
-    readonly committed: readonly string[],
-    readonly fromEnv: readonly string[],
-  ) {}
+    committed: ReadRules = { rules: [], problems: [] },
+    fromEnv: ReadRules = { rules: [], problems: [] },
+  ) {
+    this.committed = committed.rules;
+    this.fromEnv = fromEnv.rules;
+    this.problems = [...committed.problems, ...local.problems, ...fromEnv.problems];
+  }
 
   static async load(paths: { commonDir: string; worktree: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<HydrationPolicy> {
-    const [local, committed] = await Promise.all([HydratedSet.load(paths.commonDir), committedHydratePatterns(paths.worktree)]);
+    const [local, committed] = await Promise.all([HydratedSet.load(paths.commonDir), committedHydrateRules(paths.worktree)]);
     return new HydrationPolicy(local, committed, parseHydrateList(env[HYDRATE_ENV]));
   }
 
   // Read on every call: `local` may change under a long-lived policy (hydrate adds to it).
-  get patterns(): string[] {
-    return [...this.committed, ...this.local.entries, ...this.fromEnv];
+  get rules(): Rule[] {
+    return [...this.committed, ...this.local.valid, ...this.fromEnv];
+  }
+
+  // `excluded`: the user asked for a pointer here (a `!pattern`, e.g. from dehydrate).
+  decide(path: string): Selection {
+    return decide(this.rules, path);
   }
 
   has(path: string): boolean {
     return this.decide(path) === 'selected';
   }
-
-  decide(path: string): Selection {
-    return selection(this.patterns, path);
-  }
 }
 
-export function parseHydrateList(value: string | undefined): string[] {
-  return (value ?? '')
+export function parseHydrateList(value: string | undefined): ReadRules {
+  const texts = (value ?? '')
     .split(',')
     .map((pattern) => pattern.trim())
     .filter((pattern) => pattern !== '');
+  return readRules(texts, HYDRATE_ENV);
 }
 
 // The working tree's file, else HEAD's. During a clone the filter may start before git has
 // written .lfslazyconfig into the working tree; HEAD already names the commit being checked out.
-export async function committedHydratePatterns(worktree: string | undefined): Promise<string[]> {
-  if (worktree === undefined) return [];
+export async function committedHydrateRules(worktree: string | undefined): Promise<ReadRules> {
+  if (worktree === undefined) return { rules: [], problems: [] };
   const file = join(worktree, COMMITTED_CONFIG_FILE);
   const source = existsSync(file) ? ['-f', file] : ['--blob', `HEAD:${COMMITTED_CONFIG_FILE}`];
   // 1: key absent; 128: no HEAD yet or no such blob.
   const result = await git(['config', ...source, '--get-all', HYDRATE_KEY], { cwd: worktree, okCodes: [1, 128] });
-  if (result.code !== 0) return [];
-  return result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (result.code !== 0) return { rules: [], problems: [] };
+  const texts = result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return readRules(texts, `${COMMITTED_CONFIG_FILE} (hydrate =)`);
+}
+
+function readRules(texts: readonly string[], source: string): ReadRules {
+  const read: ReadRules = { rules: [], problems: [] };
+  for (const text of texts) {
+    const rule = parseRule(text);
+    const problem = patternProblem(rule.pattern);
+    if (problem === undefined) read.rules.push(rule);
+    else read.problems.push(`ignoring the pattern ${JSON.stringify(rule.pattern)} in ${source}: ${problem}`);
+  }
+  return read;
 }

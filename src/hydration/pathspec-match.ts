@@ -1,15 +1,18 @@
 import { posix } from 'node:path';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import { pathToBytes } from '../util/path-bytes.js';
+import { compileGlob, type Glob } from './wildmatch.js';
 
-// Matching of repository paths against the patterns of the hydrated set, with the semantics of
+// Matching of repository paths against the patterns of the hydration policy, with the semantics of
 // git's default pathspecs (what `git ls-files -- <pattern>` selects), so that `hydrate data/*.json`
 // keeps selecting the same files that it hydrated:
-//   - a pattern matches the path it names literally and everything below it;
-//   - a wildcard pattern must match the whole path: `*` matches any run of characters, `/`
-//     included (so `**` works too), `?` one character, `[abc]` / `[a-z]` / `[!a]` one character of
-//     a class, `\x` a literal x. As a wildcard it does not match the files below a directory it
-//     matches (`git ls-files 'dat?'` lists nothing under data/).
-// Paths and patterns are relative to the repository root, with `/` separators.
+//   - a pattern matches the path it names literally and everything below it (`data/` only what is
+//     below: a file called `data` is not selected by it);
+//   - a wildcard pattern must also match the whole path as a glob (wildmatch.ts): as a glob it does
+//     not match the files below a directory it matches (`git ls-files 'dat?'` lists nothing under
+//     data/).
+// Paths and patterns are relative to the repository root, with `/` separators, and compared as
+// the bytes git holds (path-bytes.ts).
 
 const WILDCARD = /[*?[\\]/;
 
@@ -17,18 +20,82 @@ export function hasWildcard(pattern: string): boolean {
   return WILDCARD.test(pattern);
 }
 
-export function pathspecMatches(pattern: string, path: string): boolean {
-  const clean = pattern.replace(/^(?:\.\/+)+/, '');
+// One rule of the policy: the pattern, and whether it takes paths back out (`!pattern`).
+export interface Rule {
+  pattern: string;
+  exclude: boolean;
+}
+
+// `selected`: the last matching rule takes the path in; `excluded`: it takes it out (a `!pattern`,
+// which dehydrate writes); `unset`: no rule matches.
+export type Selection = 'selected' | 'excluded' | 'unset';
+
+interface Pathspec {
+  // Everything: `.` (or `./`).
+  all: boolean;
+  // The pattern's bytes, trailing slashes cut to one.
+  literal: Buffer;
+  glob: Glob | undefined;
+}
+
+const SLASH = 0x2f;
+const compiled = new Map<string, Pathspec>();
+
+function compile(pattern: string): Pathspec {
+  let spec = compiled.get(pattern);
+  if (spec) return spec;
+  const clean = pattern.replace(/^(?:\.\/+)+/, '').replace(/\/+$/, '/');
+  const literal = pathToBytes(clean);
+  spec = {
+    all: clean === '' || clean === '.' || clean === './',
+    literal,
+    glob: hasWildcard(clean) ? compileGlob(literal) : undefined,
+  };
+  compiled.set(pattern, spec);
+  return spec;
+}
+
+function matchesBytes(spec: Pathspec, path: Buffer): boolean {
+  if (spec.all) return true;
+  const { literal } = spec;
   // git compares every pattern literally first, so `weird[1].json` names that very file too.
-  const literal = clean.replace(/\/+$/, '');
-  if (literal === '' || literal === '.') return true;
-  if (path === literal || path.startsWith(`${literal}/`)) return true;
-  return hasWildcard(clean) && wildcardRegExp(clean).test(path);
+  if (literal.length <= path.length && path.compare(literal, 0, literal.length, 0, literal.length) === 0) {
+    if (literal.length === path.length || literal[literal.length - 1] === SLASH || path[literal.length] === SLASH) return true;
+  }
+  return spec.glob !== undefined && spec.glob.matches(path);
+}
+
+export function pathspecMatches(pattern: string, path: string): boolean {
+  return matchesBytes(compile(pattern), pathToBytes(path));
+}
+
+// Why git would not match with `pattern` as the user means it, in a few words; undefined when the
+// pattern is fine. Such a pattern is refused when written and ignored when read.
+export function patternProblem(pattern: string): string | undefined {
+  if (pattern === '') return 'it is empty';
+  if (pattern.startsWith(':')) return 'pathspec magic (":(…)" or ":!") is not supported';
+  if (pattern.startsWith('/')) return 'it is an absolute path; patterns are relative to the repository root';
+  return compile(pattern).glob?.problem;
+}
+
+// Through the last rule that matches, as in .gitignore and sparse-checkout.
+export function decide(rules: readonly Rule[], path: string): Selection {
+  const bytes = pathToBytes(path);
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const rule = rules[i]!;
+    if (matchesBytes(compile(rule.pattern), bytes)) return rule.exclude ? 'excluded' : 'selected';
+  }
+  return 'unset';
+}
+
+export function isSelected(rules: readonly Rule[], path: string): boolean {
+  return decide(rules, path) === 'selected';
 }
 
 // A pathspec given relative to the current directory (`prefix` is `git rev-parse --show-prefix`)
 // as the root-relative pattern the hydrated set stores: `cd data && hydrate '*.json'` is
-// `data/*.json`, which selects exactly what git selected from there.
+// `data/*.json`, which selects exactly what git selected from there. A pattern git cannot match
+// with is refused here, before anything is stored or changed.
 export function toRootPathspec(prefix: string, pathspec: string): string {
   if (pathspec.startsWith(':')) {
     throw badPathspec(`pathspec magic is not supported: ${JSON.stringify(pathspec)}; give paths relative to the current directory`);
@@ -36,62 +103,18 @@ export function toRootPathspec(prefix: string, pathspec: string): string {
   if (pathspec.startsWith('/')) throw badPathspec(`give paths relative to the current directory, not ${JSON.stringify(pathspec)}`);
   const joined = posix.normalize(`${prefix}${pathspec === '' ? '.' : pathspec}`);
   if (joined === '..' || joined.startsWith('../')) throw badPathspec(`${JSON.stringify(pathspec)} is outside the repository`);
-  return joined === './' ? '.' : joined;
+  const root = joined === './' ? '.' : joined;
+  assertValidPattern(root);
+  return root;
+}
+
+export function assertValidPattern(pattern: string): void {
+  const problem = patternProblem(pattern);
+  if (problem === undefined) return;
+  const hint = /[[\\]/.test(pattern) ? '; to name a file with "[" or "\\" in its name, put a "\\" before each of them' : '';
+  throw badPathspec(`invalid pattern ${JSON.stringify(pattern)}: ${problem}${hint}`);
 }
 
 function badPathspec(message: string): LfsLazyError {
   return new LfsLazyError(message, { code: ErrorCode.BadRequest });
-}
-
-const cache = new Map<string, RegExp>();
-
-function wildcardRegExp(pattern: string): RegExp {
-  let re = cache.get(pattern);
-  if (re) return re;
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') {
-      source += '.*';
-    } else if (c === '?') {
-      source += '.';
-    } else if (c === '\\' && i + 1 < pattern.length) {
-      source += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) {
-        source += '\\[';
-        continue;
-      }
-      const body = pattern.slice(i + 1, close);
-      const negated = body.startsWith('!') || body.startsWith('^');
-      source += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/[\\\]^]/g, '\\$&')}]`;
-      i = close;
-    } else {
-      source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-    }
-  }
-  re = new RegExp(`^${source}$`, 's');
-  cache.set(pattern, re);
-  return re;
-}
-
-// The hydrated set is an ordered list of patterns where `!pattern` takes a path back out; as in
-// .gitignore and sparse-checkout, the last pattern that matches decides.
-export function isSelected(patterns: readonly string[], path: string): boolean {
-  return selection(patterns, path) === 'selected';
-}
-
-// What the last matching pattern says of a path: selected, explicitly excluded (`!pattern`), or
-// nothing (no pattern matches). A checkout treats the last two differently: an excluded path
-// stays a pointer even when its object is local.
-export type Selection = 'selected' | 'excluded' | 'unset';
-
-export function selection(patterns: readonly string[], path: string): Selection {
-  let result: Selection = 'unset';
-  for (const line of patterns) {
-    const negated = line.startsWith('!');
-    if (pathspecMatches(negated ? line.slice(1) : line, path)) result = negated ? 'excluded' : 'selected';
-  }
-  return result;
 }

@@ -46,6 +46,8 @@ export interface StatusTotals {
 export interface StatusReport {
   files: FileStatus[];
   totals: StatusTotals;
+  // Hydrate patterns ignored because git cannot match with them (one line each, for the user).
+  ignoredPatterns: string[];
 }
 
 export interface StatusOptions {
@@ -127,7 +129,7 @@ export async function status(ctx: RepositoryContext, pathspecs: readonly string[
       inHydratedSet: policy.has(file.path),
     };
   });
-  return { files: statuses, totals: totalsOf(statuses, options.remote === true) };
+  return { files: statuses, totals: totalsOf(statuses, options.remote === true), ignoredPatterns: [...policy.problems] };
 }
 
 // One HEAD request per distinct object. The empty object is never uploaded, and never needed.

@@ -6,7 +6,9 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { openFilterContext } from '../../src/filter/filter-context.js';
+import { openFilterContext, type FilterContext } from '../../src/filter/filter-context.js';
+import { DelayedFetches } from '../../src/filter/delayed-fetches.js';
+import { Smudger } from '../../src/filter/smudge.js';
 import { runFilterSession, type FilterSessionSummary } from '../../src/filter/filter-session.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { FLUSH, PktLineReader, decodeText, encodeContent, encodeText } from '../../src/protocol/pkt-line.js';
@@ -33,7 +35,7 @@ class FakeGit {
   readonly reader: PktLineReader;
   readonly done: Promise<FilterSessionSummary>;
 
-  constructor(repo: string, env: NodeJS.ProcessEnv = {}, onHandshake?: () => Promise<void>) {
+  constructor(repo: string, env: NodeJS.ProcessEnv = {}, onHandshake?: () => Promise<void>, context?: (report: (line: string) => void) => Promise<FilterContext>) {
     const written = this.written;
     const fromFilter = this.fromFilter;
     this.reader = new PktLineReader(
@@ -48,7 +50,7 @@ class FakeGit {
     this.done = runFilterSession({
       input: this.toFilter,
       output: this.fromFilter,
-      context: openFilterContext({ cwd: repo, env, logger: silentLogger, report }),
+      context: context ? context(report) : openFilterContext({ cwd: repo, env, logger: silentLogger, report }),
       logger: silentLogger,
       report,
       ...(onHandshake ? { onHandshake } : {}),
@@ -304,5 +306,60 @@ describe('filter session', () => {
     const blob = Buffer.from('still here\n');
     assert.ok((await git.request(['command=smudge', 'pathname=a.bin'], [blob])).content.equals(blob));
     assert.equal((await git.end()).refused, 2);
+  });
+  // git waits for an answer to every request: an error that escaped the session used to end it
+  // with the request unanswered and stdin still open, so git and the filter waited on each other
+  // forever (issue 10, item 7). A hang fails these tests through their timeout.
+  it('answers status=error to a blob whose decision throws, and keeps serving', { timeout: 20_000 }, async () => {
+    const boom = (): never => {
+      throw new Error('the policy broke');
+    };
+    const failing = { has: boom, decide: boom };
+    const git = new FakeGit(repo, {}, undefined, async (report) => {
+      const context = await openFilterContext({ cwd: repo, env: {}, logger: silentLogger, report });
+      const smudger = new Smudger({ local: context.local, remote: () => context.settings.then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
+      return { ...context, smudger };
+    });
+    await git.handshake(['clean', 'smudge', 'delay']);
+    const pointer = pointerOf(stored.get('hyd/f2.bin')!);
+    for (const headers of [['command=smudge', 'pathname=hyd/f2.bin', 'can-delay=1'], ['command=smudge', 'pathname=hyd/f2.bin']]) {
+      assert.deepEqual(await git.request(headers, [pointer.subarray(0, 20), pointer.subarray(20)]), { status: ['status=error'], content: Buffer.alloc(0), trailer: [] });
+    }
+    assert.equal(git.reports.length, 2);
+    assert.match(git.reports[0]!, /^lfs-lazy: cannot smudge hyd\/f2\.bin: the policy broke$/);
+    // Not a pointer: nothing to decide, served as ever.
+    const blob = Buffer.from('still serving\n');
+    assert.ok((await git.request(['command=smudge', 'pathname=a.bin'], [blob])).content.equals(blob));
+    await git.end();
+  });
+
+  it('answers status=error to every blob when the repository cannot be opened, and ends cleanly', { timeout: 20_000 }, async () => {
+    const plain = join(box.root, 'not-a-repo');
+    await mkdir(plain, { recursive: true });
+    const git = new FakeGit(plain, {}, undefined, (report) => openFilterContext({ cwd: plain, env: {}, logger: silentLogger, report }));
+    await git.handshake(['clean', 'smudge', 'delay']);
+    const error = { status: ['status=error'], content: Buffer.alloc(0), trailer: [] };
+    assert.deepEqual(await git.request(['command=smudge', 'pathname=a.bin', 'can-delay=1'], [pointerOf(missing)]), error);
+    assert.deepEqual(await git.request(['command=clean', 'pathname=b.bin'], [randomBytes(100_000)]), error);
+    assert.equal(git.reports.length, 2);
+    assert.match(git.reports[0]!, /^lfs-lazy: cannot smudge a\.bin: /);
+    await git.end();
+  });
+});
+
+describe('DelayedFetches', () => {
+  // A fetch that rejects used to stay "running" for ever: list_available_blobs then never
+  // answered, and git waited with it.
+  it('lists a path whose fetch rejected and hands it out as its error', { timeout: 10_000 }, async () => {
+    const delayed = new DelayedFetches<string>(2);
+    delayed.schedule('ok.bin', async () => 'content');
+    delayed.schedule('bad.bin', () => Promise.reject(new Error('fetch broke')));
+    const listed: string[] = [];
+    for (let paths = await delayed.available(); paths.length > 0; paths = await delayed.available()) listed.push(...paths);
+    assert.deepEqual(listed.sort(), ['bad.bin', 'ok.bin']);
+    assert.equal(delayed.take('ok.bin'), 'content');
+    const failed = delayed.take('bad.bin');
+    assert.ok(failed instanceof Error && failed.message === 'fetch broke');
+    assert.equal(delayed.take('bad.bin'), undefined, 'handed out twice');
   });
 });

@@ -4,11 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { lstatSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
-import { isSelected, pathspecMatches, toRootPathspec } from '../../src/hydration/pathspec-match.js';
+import { decide, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
+import { formatRule, parseRule } from '../../src/hydration/pattern-line.js';
 import { hasExactBytes, replaceFile, snapshot } from '../../src/hydration/worktree-file.js';
+import { bytesToPath, pathToBytes } from '../../src/util/path-bytes.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 const PATHS = [
@@ -23,6 +26,24 @@ const PATHS = [
   'data2/q.json',
   'sp ace/f.json',
   'weird[1].json',
+  // Names where bytes and characters differ, and names full of pattern syntax.
+  'é.bin', // two bytes in UTF-8
+  'ab.bin',
+  'a.bin',
+  '1x.bin',
+  'Ab.bin',
+  '\udcff\udcfe.bin', // not UTF-8: two bytes (path-bytes.ts)
+  'x\udce9.bin', // latin-1 é: one byte
+  ']x',
+  '-x',
+  'a-',
+  '#notes.bin',
+  '!imp.bin',
+  'a\nb.bin',
+  'tab\tx',
+  'back\\slash.bin',
+  'trail ',
+  'dd',
 ];
 
 const PATTERNS = [
@@ -51,7 +72,55 @@ const PATTERNS = [
   'weird[1].json',
   'weird?1?.json',
   '*.JSON',
+  // `?` is one byte: `é` is two of them, a latin-1 byte one.
+  '??.bin',
+  '?.bin',
+  'x?.bin',
+  '\udcff*',
+  '*\udcfe.bin',
+  // POSIX classes, ASCII only, and the corners of class syntax.
+  '[[:alpha:]]*',
+  '[[:digit:]]*',
+  '[[:upper:]]*',
+  '[![:alpha:]]*',
+  '*[[:space:]]*',
+  '*[[:punct:]]x',
+  '[[:alpha]',
+  '[]]*',
+  '[!]]*',
+  '[a-]*',
+  '[!a-]*',
+  '[--/]*',
+  '[\\]]*',
+  '[\\a-\\c]*',
+  '[[:alpha:]-]*',
+  '[a-c-e]*',
+  // Never matched as globs by git (literal-first still applies).
+  '[[:foo:]]*',
+  '[a*',
+  '[]',
+  '*\\',
+  // Backslashes, names with a meaning in the hydrated set file.
+  'back\\slash.bin',
+  'back\\\\slash.bin',
+  '#notes.bin',
+  '!imp.bin',
+  'a\nb.bin',
+  'trail ',
+  'dd/',
 ];
+
+// git ls-files -z, with a pattern that may hold bytes no command-line string can carry as such
+// (node encodes arguments as UTF-8): the shell's printf writes them, from octal escapes.
+function gitLsFiles(box: Sandbox, repo: string, pattern: string): string[] {
+  const octal = [...pathToBytes(pattern)].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+  const out = execFileSync('sh', ['-c', 'git ls-files -z -- "$(printf "$P")"'], { cwd: repo, env: { ...box.env, P: octal } });
+  return out
+    .toString('latin1')
+    .split('\0')
+    .filter((p) => p !== '')
+    .map((p) => bytesToPath(Buffer.from(p, 'latin1')));
+}
 
 describe('pathspecMatches agrees with git ls-files', () => {
   let box: Sandbox;
@@ -63,20 +132,37 @@ describe('pathspecMatches agrees with git ls-files', () => {
     await box.git(['init', '-q', repo]);
     for (const path of PATHS) {
       await mkdir(dirname(join(repo, path)), { recursive: true });
-      await writeFile(join(repo, path), path);
+      await writeFile(pathToBytes(join(repo, path)), path);
     }
     await box.git(['add', '.'], { cwd: repo });
   });
   after(() => box.cleanup());
 
   for (const pattern of PATTERNS) {
-    it(`selects what git selects for ${JSON.stringify(pattern)}`, async () => {
-      const { stdout } = await box.git(['ls-files', '-z', '--', pattern], { cwd: repo });
-      const bygit = stdout.split('\0').filter((p) => p !== '').sort();
+    it(`selects what git selects for ${JSON.stringify(pattern)}`, () => {
+      const bygit = gitLsFiles(box, repo, pattern).sort();
       const byus = PATHS.filter((p) => pathspecMatches(pattern, p)).sort();
       assert.deepEqual(byus, bygit);
     });
   }
+
+  // Every single-byte name against every class git knows: the classes are git's, byte for byte.
+  it('POSIX classes hold the bytes git puts in them', async () => {
+    const dir = join(box.root, 'classes');
+    await box.git(['init', '-q', dir]);
+    const names: string[] = [];
+    for (let b = 1; b < 256; b++) {
+      if (b === 0x2f) continue;
+      const name = bytesToPath(Buffer.from([0x66, b]));
+      names.push(name);
+      await writeFile(pathToBytes(join(dir, name)), 'x');
+    }
+    await box.git(['add', '.'], { cwd: dir });
+    for (const cls of ['alnum', 'alpha', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'xdigit']) {
+      const pattern = `f[[:${cls}:]]`;
+      assert.deepEqual(names.filter((n) => pathspecMatches(pattern, n)).sort(), gitLsFiles(box, dir, pattern).sort(), cls);
+    }
+  });
 });
 
 describe('toRootPathspec', () => {
@@ -96,16 +182,69 @@ describe('toRootPathspec', () => {
     assert.throws(() => toRootPathspec('', ':(top)data'), /pathspec magic/);
     assert.throws(() => toRootPathspec('', '/abs/path'), /relative to the current directory/);
   });
+
+  it('refuses, in one line, a pattern git cannot match with', () => {
+    for (const [pattern, why] of [
+      ['[z-a].bin', /^invalid pattern "\[z-a\]\.bin": the range z-a is reversed .*put a "\\" before each of them$/],
+      ['data/[ab', /never closed/],
+      ['[[:foo:]]*', /\[:foo:\] is not a character class/],
+      ['data\\', /lone backslash/],
+    ] as const) {
+      assert.throws(() => toRootPathspec('', pattern), (err: Error) => why.test(err.message) && !err.message.includes('\n'), pattern);
+    }
+    // The escaped form names such a file.
+    assert.equal(toRootPathspec('', '\\[z-a\\].bin'), '\\[z-a\\].bin');
+    assert.equal(pathspecMatches('\\[z-a\\].bin', '[z-a].bin'), true);
+  });
 });
 
-describe('isSelected', () => {
-  it('lets the last matching pattern decide', () => {
-    const patterns = ['data', '!data/train', 'data/train/x.json'];
-    assert.equal(isSelected(patterns, 'data/a.json'), true);
-    assert.equal(isSelected(patterns, 'data/train/y.bin'), false);
-    assert.equal(isSelected(patterns, 'data/train/x.json'), true);
-    assert.equal(isSelected(patterns, 'top.json'), false);
-    assert.equal(isSelected([], 'top.json'), false);
+describe('patternProblem', () => {
+  it('accepts what git matches with, however odd', () => {
+    for (const pattern of ['[]]', '[!]]x', '[a-]', '[[:alpha]', '\\*', 'a b', '#x', '!x', '[\\]]']) assert.equal(patternProblem(pattern), undefined, pattern);
+  });
+});
+
+const rules = (...lines: string[]) => lines.map((line) => parseRule(line));
+
+describe('decide', () => {
+  it('lets the last matching pattern decide, and tells an exclusion from no match', () => {
+    const policy = rules('data', '!data/train', 'data/train/x.json');
+    assert.equal(decide(policy, 'data/a.json'), 'selected');
+    assert.equal(decide(policy, 'data/train/y.bin'), 'excluded');
+    assert.equal(decide(policy, 'data/train/x.json'), 'selected');
+    assert.equal(decide(policy, 'top.json'), 'unset');
+    assert.equal(decide([], 'top.json'), 'unset');
+    assert.equal(isSelected(policy, 'data/train/y.bin'), false);
+    assert.equal(isSelected(policy, 'data/a.json'), true);
+  });
+});
+
+describe('the rule syntax of the hydrated set', () => {
+  it('quotes only what would be misread, as git quotes names', () => {
+    const cases: Array<[Rule, string]> = [
+      [{ pattern: 'data/*.json', exclude: false }, 'data/*.json'],
+      [{ pattern: 'data/a.json', exclude: true }, '!data/a.json'],
+      [{ pattern: 'é.bin', exclude: false }, 'é.bin'],
+      [{ pattern: 'back\\slash', exclude: false }, 'back\\slash'],
+      [{ pattern: '#notes.bin', exclude: false }, '"#notes.bin"'],
+      [{ pattern: '!imp.bin', exclude: false }, '"!imp.bin"'],
+      [{ pattern: '!imp.bin', exclude: true }, '!"!imp.bin"'],
+      [{ pattern: '"q".bin', exclude: false }, '"\\"q\\".bin"'],
+      [{ pattern: 'a\nb.bin', exclude: false }, '"a\\nb.bin"'],
+      [{ pattern: 'trail ', exclude: false }, '"trail "'],
+      [{ pattern: '\udcff\udcfeé\\.bin', exclude: true }, '!"\\377\\376\\303\\251\\\\.bin"'],
+    ];
+    for (const [rule, line] of cases) {
+      assert.equal(formatRule(rule), line);
+      assert.deepEqual(parseRule(line), rule, line);
+      assert.deepEqual(parseRule(pathToBytes(line)), rule, line);
+    }
+  });
+
+  it('reads lines written before quoting existed as they always read', () => {
+    assert.deepEqual(parseRule('"unbalanced'), { pattern: '"unbalanced', exclude: false });
+    assert.deepEqual(parseRule('"bad\\q"'), { pattern: '"bad\\q"', exclude: false });
+    assert.deepEqual(parseRule('\\#x'), { pattern: '\\#x', exclude: false });
   });
 });
 
@@ -132,15 +271,16 @@ describe('HydratedSet', () => {
     assert.equal(set.has('data/a.json'), true);
   });
 
-  it('remove of an exact entry just deletes it', () => {
+  it('remove of an exact entry replaces it with its exclusion', () => {
     const set = make(['data/train/*', 'models']);
-    set.remove(['data/train/*'], ['data/train/x.json']);
-    assert.deepEqual(set.entries, ['models']);
+    set.remove(['data/train/*']);
+    assert.deepEqual(set.entries, ['models', '!data/train/*']);
+    assert.equal(set.decide('data/train/x.json'), 'excluded');
   });
 
   it('remove inside a broader entry adds an exclusion', () => {
     const set = make(['data']);
-    set.remove(['data/a.json'], ['data/a.json']);
+    set.remove(['data/a.json']);
     assert.deepEqual(set.entries, ['data', '!data/a.json']);
     assert.equal(set.has('data/a.json'), false);
     assert.equal(set.has('data/b.bin'), true);
@@ -148,13 +288,13 @@ describe('HydratedSet', () => {
 
   it('remove of a directory drops the literal paths inside it', () => {
     const set = make(['data/a.json', 'data/train/x.json', 'top.json']);
-    set.remove(['data'], ['data/a.json', 'data/train/x.json', 'data/b.bin']);
-    assert.deepEqual(set.entries, ['top.json']);
+    set.remove(['data']);
+    assert.deepEqual(set.entries, ['top.json', '!data']);
   });
 
-  it('remove excludes what a wildcard entry still selects among the matched files', () => {
+  it('remove excludes what a wildcard entry still selects', () => {
     const set = make(['*.json']);
-    set.remove(['data/train'], ['data/train/x.json', 'data/train/y.bin']);
+    set.remove(['data/train']);
     assert.deepEqual(set.entries, ['*.json', '!data/train']);
     assert.equal(set.has('data/train/x.json'), false);
     assert.equal(set.has('data/a.json'), true);
@@ -162,24 +302,36 @@ describe('HydratedSet', () => {
 
   it('. covers every line', () => {
     const set = make(['d/f1*', '!d/f13.bin', 'models']);
-    set.remove(['.'], ['d/f1.bin']);
-    assert.deepEqual(set.entries, []);
+    set.remove(['.']);
+    assert.deepEqual(set.entries, ['!.']);
+    assert.equal(set.decide('models/m.bin'), 'excluded');
     set.add(['d/*.bin', '.']);
     assert.deepEqual(set.entries, ['.']);
   });
 
-  it('remove of something never hydrated changes nothing', () => {
+  // The file is a promise about later checkouts: a file whose object is local is otherwise
+  // materialised by the next one.
+  it('remove of something never hydrated still records the exclusion', () => {
     const set = make(['models']);
-    set.remove(['data/a.json'], ['data/a.json']);
-    assert.deepEqual(set.entries, ['models']);
+    set.remove(['data/a.json']);
+    assert.deepEqual(set.entries, ['models', '!data/a.json']);
+    assert.equal(set.decide('data/a.json'), 'excluded');
+    assert.equal(set.decide('data/b.json'), 'unset');
   });
 
-  it('remove beats committed defaults given as `before`', () => {
+  it('remove beats committed defaults placed before it', () => {
     const set = make([]);
-    set.remove(['data/a.json'], ['data/a.json'], ['data/*']);
+    set.remove(['data/a.json']);
     assert.deepEqual(set.entries, ['!data/a.json']);
-    assert.equal(isSelected(['data/*', ...set.entries], 'data/a.json'), false);
-    assert.equal(isSelected(['data/*', ...set.entries], 'data/b.bin'), true);
+    assert.equal(isSelected([...rules('data/*'), ...set.valid], 'data/a.json'), false);
+    assert.equal(isSelected([...rules('data/*'), ...set.valid], 'data/b.bin'), true);
+  });
+
+  it('add and remove refuse a pattern git cannot match with, changing nothing', () => {
+    const set = make(['models']);
+    assert.throws(() => set.add(['data', '[z-a].bin']), /invalid pattern "\[z-a\]\.bin"/);
+    assert.throws(() => set.remove(['[z-a].bin']), /invalid pattern/);
+    assert.deepEqual(set.entries, ['models']);
   });
 
   it('saves one pattern per line under <common dir>/lfs-lazy/hydrated and loads it back', async () => {
@@ -187,7 +339,7 @@ describe('HydratedSet', () => {
     const set = await HydratedSet.load(common);
     assert.deepEqual(set.entries, []);
     set.add(['data/*.json', 'sp ace']);
-    set.remove(['data/a.json'], ['data/a.json']);
+    set.remove(['data/a.json']);
     await set.save();
     assert.equal(set.file, join(common, 'lfs-lazy', 'hydrated'));
     assert.equal(await readFile(set.file, 'utf8'), 'data/*.json\nsp ace\n!data/a.json\n');
@@ -195,6 +347,44 @@ describe('HydratedSet', () => {
     assert.deepEqual(again.entries, set.entries);
     assert.equal(again.has('data/train/x.json'), true);
     assert.equal(again.has('data/a.json'), false);
+  });
+
+  // Item 9 of issue 10: names with a meaning in the file's syntax, or bytes no plain line holds.
+  it('round-trips any name git can hold, and selects exactly those files', async () => {
+    const common = join(dir, 'names');
+    const names = ['#notes.bin', '!imp.bin', 'a\nb.bin', '\udcff\udcfe.bin', 'trail ', 'back\\slash.bin', '"q".bin'];
+    // (Not `backslash.bin`: as a pathspec, `back\slash.bin` selects it too, in git as here.)
+    const others = ['notes.bin', 'imp.bin', 'a', 'b.bin', '\udcff.bin', 'trail', 'q.bin', 'x.bin'];
+    await HydratedSet.update(common, (set) => set.add(names));
+    const again = await HydratedSet.load(common);
+    for (const name of names) assert.equal(again.has(name), true, `${JSON.stringify(name)} is not selected`);
+    for (const name of others) assert.equal(again.has(name), false, `${JSON.stringify(name)} is selected`);
+    await HydratedSet.update(common, (set) => set.remove(['!imp.bin']));
+    const after = await HydratedSet.load(common);
+    assert.equal(after.decide('!imp.bin'), 'excluded');
+    assert.equal(after.decide('imp.bin'), 'unset');
+    assert.equal(after.has('#notes.bin'), true);
+  });
+
+  it('reads a file written before quoting existed the same way', async () => {
+    const common = join(dir, 'old');
+    await mkdir(join(common, 'lfs-lazy'), { recursive: true });
+    await writeFile(HydratedSet.fileFor(common), '# a comment\n\ndata/train/*\nsp ace\n!data/train/x.json\nweird\\[1\\].json\n');
+    const set = await HydratedSet.load(common);
+    assert.deepEqual(set.entries, ['data/train/*', 'sp ace', '!data/train/x.json', 'weird\\[1\\].json']);
+    assert.deepEqual(set.problems, []);
+  });
+
+  it('ignores a line git cannot match with, says so, and keeps it when rewriting', async () => {
+    const common = join(dir, 'bad');
+    await mkdir(join(common, 'lfs-lazy'), { recursive: true });
+    await writeFile(HydratedSet.fileFor(common), 'data\n[z-a].bin\n');
+    const set = await HydratedSet.load(common);
+    assert.deepEqual(set.entries, ['data']);
+    assert.equal(set.has('z.bin'), false);
+    assert.deepEqual(set.problems, [`ignoring the pattern "[z-a].bin" on line 2 of ${set.file}: the range z-a is reversed (git would match only "z" with it)`]);
+    await HydratedSet.update(common, (s) => s.add(['models']));
+    assert.equal(await readFile(set.file, 'utf8'), '[z-a].bin\ndata\nmodels\n');
   });
 });
 

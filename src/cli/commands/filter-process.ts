@@ -39,10 +39,19 @@ export const command: Command = {
       });
     } finally {
       (await context.catch(() => undefined))?.close();
+      // git waits for this process to answer each request, or to exit: once the session is over
+      // (git closed the pipe, or the stream broke beyond repair) nothing may keep it alive. A
+      // broken session leaves a read of stdin pending, which alone would keep it running while git
+      // waits: stop reading. Should anything else still hold it (a hook being installed, a socket),
+      // it exits all the same after a grace period.
+      io.stdin.destroy();
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     }
     return 0;
   },
 };
+
+const EXIT_GRACE_MS = 2_000;
 
 const HOOKS_WAIT_MS = 10_000;
 

@@ -44,6 +44,7 @@ export const command: Command = {
     } finally {
       ctx.close();
     }
+    for (const problem of report.ignoredPatterns) io.stderr.write(`lfs-lazy status: ${problem}\n`);
     // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table quotes them as git does.
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(table(report, pathQuoter(ctx.paths.config))));
     return 0;
