@@ -1,15 +1,17 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
-import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
 import { committedHydratePatterns } from './hydration-policy.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
+import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
+import { WorktreeWriter, type Replaced } from './worktree-writer.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -44,28 +46,29 @@ export interface DehydrateReport {
 export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly string[], options: DehydrateOptions = {}): Promise<DehydrateReport> {
   const root = requireWorktree(ctx);
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
-  const files = await listLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs);
   const classified = await classifyFiles(root, files, pathspecs);
   const report: DehydrateReport = {
     pathspecs: [...pathspecs],
     dehydrated: [],
     alreadyPointers: classified.filter((c) => c.state === 'pointer').map((c) => c.file.path),
-    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' ? [{ path: c.file.path, reason: c.state }] : [])),
+    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),
     failed: [],
     pruned: { objects: 0, bytes: 0 },
     kept: [],
   };
 
   const index = new IndexUpdate(root);
+  const writer = new WorktreeWriter({ root, tmpDir: ctx.paths.tmpDir, excludeFile: join(ctx.paths.commonDir, 'info', 'exclude') });
   for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
-      const written = await writePointer(ctx, root, c);
+      const written = await writePointer(ctx, writer, c);
       if (written.replaced) {
         report.dehydrated.push(c.file.path);
         index.wrote(c.file.path, c.file.blob, written.stat);
-      } else report.skipped.push({ path: c.file.path, reason: 'modified' });
+      } else report.skipped.push({ path: c.file.path, reason: written.gone ? 'missing' : 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: messageOf(err) });
     }
@@ -92,15 +95,22 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
 // the local store (pruned, or cleaned elsewhere), the file itself is stored first — and if it
 // does not hash to the oid, it was modified after all. The rename happens only while the file is
 // unchanged since the scan that found it unmodified.
-async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<Replaced> {
-  const target = join(root, c.file.path);
+async function writePointer(ctx: RepositoryContext, writer: WorktreeWriter, c: ClassifiedFile): Promise<Replaced> {
+  const target = join(writer.root, c.file.path);
   const { oid, size } = c.file.pointer;
   if (!(await ctx.local.has(oid, size))) {
-    const stored = await ctx.local.ingest(createReadStream(target));
+    if (!leadingDirectoriesAreReal(writer.root, c.file.path)) return { replaced: false, gone: true };
+    const handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let stored;
+    try {
+      stored = await ctx.local.ingest(handle.createReadStream({ autoClose: false }));
+    } finally {
+      await handle.close();
+    }
     if (stored.oid !== oid) return { replaced: false };
   }
   const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
-  return replaceFile(target, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));
+  return writer.replace(c.file.path, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));
 }
 
 // Deletes the local objects of `files` (now pointers) unless another index path with the same oid

@@ -1,15 +1,18 @@
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { extensionsRefusal } from '../protocol/pointer.js';
-import { listLfsFiles } from '../repository/lfs-files.js';
+import { listWorktreeLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
+import { ProgressCounter } from './hydrate-progress.js';
 import { pathspecMatches } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { commitTempFile, hasExactBytesSync, holdsObject, modeForGit, replaceFile, sameSnapshot, snapshotSync, tempFileFor } from './worktree-file.js';
+import { hasExactBytesSync, holdsObject, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
+import { WorktreeWriter } from './worktree-writer.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
 // (2 cores, fetch phase only, docs/lazy-policy.md): 24 × 4 MiB 895 → 486 ms from 1 to 8 jobs, no
@@ -34,8 +37,9 @@ export interface HydrateOptions {
 
 export interface SkippedFile {
   path: string;
-  // `modified`: local edits, never overwritten; `missing`: deleted from the working tree.
-  reason: 'modified' | 'missing';
+  // `modified`: local edits, never overwritten; `missing`: deleted from the working tree;
+  // `sparse`: outside the sparse checkout (git does not check it out).
+  reason: 'modified' | 'missing' | 'sparse';
 }
 
 export interface FailedFile {
@@ -72,7 +76,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   // The store (and the AWS SDK behind it) loads while git lists the files; opening contacts
   // nothing, and a failure is reported below only if something has to be fetched.
   ctx.remote().catch(() => undefined);
-  const files = await listLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
   if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));
   const classified = await classifyFiles(root, files, pathspecs);
@@ -81,7 +85,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     unmatched: pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path))),
     hydrated: [],
     alreadyHydrated: classified.filter((c) => c.state === 'hydrated').map((c) => c.file.path),
-    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' ? [{ path: c.file.path, reason: c.state }] : [])),
+    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),
     failed: [],
     fetched: { objects: 0, bytes: 0 },
     alreadyLocal: 0,
@@ -94,27 +98,31 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     const refusal = extensionsRefusal(c.file.pointer);
     if (refusal) report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: refusal });
   }
-  const byOid = groupByOid(pointers.filter((c) => c.file.pointer.extensions.length === 0));
-  const toFetch = new Set<string>();
-  for (const [oid, group] of byOid) {
-    if (await ctx.local.has(oid, group[0]!.file.pointer.size)) report.alreadyLocal++;
-    else toFetch.add(oid);
+  const byOid = groupByObject(pointers.filter((c) => c.file.pointer.extensions.length === 0));
+  const objects: ObjectWork[] = [];
+  let bytesToFetch = 0;
+  for (const [oid, groups] of byOid) {
+    const localSize = await verifiedLocalSize(ctx, oid, [...groups.keys()]);
+    if (localSize !== undefined) report.alreadyLocal++;
+    else for (const size of groups.keys()) bytesToFetch += size;
+    objects.push({ oid, groups, localSize });
   }
   // A bad storage config is one error for the run, not one per file.
-  if (toFetch.size > 0) await ctx.remote();
+  if (objects.some((o) => o.localSize === undefined)) await ctx.remote();
 
-  const progress = new ProgressCounter([...byOid.values()].reduce((n, group) => n + group.length, 0), byOid, toFetch, options.onProgress);
+  const progress = new ProgressCounter(
+    objects.reduce((n, o) => n + [...o.groups.values()].reduce((m, group) => m + group.length, 0), 0),
+    bytesToFetch,
+    options.onProgress,
+  );
   const limit = pLimit(jobs);
   const index = new IndexUpdate(root);
-  // Hydrated by a run killed before it updated the index: re-indexed now, so `git status` is clean.
+  const writer = new WorktreeWriter({ root, tmpDir: ctx.paths.tmpDir, excludeFile: join(ctx.paths.commonDir, 'info', 'exclude') });
+  // Hydrated by a run killed (or still running) before it updated the index: re-indexed now, so `git status` is clean.
   for (const c of classified) if (c.indexStale) index.refresh(c.file.path);
   try {
-    await Promise.all(
-      [...byOid].map(([oid, group]) => {
-        const run = { fetch: toFetch.has(oid), report, progress, index, signal: options.signal };
-        return limit(() => hydrateObject(ctx, root, group, run));
-      }),
-    );
+    const run: Run = { ctx, writer, report, progress, index, signal: options.signal };
+    await Promise.all(objects.map((work) => limit(() => hydrateOid(work, run))));
   } finally {
     const indexed = await index.finish();
     ctx.logger.debug({ ...indexed, hydrated: report.hydrated.length, failed: report.failed.length, fetched: report.fetched }, 'hydrate: index updated');
@@ -126,60 +134,119 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   return report;
 }
 
-// One object: into the local store (unless there already), then over each pointer file using it.
-// The first file's new content is written while the object downloads, not copied afterwards.
-async function hydrateObject(
-  ctx: RepositoryContext,
-  root: string,
-  group: readonly ClassifiedFile[],
-  run: { fetch: boolean; report: HydrateReport; progress: ProgressCounter; index: IndexUpdate; signal: AbortSignal | undefined },
-): Promise<void> {
-  const { report, progress, signal } = run;
+interface Run {
+  ctx: RepositoryContext;
+  writer: WorktreeWriter;
+  report: HydrateReport;
+  progress: ProgressCounter;
+  index: IndexUpdate;
+  signal: AbortSignal | undefined;
+}
+
+// The pointer files naming one oid, by the size each declares. Usually one size; two pointers
+// that disagree cannot both be right, and each must be judged by its own.
+interface ObjectWork {
+  oid: string;
+  groups: Map<number, ClassifiedFile[]>;
+  // The object's size when the local store has it (verified), else undefined.
+  localSize: number | undefined;
+}
+
+// One oid: the object into the local store (unless there already), then over each pointer file.
+// Declared sizes are tried one after another, the local copy's first; once one is verified, the
+// pointers declaring another size are wrong, whatever their own attempt said (a size mismatch
+// blamed on the bucket's copy): they fail naming that, and never advise deleting a good object.
+async function hydrateOid(work: ObjectWork, run: Run): Promise<void> {
+  const { oid, groups } = work;
+  let knownSize = work.localSize;
+  const failures: Array<{ group: ClassifiedFile[]; error: string }> = [];
+  const sizes = [...groups.keys()].sort((a, b) => Number(b === knownSize) - Number(a === knownSize));
+  for (const size of sizes) {
+    const group = groups.get(size)!;
+    if (knownSize !== undefined && size !== knownSize) {
+      failures.push({ group, error: '' });
+      continue;
+    }
+    const error = await hydrateObject(group, run);
+    if (error === undefined) knownSize = size;
+    else failures.push({ group, error });
+  }
+  for (const { group, error } of failures) {
+    const size = group[0]!.file.pointer.size;
+    const message =
+      knownSize !== undefined
+        ? `its pointer says the object is ${size} bytes, but object ${oid} is ${knownSize} bytes (verified): the committed pointer is wrong, the object is fine`
+        : error;
+    for (const c of group) run.report.failed.push({ path: c.file.path, oid, error: message });
+    run.progress.filesDone(group.length);
+  }
+}
+
+// The size of the local store's copy of `oid` when it is a size some pointer declares (trusted, as
+// everywhere: objects enter the store only verified), or, failing that, when it hashes to the
+// oid; else undefined (absent, or someone's partial write).
+async function verifiedLocalSize(ctx: RepositoryContext, oid: string, declared: readonly number[]): Promise<number | undefined> {
+  let size: number;
+  try {
+    size = statSync(ctx.local.pathFor(oid)).size;
+  } catch {
+    return undefined;
+  }
+  if (declared.includes(size)) return size;
+  return (await holdsObject(ctx.local.pathFor(oid), oid, size)) ? size : undefined;
+}
+
+// One object at the size its pointers declare: into the local store (unless there already), then
+// over each of these pointer files. The first file's new content is written while the object
+// downloads, not copied afterwards. Returns the error when the object could not be had (the
+// files are left to the caller to report), else undefined.
+async function hydrateObject(group: readonly ClassifiedFile[], run: Run): Promise<string | undefined> {
+  const { ctx, writer, report, progress, signal } = run;
   const { oid, size } = group[0]!.file.pointer;
-  const first = join(root, group[0]!.file.path);
   let firstTemp: string | undefined;
   let objectPath: string;
   try {
     signal?.throwIfAborted();
-    firstTemp = await tempFileFor(first);
+    const wasLocal = await ctx.local.has(oid, size);
+    firstTemp = await writer.tempFor(group[0]!.file.path);
     objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
       logger: ctx.logger,
-      onProgress: (bytes) => progress.bytes(oid, bytes),
+      onProgress: (bytes) => progress.bytes(`${oid} ${size}`, bytes),
       copyTo: { path: firstTemp, mode: modeOf(group[0]!) },
       ...(signal && { signal }),
     });
-    if (run.fetch) {
+    if (!wasLocal) {
       report.fetched.objects++;
       report.fetched.bytes += size;
       ctx.logger.debug({ oid, size }, 'fetched');
     }
   } catch (err) {
     if (firstTemp !== undefined) await rm(firstTemp, { force: true });
-    for (const c of group) report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
-    progress.filesDone(group.length);
-    return;
+    return messageOf(err);
   }
   for (const [i, c] of group.entries()) {
+    const path = c.file.path;
     try {
-      const target = join(root, c.file.path);
       const mode = modeOf(c);
       // The re-check right before the rename keeps an edit made since the scan read the pointer.
-      const stillPointer = (): boolean => unchangedSince(target, c);
-      const written =
-        i === 0 ? await commitTempFile(firstTemp, target, mode, stillPointer) : await replaceFile(target, { copyOf: objectPath }, mode, stillPointer);
+      const stillPointer = (): boolean => unchangedSince(join(writer.root, path), c);
+      const written = i === 0 ? await writer.commit(firstTemp, path, mode, stillPointer) : await writer.replace(path, { copyOf: objectPath }, mode, stillPointer);
       if (written.replaced) {
-        report.hydrated.push(c.file.path);
-        run.index.wrote(c.file.path, c.file.blob, written.stat);
-      } else if (await holdsObject(target, oid, size)) {
+        report.hydrated.push(path);
+        run.index.wrote(path, c.file.blob, written.stat);
+      } else if (written.gone) {
+        report.skipped.push({ path, reason: 'missing' });
+      } else if (await holdsObject(join(writer.root, path), oid, size)) {
         // Another hydrate (or a checkout) gave it its content meanwhile.
-        report.alreadyHydrated.push(c.file.path);
-        run.index.refresh(c.file.path);
-      } else report.skipped.push({ path: c.file.path, reason: 'modified' });
+        report.alreadyHydrated.push(path);
+        run.index.refresh(path);
+      } else report.skipped.push({ path, reason: 'modified' });
     } catch (err) {
-      report.failed.push({ path: c.file.path, oid, error: messageOf(err) });
+      report.failed.push({ path, oid, error: messageOf(err) });
     }
     progress.filesDone(1);
   }
+  return undefined;
 }
 
 // The file's own permission bits are kept.
@@ -190,55 +257,23 @@ function modeOf(c: ClassifiedFile): number {
 // Still the pointer the scan read: the same inode with the same size, mtime and ctime (any write
 // or replacement changes them), or, should the stat differ (a touch), the same bytes.
 function unchangedSince(target: string, c: ClassifiedFile): boolean {
-  return sameSnapshot(c.snapshot, snapshotSync(target)) || hasExactBytesSync(target, c.file.pointerBytes);
+  return sameSnapshot(c.snapshot, snapshotSync(target)) || hasExactBytesSync(target, c.pointerInWorktree ?? c.file.pointerBytes);
 }
 
-function groupByOid(files: readonly ClassifiedFile[]): Map<string, ClassifiedFile[]> {
-  const groups = new Map<string, ClassifiedFile[]>();
+// oid → declared size → files.
+function groupByObject(files: readonly ClassifiedFile[]): Map<string, Map<number, ClassifiedFile[]>> {
+  const byOid = new Map<string, Map<number, ClassifiedFile[]>>();
   for (const c of files) {
-    const group = groups.get(c.file.pointer.oid);
+    const { oid, size } = c.file.pointer;
+    let bySize = byOid.get(oid);
+    if (!bySize) byOid.set(oid, (bySize = new Map()));
+    const group = bySize.get(size);
     if (group) group.push(c);
-    else groups.set(c.file.pointer.oid, [c]);
+    else bySize.set(size, [c]);
   }
-  return groups;
+  return byOid;
 }
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-// Sums per-object byte counts (a retried download restarts from 0: the count never goes back).
-class ProgressCounter {
-  private readonly perOid = new Map<string, number>();
-  private done = 0;
-  private bytesDone = 0;
-  private bytesTotal: number;
-
-  constructor(
-    private readonly filesTotal: number,
-    byOid: Map<string, ClassifiedFile[]>,
-    toFetch: ReadonlySet<string>,
-    private readonly emit: ((progress: HydrateProgress) => void) | undefined,
-  ) {
-    this.bytesTotal = 0;
-    for (const oid of toFetch) this.bytesTotal += byOid.get(oid)?.[0]?.file.pointer.size ?? 0;
-    this.send();
-  }
-
-  bytes(oid: string, bytesSoFar: number): void {
-    const before = this.perOid.get(oid) ?? 0;
-    if (bytesSoFar <= before) return;
-    this.perOid.set(oid, bytesSoFar);
-    this.bytesDone += bytesSoFar - before;
-    this.send();
-  }
-
-  filesDone(count: number): void {
-    this.done += count;
-    this.send();
-  }
-
-  private send(): void {
-    this.emit?.({ filesDone: this.done, filesTotal: this.filesTotal, bytesDone: this.bytesDone, bytesTotal: this.bytesTotal });
-  }
 }

@@ -3,12 +3,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { isSelected, pathspecMatches, toRootPathspec } from '../../src/hydration/pathspec-match.js';
-import { hasExactBytes, replaceFile, snapshot } from '../../src/hydration/worktree-file.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 const PATHS = [
@@ -195,56 +193,5 @@ describe('HydratedSet', () => {
     assert.deepEqual(again.entries, set.entries);
     assert.equal(again.has('data/train/x.json'), true);
     assert.equal(again.has('data/a.json'), false);
-  });
-});
-
-// The atomic replace under hydrate and dehydrate.
-describe('replaceFile', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-replace-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
-
-  it('replaces the file with the given mode and leaves no temp file', async () => {
-    const target = join(dir, 'a.bin');
-    await writeFile(target, 'pointer');
-    const source = join(dir, 'object');
-    await writeFile(source, 'the content');
-    const first = await replaceFile(target, { copyOf: source }, 0o755, async () => true);
-    assert.equal(first.replaced, true);
-    // The stat data it reports is the new file's, for git's index.
-    const now = lstatSync(target, { bigint: true });
-    assert.equal(first.stat?.ino, now.ino);
-    assert.equal(first.stat?.mtimeNs, now.mtimeNs);
-    assert.equal(first.stat?.ctimeNs, now.ctimeNs);
-    assert.equal(first.stat?.size, 11n);
-    assert.equal(await readFile(target, 'utf8'), 'the content');
-    assert.equal((await snapshot(target))?.mode, 0o755);
-    assert.equal((await replaceFile(target, { bytes: Buffer.from('pointer') }, 0o644, async () => true)).replaced, true);
-    assert.equal(await readFile(target, 'utf8'), 'pointer');
-    assert.equal((await snapshot(target))?.mode, 0o644);
-    const { readdir } = await import('node:fs/promises');
-    assert.deepEqual((await readdir(dir)).sort(), ['a.bin', 'object']);
-  });
-
-  it('keeps an edit made before the rename', async () => {
-    const target = join(dir, 'b.bin');
-    await writeFile(target, 'pointer');
-    const replaced = await replaceFile(target, { bytes: Buffer.from('content') }, 0o644, async () => {
-      await writeFile(target, 'edited by the user');
-      return hasExactBytes(target, Buffer.from('pointer'));
-    });
-    assert.deepEqual(replaced, { replaced: false });
-    assert.equal(await readFile(target, 'utf8'), 'edited by the user');
-  });
-
-  it('hasExactBytes compares whole files, not prefixes', async () => {
-    const target = join(dir, 'c.bin');
-    await writeFile(target, 'pointer and more');
-    assert.equal(await hasExactBytes(target, Buffer.from('pointer')), false);
-    assert.equal(await hasExactBytes(join(dir, 'nope'), Buffer.from('')), false);
-    await writeFile(target, '');
-    assert.equal(await hasExactBytes(target, Buffer.alloc(0)), true);
   });
 });
