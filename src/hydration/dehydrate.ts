@@ -11,7 +11,7 @@ import { committedHydratePatterns } from './hydration-policy.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
 import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
-import { WorktreeWriter, type Replaced } from './worktree-writer.js';
+import { worktreeWriterFor, type Replaced, type WorktreeWriter } from './worktree-writer.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -59,7 +59,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   };
 
   const index = new IndexUpdate(root);
-  const writer = new WorktreeWriter({ root, tmpDir: ctx.paths.tmpDir, excludeFile: join(ctx.paths.commonDir, 'info', 'exclude') });
+  const writer = worktreeWriterFor(root, ctx.paths);
   for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;

@@ -1,6 +1,7 @@
 import { appendFileSync, chmodSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, utimesSync, type BigIntStats } from 'node:fs';
 import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { RepositoryPaths } from '../git/repository-paths.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 import { leadingDirectoriesAreReal } from './worktree-file.js';
 
@@ -39,6 +40,11 @@ export interface WorktreeWriterPaths {
   tmpDir: string;
   // <git common dir>/info/exclude.
   excludeFile: string;
+}
+
+// The writer for a repository's working tree.
+export function worktreeWriterFor(root: string, paths: Pick<RepositoryPaths, 'tmpDir' | 'commonDir'>): WorktreeWriter {
+  return new WorktreeWriter({ root, tmpDir: paths.tmpDir, excludeFile: join(paths.commonDir, 'info', 'exclude') });
 }
 
 export class WorktreeWriter {

@@ -183,6 +183,10 @@ describe('hydrate / dehydrate / status under git workflows', { timeout: 600_000 
     assert.ok((await read(clone, 'crlf/binary.bin')).equals(crlf(pointer('crlf/binary.bin'))), 'the edit is kept');
     await git(['checkout', '--', 'crlf/binary.bin'], clone);
     assert.equal(await git(['status', '--porcelain'], clone), '');
+    // And back: the committed (LF) pointer, which git equally finds unmodified.
+    assert.deepEqual((await json<DehydrateReport>(['dehydrate', 'crlf/c.dat'], clone)).report.dehydrated, ['crlf/c.dat']);
+    assert.deepEqual(await states(clone, 'crlf/c.dat'), { 'crlf/c.dat': 'pointer' });
+    assert.equal(await git(['status', '--porcelain'], clone), '');
   });
 
   it('item 14: sparse-checkout: files outside the cone are "sparse", not missing; hydrate skips them and succeeds', async () => {
