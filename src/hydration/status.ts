@@ -115,7 +115,9 @@ async function lookAt(root: string, file: WorktreeLfsFile, directories: Map<stri
   if (snap === undefined) return { file, state: absent, snapshot: undefined };
   if (!snap.regular) return { file, state: 'modified', snapshot: snap };
   const crlf = withCrlf(file.pointerBytes);
-  const small = readSmallSync(path, crlf.length);
+  // Pointer-sized: read, with the stat of the file actually read (another run may rename the
+  // content over it in between). Any other size costs nothing more here.
+  const small = snap.size === file.pointerBytes.length || snap.size === crlf.length ? readSmallSync(path, crlf.length) : { snapshot: snap, bytes: undefined };
   if (small === undefined) return { file, state: 'modified', snapshot: snap };
   const { snapshot: current, bytes } = small;
   // An empty file is its own pointer and its own content.
