@@ -38,7 +38,11 @@ export async function hydrateOid(work: ObjectWork, run: Run): Promise<void> {
   const { oid, groups } = work;
   let knownSize = work.localSize;
   const failures: Array<{ group: ClassifiedFile[]; error: string }> = [];
-  const sizes = [...groups.keys()].sort((a, b) => Number(b === knownSize) - Number(a === knownSize));
+  // Which size to try first: the local copy's, else (several sizes, nothing local) the bucket's,
+  // which spares downloading the object against a size it does not have. Only a hint: the
+  // download still verifies.
+  const likely = knownSize ?? (groups.size > 1 ? await bucketSize(run, oid) : undefined);
+  const sizes = [...groups.keys()].sort((a, b) => Number(b === likely) - Number(a === likely));
   for (const size of sizes) {
     const group = groups.get(size)!;
     if (knownSize !== undefined && size !== knownSize) {
@@ -57,6 +61,14 @@ export async function hydrateOid(work: ObjectWork, run: Run): Promise<void> {
         : error;
     for (const c of group) run.report.failed.push({ path: c.file.path, oid, error: message });
     run.progress.filesDone(group.length);
+  }
+}
+
+async function bucketSize(run: Run, oid: string): Promise<number | undefined> {
+  try {
+    return (await (await run.ctx.remote()).stat(oid, run.signal))?.size;
+  } catch {
+    return undefined; // the downloads will say what is wrong
   }
 }
 
