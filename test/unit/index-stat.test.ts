@@ -277,7 +277,7 @@ describe('recordStatData and the clean filter: git does not read the file again'
     assertNoLock(repo);
   });
 
-  it('trusts a file written by replaceFile at once (its mtime is set back), and still sees a same-size edit made right after', async () => {
+  it('trusts a file written by WorktreeWriter.replace at once (its mtime is set back), and still sees a same-size edit made right after', async () => {
     const path = join(repo.dir, 'a.txt');
     const content = readFileSync(path, 'utf8');
     const writer = new WorktreeWriter({ root: repo.dir, tmpDir: join(repo.dir, '.git', 'lfs', 'tmp'), excludeFile: join(repo.dir, '.git', 'info', 'exclude') });
