@@ -7,7 +7,7 @@ import type { ProgressCounter } from './hydrate-progress.js';
 import type { IndexUpdate } from './refresh-index.js';
 import type { ClassifiedFile } from './status.js';
 import { hasExactBytesSync, holdsObject, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
-import type { WorktreeWriter } from './worktree-writer.js';
+import { WORKTREE_TEMP_MODE, type WorktreeWriter } from './worktree-writer.js';
 
 // The work of `hydrate` for one object: fetch (or find) it, then give each of its pointer files
 // its content.
@@ -102,7 +102,7 @@ async function hydrateObject(group: readonly ClassifiedFile[], run: Run): Promis
     objectPath = await ctx.local.ensure(() => ctx.remote(), oid, size, {
       logger: ctx.logger,
       onProgress: (bytes) => progress.bytes(`${oid} ${size}`, bytes),
-      copyTo: { path: firstTemp, mode: modeOf(group[0]!) },
+      copyTo: { path: firstTemp, mode: WORKTREE_TEMP_MODE },
       ...(signal && { signal }),
     });
     if (!wasLocal) {

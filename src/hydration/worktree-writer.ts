@@ -32,6 +32,9 @@ export interface Replaced {
 // (util/temp-files.ts) so that the leftovers of a killed process can be swept.
 const isWorktreeTemp = (name: string): boolean => name.startsWith('.') && name.endsWith('.tmp');
 export const WORKTREE_TEMP_EXCLUDE = '.*.lfs-lazy-*.tmp';
+// Owner-only while written, like every temp file in git-lfs's tmp directory; the file's own
+// permission bits are set right before the rename.
+export const WORKTREE_TEMP_MODE = 0o600;
 
 export interface WorktreeWriterPaths {
   // The working tree's root.
@@ -78,7 +81,7 @@ export class WorktreeWriter {
   async replace(rel: string, content: Content, mode: number, stillExpected: () => boolean | Promise<boolean>): Promise<Replaced> {
     const temp = await this.tempFor(rel);
     try {
-      if ('bytes' in content) await writeFile(temp, content.bytes, { flag: 'wx', mode });
+      if ('bytes' in content) await writeFile(temp, content.bytes, { flag: 'wx', mode: WORKTREE_TEMP_MODE });
       // A reflink where the filesystem can (btrfs, xfs, APFS), a plain copy elsewhere.
       else await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     } catch (err) {
