@@ -19,7 +19,7 @@ import { IndexFormatError, parseIndex, seal, smudgeSize, writeStat, type StatDat
 // older than the index file (compared in whole seconds), so entries that were racy against the
 // index we replace are smudged (size 0: git compares their content next time), as git does when
 // it writes an index. Our own entries are trusted at once only because the files' mtimes were set
-// back a second before the rename (worktree-file.ts commitTempFile); one recorded with a current
+// back a second before the rename (worktree-writer.ts, WorktreeWriter.commit); one recorded with a current
 // mtime is merely racy: compared by content once, by the next git command that looks. Anything
 // this cannot do — a split index, an index it cannot parse, an entry that changed — is returned
 // for `git update-index --refresh`.

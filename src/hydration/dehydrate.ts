@@ -1,15 +1,17 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
-import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { HydratedSet } from './hydrated-set.js';
 import { assertValidPattern } from './pathspec-match.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
 import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
-import { hasExactBytes, modeForGit, replaceFile, sameSnapshot, snapshotSync, type Replaced } from './worktree-file.js';
+import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
+import { worktreeWriterFor, type Replaced, type WorktreeWriter } from './worktree-writer.js';
 
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
@@ -46,28 +48,29 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
   // Refused before any file changes: the set could not record the exclusion afterwards.
   pathspecs.forEach(assertValidPattern);
-  const files = await listLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs);
   const classified = await classifyFiles(root, files, pathspecs);
   const report: DehydrateReport = {
     pathspecs: [...pathspecs],
     dehydrated: [],
     alreadyPointers: classified.filter((c) => c.state === 'pointer').map((c) => c.file.path),
-    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' ? [{ path: c.file.path, reason: c.state }] : [])),
+    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),
     failed: [],
     pruned: { objects: 0, bytes: 0 },
     kept: [],
   };
 
   const index = new IndexUpdate(root);
+  const writer = worktreeWriterFor(root, ctx.paths);
   for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
-      const written = await writePointer(ctx, root, c);
+      const written = await writePointer(ctx, writer, c);
       if (written.replaced) {
         report.dehydrated.push(c.file.path);
         index.wrote(c.file.path, c.file.blob, written.stat);
-      } else report.skipped.push({ path: c.file.path, reason: 'modified' });
+      } else report.skipped.push({ path: c.file.path, reason: written.gone ? 'missing' : 'modified' });
     } catch (err) {
       report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: messageOf(err) });
     }
@@ -94,15 +97,22 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
 // the local store (pruned, or cleaned elsewhere), the file itself is stored first — and if it
 // does not hash to the oid, it was modified after all. The rename happens only while the file is
 // unchanged since the scan that found it unmodified.
-async function writePointer(ctx: RepositoryContext, root: string, c: ClassifiedFile): Promise<Replaced> {
-  const target = fsPath(root, c.file.path);
+async function writePointer(ctx: RepositoryContext, writer: WorktreeWriter, c: ClassifiedFile): Promise<Replaced> {
+  const target = fsPath(writer.root, c.file.path);
   const { oid, size } = c.file.pointer;
   if (!(await ctx.local.has(oid, size))) {
-    const stored = await ctx.local.ingest(createReadStream(target));
+    if (!leadingDirectoriesAreReal(writer.root, c.file.path)) return { replaced: false, gone: true };
+    const handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let stored;
+    try {
+      stored = await ctx.local.ingest(handle.createReadStream({ autoClose: false }));
+    } finally {
+      await handle.close();
+    }
     if (stored.oid !== oid) return { replaced: false };
   }
   const mode = c.snapshot?.mode ?? modeForGit(c.file.mode);
-  return replaceFile(target, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));
+  return writer.replace(c.file.path, { bytes: c.file.pointerBytes }, mode, () => sameSnapshot(c.snapshot, snapshotSync(target)));
 }
 
 // Deletes the local objects of `files` (now pointers) unless another index path with the same oid

@@ -59,7 +59,7 @@ export class IndexUpdate {
     private readonly options: { waitMs?: number } = {},
   ) {}
 
-  // A file we wrote that cleans to `blob`; `stat` as replaceFile reported it (none: unknown).
+  // A file we wrote that cleans to `blob`; `stat` as WorktreeWriter.replace/commit reported it (none: unknown).
   wrote(path: string, blob: string, stat: BigIntStats | undefined): void {
     if (stat) this.written.push({ path, blob, stat });
     else this.toRefresh.push(path);

@@ -1,23 +1,28 @@
 import pLimit from 'p-limit';
 import { LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
-import { listLfsFiles, type LfsFile } from '../repository/lfs-files.js';
+import { listWorktreeLfsFiles, type WorktreeLfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { modifiedPaths } from './refresh-index.js';
-import { hasExactBytes, holdsObject, snapshot, type FileSnapshot } from './worktree-file.js';
+import { holdsObject, leadingDirectoriesAreReal, readSmallSync, snapshot, type FileSnapshot } from './worktree-file.js';
 
-// `pointer`: the working file is byte for byte the committed pointer. `hydrated`: it holds the
-// content (the object's size, and git finds it unmodified). `modified`: anything else that is
-// there. `missing`: deleted from the working tree.
-export type FileState = 'pointer' | 'hydrated' | 'modified' | 'missing';
+// `pointer`: the working file is the committed pointer (byte for byte, or with the CRLF line ends
+// git's eol conversion gives it). `hydrated`: it holds the content. `modified`: anything else
+// that is there. `missing`: deleted from the working tree (or under a directory replaced by a
+// symlink, which git calls deleted). `sparse`: outside the sparse checkout — git does not check
+// the path out (skip-worktree) and there is no file.
+export type FileState = 'pointer' | 'hydrated' | 'modified' | 'missing' | 'sparse';
+export const FILE_STATES: readonly FileState[] = ['hydrated', 'pointer', 'modified', 'missing', 'sparse'];
 
 export interface ClassifiedFile {
-  file: LfsFile;
+  file: WorktreeLfsFile;
   state: FileState;
   snapshot: FileSnapshot | undefined;
-  // A hydrated file whose index entry still has the pointer's stat data (its writer was killed
-  // before the index refresh): `git status` lists it as modified until it is re-indexed.
+  // For a pointer: the bytes the working file has (file.pointerBytes, or them with CRLF).
+  pointerInWorktree?: Buffer;
+  // A hydrated file whose index entry may not have its stat data (its writer was killed before
+  // the index refresh, or is still running): `git status` lists it as modified until re-indexed.
   indexStale?: boolean;
 }
 
@@ -67,47 +72,74 @@ export function requireWorktree(ctx: RepositoryContext): string {
   return root;
 }
 
-// The state of each file. Only files that look hydrated (not the pointer, the object's size) cost
-// a `git ls-files -m` run, which runs the clean filter on the stat-dirty ones.
-export async function classifyFiles(root: string, files: readonly LfsFile[], pathspecs: readonly string[]): Promise<ClassifiedFile[]> {
+// The state of each file, never trusting what cannot be verified:
+// - a pointer is the exact committed bytes; the CRLF form counts only where git says the file is
+//   unmodified (its eol conversion turns it back into the committed pointer);
+// - a file of the object's size is hydrated when git finds it unmodified (`git ls-files -m`, which
+//   runs the clean filter on stat-dirty files) — except for skip-worktree and assume-unchanged
+//   entries, which git never compares: those are hashed;
+// - nothing is called modified while it holds the object (hashed; free when the size differs):
+//   another hydrate may have put it there since we looked.
+export async function classifyFiles(root: string, files: readonly WorktreeLfsFile[], pathspecs: readonly string[]): Promise<ClassifiedFile[]> {
   const limit = pLimit(FS_CONCURRENCY);
-  const first = await Promise.all(
-    files.map((file) =>
-      limit(async () => {
-        const path = fsPath(root, file.path);
-        const snap = await snapshot(path);
-        let state: FileState | undefined;
-        if (snap === undefined) state = 'missing';
-        else if (!snap.regular) state = 'modified';
-        else if (snap.size === file.pointerBytes.length && (await hasExactBytes(path, file.pointerBytes))) {
-          // An empty file is its own pointer and its own content.
-          state = file.pointer.size === 0 ? 'hydrated' : 'pointer';
-        } else if (snap.size !== file.pointer.size) state = 'modified';
-        return { file, state, snapshot: snap };
-      }),
-    ),
-  );
-  const undecided = first.filter((c) => c.state === undefined);
-  const modified = undecided.length > 0 ? await modifiedPaths(root, pathspecs) : new Set<string>();
-  // Git calls a file modified when its size differs from the index's stat data, without looking
-  // at the content (read-cache.c ie_modified): a file hydrated by a run killed before its index
-  // refresh. Its hash tells it from a real edit of the same size.
+  const directories = new Map<string, boolean>();
+  const first = await Promise.all(files.map((file) => limit(() => lookAt(root, file, directories))));
+  const askGit = first.some((c) => c.state === 'ask-git');
+  const modified = askGit ? await modifiedPaths(root, pathspecs) : new Set<string>();
   return Promise.all(
     first.map((c) =>
       limit(async (): Promise<ClassifiedFile> => {
-        if (c.state !== undefined) return { ...c, state: c.state };
-        if (!modified.has(c.file.path)) return { ...c, state: 'hydrated' };
         const { oid, size } = c.file.pointer;
-        return (await holdsObject(fsPath(root, c.file.path), oid, size)) ? { ...c, state: 'hydrated', indexStale: true } : { ...c, state: 'modified' };
+        const path = fsPath(root, c.file.path);
+        if (c.state === 'ask-git' && !modified.has(c.file.path)) {
+          return c.pointerInWorktree ? { ...c, state: 'pointer' } : { ...c, state: 'hydrated' };
+        }
+        if (c.state !== 'ask-git' && c.state !== 'modified') return { ...c, state: c.state };
+        const { pointerInWorktree: _, ...rest } = c;
+        // Git calls a file modified when its size differs from the index's stat data, without
+        // looking at the content (read-cache.c ie_modified): a file hydrated by a run killed (or
+        // still running) before its index refresh. Its hash tells it from a real edit.
+        if (c.snapshot?.regular && (await holdsObject(path, oid, size))) return { ...rest, state: 'hydrated', indexStale: true };
+        return { ...rest, state: 'modified' };
       }),
     ),
   );
 }
 
+type FirstLook = Omit<ClassifiedFile, 'state'> & { state: FileState | 'ask-git' };
+
+// What can be told from the file alone.
+async function lookAt(root: string, file: WorktreeLfsFile, directories: Map<string, boolean>): Promise<FirstLook> {
+  const absent = file.skipWorktree ? 'sparse' : 'missing';
+  if (!leadingDirectoriesAreReal(root, file.path, directories)) return { file, state: absent, snapshot: undefined };
+  const path = fsPath(root, file.path);
+  const snap = await snapshot(path);
+  if (snap === undefined) return { file, state: absent, snapshot: undefined };
+  if (!snap.regular) return { file, state: 'modified', snapshot: snap };
+  const crlf = withCrlf(file.pointerBytes);
+  // Pointer-sized: read, with the stat of the file actually read (another run may rename the
+  // content over it in between). Any other size costs nothing more here.
+  const small = snap.size === file.pointerBytes.length || snap.size === crlf.length ? readSmallSync(path, crlf.length) : { snapshot: snap, bytes: undefined };
+  if (small === undefined) return { file, state: 'modified', snapshot: snap };
+  const { snapshot: current, bytes } = small;
+  // An empty file is its own pointer and its own content.
+  if (bytes?.equals(file.pointerBytes)) return { file, state: file.pointer.size === 0 ? 'hydrated' : 'pointer', snapshot: current, pointerInWorktree: file.pointerBytes };
+  const trustGit = !file.skipWorktree && !file.assumeUnchanged;
+  if (bytes?.equals(crlf) && trustGit) return { file, state: 'ask-git', snapshot: current, pointerInWorktree: crlf };
+  if (current.size === file.pointer.size && trustGit) return { file, state: 'ask-git', snapshot: current };
+  // Of the object's size but git cannot be asked, or another size: hashed (see above).
+  return { file, state: 'modified', snapshot: current };
+}
+
+// The pointer as git's eol conversion (core.autocrlf, eol=crlf) checks it out: every LF a CRLF.
+function withCrlf(pointer: Buffer): Buffer {
+  return Buffer.from(pointer.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
+}
+
 // Per LFS path among `pathspecs` (root-relative; none = all): state, size, local/remote presence.
 export async function status(ctx: RepositoryContext, pathspecs: readonly string[], options: StatusOptions = {}): Promise<StatusReport> {
   const root = requireWorktree(ctx);
-  const files = await listLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs);
   const [classified, policy] = await Promise.all([classifyFiles(root, files, pathspecs), HydrationPolicy.load(ctx.paths, {})]);
   const sizes = new Map(files.map((f) => [f.pointer.oid, f.pointer.size]));
   const fsLimit = pLimit(FS_CONCURRENCY);
@@ -153,7 +185,7 @@ function totalsOf(files: readonly FileStatus[], withRemote: boolean): StatusTota
   const totals: StatusTotals = {
     files: 0,
     bytes: 0,
-    states: { pointer: zero(), hydrated: zero(), modified: zero(), missing: zero() },
+    states: { pointer: zero(), hydrated: zero(), modified: zero(), missing: zero(), sparse: zero() },
     local: zero(),
     ...(withRemote && { remote: zero() }),
   };

@@ -17,6 +17,16 @@ interface TreeEntry {
   path: string;
   mode: string;
   blob: string;
+  // Index entries only: `git ls-files -v`'s tag ('H', 'S' for skip-worktree, lower case when
+  // assume-unchanged).
+  tag?: string;
+}
+
+export interface WorktreeLfsFile extends LfsFile {
+  // `--skip-worktree` (a sparse checkout's paths outside the cone) or `--assume-unchanged`: git
+  // does not look at the working file, so `git ls-files -m` never reports its edits.
+  skipWorktree: boolean;
+  assumeUnchanged: boolean;
 }
 
 // `git ls-files -s` (the index) or `git ls-tree -r` (a revision), NUL-separated; git() decodes the
@@ -24,18 +34,19 @@ interface TreeEntry {
 async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<TreeEntry[]> {
   const args = rev
     ? ['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs]
-    : ['ls-files', '-s', '-z', '--full-name', '--', ...pathspecs];
+    : ['ls-files', '-s', '-v', '-z', '--full-name', '--', ...pathspecs];
   const { stdout } = await git(args, { cwd });
   const entries: TreeEntry[] = [];
   for (const record of stdout.split('\0')) {
     if (!record) continue;
     const tab = record.indexOf('\t');
     const fields = record.slice(0, tab).split(' ');
-    // ls-files: "<mode> <blob> <stage>"; ls-tree: "<mode> <type> <blob>".
+    // ls-files -s -v: "<tag> <mode> <blob> <stage>"; ls-tree: "<mode> <type> <blob>".
+    const tag = rev ? undefined : fields.shift();
     const [mode = '', second = '', third = ''] = fields;
     if (mode === '160000' || second === 'commit' || second === 'tree') continue;
     if (!rev && third !== '0') continue; // unmerged entries are not ours to touch
-    entries.push({ path: record.slice(tab + 1), mode, blob: rev ? third : second });
+    entries.push({ path: record.slice(tab + 1), mode, blob: rev ? third : second, ...(tag !== undefined && { tag }) });
   }
   return entries;
 }
@@ -83,11 +94,11 @@ export async function listLfsFiles(cwd: string, pathspecs: readonly string[] = [
   const entries = await listEntries(cwd, pathspecs, rev);
   const blobs = await readSmallBlobs(cwd, entries.map((e) => e.blob));
   const files: LfsFile[] = [];
-  for (const entry of entries) {
-    const bytes = blobs.get(entry.blob);
+  for (const { path, mode, blob } of entries) {
+    const bytes = blobs.get(blob);
     if (!bytes || bytes.length === 0) continue;
     const pointer = parsePointer(bytes);
-    if (pointer) files.push({ ...entry, pointer, pointerBytes: bytes });
+    if (pointer) files.push({ path, mode, blob, pointer, pointerBytes: bytes });
   }
   return files;
 }
@@ -108,4 +119,33 @@ export function exactPathspec(path: string): string {
 // The LFS file at exactly `path` in the index, if it is one.
 export async function lfsFileAt(cwd: string, path: string): Promise<LfsFile | undefined> {
   return (await listLfsFiles(cwd, [exactPathspec(path)])).find((f) => f.path === path);
+}
+
+// The LFS files of the index that the working tree holds for git-lfs: a valid pointer blob *and*
+// `filter=lfs` by .gitattributes, as git decides it (`git check-attr`). A plain-git file whose
+// text happens to be a pointer (a test fixture, a document about LFS) is git's own: checkouts
+// write it as it is, so hydrate, dehydrate and status leave it alone.
+export async function listWorktreeLfsFiles(root: string, pathspecs: readonly string[] = []): Promise<WorktreeLfsFile[]> {
+  const entries = await listEntries(root, pathspecs);
+  const blobs = await readSmallBlobs(root, entries.map((e) => e.blob));
+  const candidates: WorktreeLfsFile[] = [];
+  for (const { path, mode, blob, tag = 'H' } of entries) {
+    const bytes = blobs.get(blob);
+    if (!bytes || bytes.length === 0) continue;
+    const pointer = parsePointer(bytes);
+    if (!pointer) continue;
+    const upper = tag.toUpperCase();
+    candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper });
+  }
+  const filtered = await filterAttributes(root, candidates.map((c) => c.path));
+  return candidates.filter((_, i) => filtered[i] === 'lfs');
+}
+
+// The `filter` attribute of each path (root-relative), in order: one `git check-attr` run.
+async function filterAttributes(root: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const { stdout } = await git(['check-attr', '-z', '--stdin', 'filter'], { cwd: root, input: paths.map((p) => `${p}\0`).join('') });
+  // "<path> NUL filter NUL <value> NUL" per path, in the order given.
+  const fields = stdout.split('\0');
+  return paths.map((_, i) => fields[i * 3 + 2] ?? 'unspecified');
 }

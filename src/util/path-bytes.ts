@@ -71,9 +71,12 @@ export function pathToBytes(s: string): Buffer {
   return Buffer.concat(parts);
 }
 
+// A path as fs takes it: a Buffer for a name that is not UTF-8.
+export type FsPath = string | Buffer;
+
 // The path to give `fs` for a file under `root`: the string itself when it carries no escaped byte
 // (the common case), else its bytes (fs takes Buffer paths and uses them as they are).
-export function fsPath(root: string, rel: string): string | Buffer {
+export function fsPath(root: string, rel: string): FsPath {
   const path = join(root, rel);
   return MAY_HOLD_ESCAPES.test(path) ? pathToBytes(path) : path;
 }

@@ -6,7 +6,8 @@
 // fault-injecting proxy (which holds a transfer mid-body so the kill lands there).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -127,6 +128,55 @@ describe('crash safety: kill -9 at any moment, then rerun', { timeout: 600_000 }
     await assertClean(clone);
     assert.deepEqual(await tempsIn(lfsTmp(clone)), [], 'the killed run’s temp file was removed');
     assert.deepEqual(await worktreeTemps(clone), []);
+  });
+
+  // Kills a hydrate of BIG[2] while its new content is half written, then: nothing for git to
+  // list or stage, and the rerun finishes and removes the partial copy. Returns where that was.
+  async function killMidWrite(clone: string): Promise<string> {
+    const held = BIG[2]!;
+    await proxy.setFault({ method: 'GET', path: oidOf(held.path), action: { kind: 'stall', afterBytes: MiB } });
+    const run = startCli(['hydrate', held.path], clone);
+    // The file's new content is written to its temp file while the object downloads.
+    const copy = await waitFor('the working copy of the held download to reach 1 MiB', async () => {
+      for (const temp of (await walk(clone)).filter((p) => TOKEN.test(p) && p.includes('.b2.bin.'))) {
+        if ((await stat(temp)).size >= MiB) return temp;
+      }
+      return undefined;
+    });
+    kill9(run.pid);
+    await run.done;
+    await proxy.clearFault();
+    assert.ok(existsSync(copy), 'the killed run left its partial copy (the test did kill mid-write)');
+    assert.equal((await git(['status', '--porcelain', '--untracked-files=all'], clone)).stdout, '');
+    await git(['add', '-A'], clone);
+    assert.equal((await git(['diff', '--cached', '--name-status'], clone)).stdout, '', 'git add -A staged something');
+
+    await cli(['hydrate', held.path], clone);
+    await assertHydrated(clone, [held]);
+    await assertClean(clone);
+    assert.equal(existsSync(copy), false, 'the rerun removed the partial copy');
+    return relative(clone, copy);
+  }
+
+  it('hydrate killed mid-download leaves nothing that git status lists or git add -A stages', TEST, async () => {
+    const clone = await fx.clone('hydrate-kill-untracked');
+    const copy = await killMidWrite(clone);
+    assert.match(copy, /^\.git\/lfs\/tmp\//, 'the partial copy was outside the working tree');
+  });
+
+  // /dev/shm: a tmpfs on Linux, another filesystem than the test's temp directory.
+  const otherFilesystem = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev ? '/dev/shm' : undefined;
+  it('… and so does one whose LFS storage is on another filesystem (temp file beside the file, excluded)', { ...TEST, skip: otherFilesystem === undefined && 'no second filesystem' }, async () => {
+    const clone = await fx.clone('hydrate-kill-exdev');
+    const storage = await mkdtemp(join(otherFilesystem!, 'lfs-lazy-test-storage-'));
+    try {
+      await git(['config', 'lfs.storage', storage], clone);
+      const copy = await killMidWrite(clone);
+      assert.match(copy, /^big\/\.b2\.bin\.lfs-lazy-.*\.tmp$/, 'a rename across filesystems is not atomic: the copy goes beside the file');
+      assert.match(await readFile(join(clone, '.git', 'info', 'exclude'), 'utf8'), /^\.\*\.lfs-lazy-\*\.tmp$/m);
+    } finally {
+      await rm(storage, { recursive: true, force: true });
+    }
   });
 
   it('hydrate killed together with its children mid-download: no index.lock left; the rerun re-indexes what was written, status clean', TEST, async () => {

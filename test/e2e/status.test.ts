@@ -67,6 +67,7 @@ describe('lfs-lazy status', { timeout: 300_000 }, () => {
         hydrated: { files: 2, bytes: 8_000 },
         modified: { files: 1, bytes: 4_000 },
         missing: { files: 1, bytes: 4_000 },
+        sparse: { files: 0, bytes: 0 },
       },
       local: { files: 4, bytes: 16_000 },
       remote: { files: 6, bytes: 24_000 },

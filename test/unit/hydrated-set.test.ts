@@ -10,7 +10,6 @@ import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { decide, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
 import { formatRule, parseRule } from '../../src/hydration/pattern-line.js';
-import { hasExactBytes, replaceFile, snapshot } from '../../src/hydration/worktree-file.js';
 import { bytesToPath, pathToBytes } from '../../src/util/path-bytes.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 
@@ -385,56 +384,5 @@ describe('HydratedSet', () => {
     assert.deepEqual(set.problems, [`ignoring the pattern "[z-a].bin" on line 2 of ${set.file}: the range z-a is reversed (git would match only "z" with it)`]);
     await HydratedSet.update(common, (s) => s.add(['models']));
     assert.equal(await readFile(set.file, 'utf8'), '[z-a].bin\ndata\nmodels\n');
-  });
-});
-
-// The atomic replace under hydrate and dehydrate.
-describe('replaceFile', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-replace-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
-
-  it('replaces the file with the given mode and leaves no temp file', async () => {
-    const target = join(dir, 'a.bin');
-    await writeFile(target, 'pointer');
-    const source = join(dir, 'object');
-    await writeFile(source, 'the content');
-    const first = await replaceFile(target, { copyOf: source }, 0o755, async () => true);
-    assert.equal(first.replaced, true);
-    // The stat data it reports is the new file's, for git's index.
-    const now = lstatSync(target, { bigint: true });
-    assert.equal(first.stat?.ino, now.ino);
-    assert.equal(first.stat?.mtimeNs, now.mtimeNs);
-    assert.equal(first.stat?.ctimeNs, now.ctimeNs);
-    assert.equal(first.stat?.size, 11n);
-    assert.equal(await readFile(target, 'utf8'), 'the content');
-    assert.equal((await snapshot(target))?.mode, 0o755);
-    assert.equal((await replaceFile(target, { bytes: Buffer.from('pointer') }, 0o644, async () => true)).replaced, true);
-    assert.equal(await readFile(target, 'utf8'), 'pointer');
-    assert.equal((await snapshot(target))?.mode, 0o644);
-    const { readdir } = await import('node:fs/promises');
-    assert.deepEqual((await readdir(dir)).sort(), ['a.bin', 'object']);
-  });
-
-  it('keeps an edit made before the rename', async () => {
-    const target = join(dir, 'b.bin');
-    await writeFile(target, 'pointer');
-    const replaced = await replaceFile(target, { bytes: Buffer.from('content') }, 0o644, async () => {
-      await writeFile(target, 'edited by the user');
-      return hasExactBytes(target, Buffer.from('pointer'));
-    });
-    assert.deepEqual(replaced, { replaced: false });
-    assert.equal(await readFile(target, 'utf8'), 'edited by the user');
-  });
-
-  it('hasExactBytes compares whole files, not prefixes', async () => {
-    const target = join(dir, 'c.bin');
-    await writeFile(target, 'pointer and more');
-    assert.equal(await hasExactBytes(target, Buffer.from('pointer')), false);
-    assert.equal(await hasExactBytes(join(dir, 'nope'), Buffer.from('')), false);
-    await writeFile(target, '');
-    assert.equal(await hasExactBytes(target, Buffer.alloc(0)), true);
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIndex, seal, writeStat, type StatData } from '../../src/git/index-format.js';
 import { IndexLockedError, recordStatData, type RecordOptions, type WrittenFile } from '../../src/git/index-stat.js';
-import { replaceFile } from '../../src/hydration/worktree-file.js';
+import { WorktreeWriter } from '../../src/hydration/worktree-writer.js';
 
 let base: string;
 let repoCount = 0;
@@ -277,10 +277,11 @@ describe('recordStatData and the clean filter: git does not read the file again'
     assertNoLock(repo);
   });
 
-  it('trusts a file written by replaceFile at once (its mtime is set back), and still sees a same-size edit made right after', async () => {
+  it('trusts a file written by WorktreeWriter.replace at once (its mtime is set back), and still sees a same-size edit made right after', async () => {
     const path = join(repo.dir, 'a.txt');
     const content = readFileSync(path, 'utf8');
-    const { replaced, stat } = await replaceFile(path, { bytes: Buffer.from(content) }, 0o644, () => true);
+    const writer = new WorktreeWriter({ root: repo.dir, tmpDir: join(repo.dir, '.git', 'lfs', 'tmp'), excludeFile: join(repo.dir, '.git', 'info', 'exclude') });
+    const { replaced, stat } = await writer.replace('a.txt', { bytes: Buffer.from(content) }, 0o644, () => true);
     assert.ok(replaced && stat);
     assert.deepEqual(await repo.record([{ path: 'a.txt', blob: repo.blob('a.txt'), stat }]), []);
     const fileSec = Number(stat.mtimeNs / 1_000_000_000n);

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseIndex } from '../../src/git/index-format.js';
 import { recordStatData } from '../../src/git/index-stat.js';
-import { replaceFile } from '../../src/hydration/worktree-file.js';
-import { fsPath } from '../../src/util/path-bytes.js';
+import { WorktreeWriter } from '../../src/hydration/worktree-writer.js';
 
 const NAME = Buffer.from([0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]);
 const PATH = 'a\udcff.bin';
@@ -46,8 +45,9 @@ describe('a non-UTF-8 name in the index', () => {
   it('recordStatData records a rewritten file under that name, and git finds it clean', async () => {
     // "100644 <blob> 0\t<name>"
     const oid = execFileSync('git', ['ls-files', '-s', '-z'], { cwd: dir }).subarray(7, 47).toString();
-    const written = await replaceFile(fsPath(dir, PATH), { bytes: Buffer.from('one\n') }, 0o644, () => true);
-    assert.ok(written.stat, 'replaceFile reports the stat of the file it renamed');
+    const writer = new WorktreeWriter({ root: dir, tmpDir: join(dir, '.git', 'lfs', 'tmp'), excludeFile: join(dir, '.git', 'info', 'exclude') });
+    const written = await writer.replace(PATH, { bytes: Buffer.from('one\n') }, 0o644, () => true);
+    assert.ok(written.stat, 'the writer reports the stat of the file it renamed');
     const left = await recordStatData(dir, [{ path: PATH, blob: oid, stat: written.stat }], { waitMs: 5_000 });
     assert.deepEqual(left, []);
     git('diff-files', '--quiet');

@@ -70,6 +70,9 @@ export function summary(r: HydrateReport, show: PathQuoter): string {
     const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
+  // Not in the working tree by the user's choice, as with git: counted, not listed.
+  const sparse = r.skipped.filter((s) => s.reason === 'sparse').length;
+  if (sparse > 0) line += `, ${count(sparse, 'file')} outside the sparse checkout`;
   if (r.failed.length > 0) line += `, ${r.failed.length} failed`;
   return line;
 }

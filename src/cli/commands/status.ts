@@ -4,7 +4,7 @@ import { formatBytes } from '../progress-bar.js';
 import { commandLogger, parseJobs } from './hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
-import { status, type StatusReport } from '../../hydration/status.js';
+import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -17,6 +17,7 @@ const usage = [
   '          hydrated — the file holds the content',
   '          modified — the file was changed locally',
   '          missing  — the file was deleted from the working tree',
+  '          sparse   — outside the sparse checkout: git does not check it out',
   '  size    the size of the content',
   '  local   whether the object is in the local LFS store',
   '  set     * when the path is in the hydrated set (kept hydrated on checkout)',
@@ -63,7 +64,7 @@ function table(report: StatusReport, show: PathQuoter): string {
   const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const t = report.totals;
-  const states = (['hydrated', 'pointer', 'modified', 'missing'] as const)
+  const states = FILE_STATES
     .filter((s) => t.states[s].files > 0 || s === 'hydrated' || s === 'pointer')
     .map((s) => `${t.states[s].files} ${s} (${formatBytes(t.states[s].bytes)})`)
     .join(', ');
