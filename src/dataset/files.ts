@@ -2,14 +2,11 @@
 // index), each as (path, oid, size) where oid is the SHA-256 of its content — read from the LFS
 // pointer for LFS files (nothing downloaded), computed from the git blob for the others (git's own
 // objects, already local). Symbolic links and submodules are not files of a dataset: skipped.
-import { createHash, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { git } from '../git/git.js';
+import { createHash } from 'node:crypto';
+import { readObjects } from '../git/cat-file.js';
+import { listIndexEntries, listRevisionAsIndex } from '../git/index-entries.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../protocol/pointer.js';
-import { streamBlobs } from './cat-file.js';
 
 export interface DatasetFile {
   // Relative to the repository root, `/`-separated.
@@ -31,30 +28,13 @@ export interface ListOptions {
   rev?: string | undefined;
 }
 
-// `git ls-files -s` of the index, or of a throw-away index filled from the revision: ls-tree does
-// not understand wildcard pathspecs, ls-files does, so both sources select exactly the same files.
+// The regular files of the index, or of the revision read as an index: ls-tree does not
+// understand wildcard pathspecs, ls-files does, so both sources select exactly the same files.
 async function listEntries(cwd: string, pathspecs: readonly string[], rev: string | undefined): Promise<Entry[]> {
-  const args = ['ls-files', '-s', '-z', '--full-name', '--', ...pathspecs];
-  let stdout: string;
-  if (rev === undefined) {
-    stdout = (await git(args, { cwd })).stdout;
-  } else {
-    const index = join(tmpdir(), `lfs-lazy-index-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const env = { ...process.env, GIT_INDEX_FILE: index };
-    try {
-      await git(['read-tree', rev], { cwd, env });
-      stdout = (await git(args, { cwd, env })).stdout;
-    } finally {
-      await rm(index, { force: true });
-    }
-  }
+  const all = rev === undefined ? await listIndexEntries(cwd, pathspecs) : await listRevisionAsIndex(cwd, rev, pathspecs);
   const entries: Entry[] = [];
-  for (const record of stdout.split('\0')) {
-    if (!record) continue;
-    const tab = record.indexOf('\t');
-    const [mode = '', blob = '', stage = ''] = record.slice(0, tab).split(' ');
-    const path = record.slice(tab + 1);
-    if (stage !== '0') throw new LfsLazyError(`${path} is unmerged: resolve the conflict first`);
+  for (const { path, mode, blob, stage } of all) {
+    if (stage !== 0) throw new LfsLazyError(`${path} is unmerged: resolve the conflict first`);
     if (mode !== '100644' && mode !== '100755') continue;
     entries.push({ path, blob });
   }
@@ -71,8 +51,8 @@ export async function listDatasetFiles(cwd: string, pathspecs: readonly string[]
   let chunks: Buffer[] = [];
   let current = '';
   let currentSize = 0;
-  await streamBlobs(cwd, blobs, {
-    start(id, size) {
+  await readObjects(cwd, blobs, {
+    start({ id, size }) {
       current = id;
       currentSize = size;
       hash = createHash('sha256');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { git } from '../git/git.js';
+import { listIndexEntries } from '../git/index-entries.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../protocol/pointer.js';
 import { fsPath } from '../util/path-bytes.js';
@@ -164,12 +165,11 @@ export async function verifyManifest(cwd: string, manifest: DatasetManifest): Pr
   const dir = join(root, manifest.prefix);
   if (existsSync(fsPath(root, manifest.prefix))) {
     // Symbolic links and submodules are never listed; they are not extras either.
-    const current = await git(['ls-files', '-s', '-z', '--full-name', '--', ...manifest.pathspecs], { cwd: dir });
+    const current = await listIndexEntries(dir, manifest.pathspecs);
     const extras = new Set(
-      current.stdout
-        .split('\0')
-        .filter((record) => /^100(644|755) /.test(record))
-        .map((record) => record.slice(record.indexOf('\t') + 1))
+      current
+        .filter((entry) => entry.mode === '100644' || entry.mode === '100755')
+        .map((entry) => entry.path)
         .filter((path) => !listed.has(path)),
     );
     for (const path of extras) problems.push({ path, problem: 'extra' });

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { LfsLazyError } from '../errors/index.js';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
 
@@ -43,6 +44,30 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
       child.stdin?.end(typeof options.input === 'string' ? pathToBytes(options.input) : options.input);
     }
   });
+}
+
+// A git process whose output is too big to buffer (cat-file --batch): its stdout is read as a
+// stream, at the reader's pace. `exited` rejects only when git could not be started.
+export interface GitProcess {
+  stdin: Writable;
+  stdout: Readable;
+  exited: Promise<{ code: number | null; stderr: string }>;
+  stop(): void;
+}
+
+export function spawnGit(args: string[], options: { cwd?: string } = {}): GitProcess {
+  const child = spawn('git', args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+  // Awaited by the caller, perhaps only after reading stdout: a failed start is not unhandled.
+  exited.catch(() => undefined);
+  // git may exit without reading all its input (a fatal error): the exit code says what happened.
+  child.stdin.on('error', () => undefined);
+  return { stdin: child.stdin, stdout: child.stdout, exited, stop: () => void child.kill() };
 }
 
 export async function gitStdout(args: string[], options: GitOptions = {}): Promise<string> {

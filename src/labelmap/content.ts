@@ -1,10 +1,10 @@
 // Where the text of a label map comes from: a file that holds either an LFS pointer (the object is
 // read from the local store, fetched from the bucket first if needed, verified) or the content
 // itself; or a git blob at a revision or in the index, which again may be a pointer.
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { objectHeaders, objectStream, readWholeObjects } from '../git/cat-file.js';
 import { git } from '../git/git.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
@@ -70,35 +70,14 @@ export async function blobContent(ctx: RepositoryContext, cwd: string, spec: str
   const found = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], { cwd, okCodes: [1, 128] });
   if (found.code !== 0) return undefined;
   const blob = found.stdout.trim();
-  const type = (await git(['cat-file', '-t', blob], { cwd })).stdout.trim();
-  if (type !== 'blob') throw new LfsLazyError(`${spec} is a ${type}, not a file`);
-  const size = Number((await git(['cat-file', '-s', blob], { cwd })).stdout.trim());
-  if (size < MAX_POINTER_SIZE) {
-    const bytes = await catBlob(cwd, blob);
+  const header = (await objectHeaders(cwd, [blob])).get(blob);
+  if (header === undefined) throw new LfsLazyError(`git has no object ${blob} (${spec})`);
+  if (header.type !== 'blob') throw new LfsLazyError(`${spec} is a ${header.type}, not a file`);
+  if (header.size < MAX_POINTER_SIZE) {
+    const bytes = (await readWholeObjects(cwd, [blob])).get(blob) ?? Buffer.alloc(0);
     const pointer = parsePointer(bytes);
     if (pointer) return pointerContent(ctx, pointer);
     return { empty: false, small: bytes, input: () => Readable.from([bytes]) };
   }
-  return { empty: false, input: () => blobStream(cwd, blob) };
-}
-
-function blobStream(cwd: string, blob: string): Readable {
-  const child = spawn('git', ['cat-file', 'blob', blob], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const out = child.stdout;
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) out.destroy(new LfsLazyError(`git cat-file blob ${blob} failed: ${stderr.trim()}`));
-  });
-  // A reader that stops early (an error in the label map) must not leave git running.
-  out.on('close', () => {
-    if (child.exitCode === null) child.kill();
-  });
-  return out;
-}
-
-async function catBlob(cwd: string, blob: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobStream(cwd, blob)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return { empty: false, input: () => objectStream(cwd, blob) };
 }

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { objectHeaders, readWholeObjects } from '../git/cat-file.js';
 import { git } from '../git/git.js';
+import { listIndexEntries, listTreeEntries, type GitEntry } from '../git/index-entries.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 
 export interface LfsFile {
@@ -13,15 +14,6 @@ export interface LfsFile {
   pointerBytes: Buffer;
 }
 
-interface TreeEntry {
-  path: string;
-  mode: string;
-  blob: string;
-  // Index entries only: `git ls-files -v`'s tag ('H', 'S' for skip-worktree, lower case when
-  // assume-unchanged).
-  tag?: string;
-}
-
 export interface WorktreeLfsFile extends LfsFile {
   // `--skip-worktree` (a sparse checkout's paths outside the cone) or `--assume-unchanged`: git
   // does not look at the working file, so `git ls-files -m` never reports its edits.
@@ -29,63 +21,19 @@ export interface WorktreeLfsFile extends LfsFile {
   assumeUnchanged: boolean;
 }
 
-// `git ls-files -s` (the index) or `git ls-tree -r` (a revision), NUL-separated; git() decodes the
-// names with bytesToPath, so a name that is not UTF-8 keeps its bytes.
-async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<TreeEntry[]> {
-  const args = rev
-    ? ['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs]
-    : ['ls-files', '-s', '-v', '-z', '--full-name', '--', ...pathspecs];
-  const { stdout } = await git(args, { cwd });
-  const entries: TreeEntry[] = [];
-  for (const record of stdout.split('\0')) {
-    if (!record) continue;
-    const tab = record.indexOf('\t');
-    const fields = record.slice(0, tab).split(' ');
-    // ls-files -s -v: "<tag> <mode> <blob> <stage>"; ls-tree: "<mode> <type> <blob>".
-    const tag = rev ? undefined : fields.shift();
-    const [mode = '', second = '', third = ''] = fields;
-    if (mode === '160000' || second === 'commit' || second === 'tree') continue;
-    if (!rev && third !== '0') continue; // unmerged entries are not ours to touch
-    entries.push({ path: record.slice(tab + 1), mode, blob: rev ? third : second, ...(tag !== undefined && { tag }) });
-  }
-  return entries;
+// The index's entries (with their ls-files -v tags) or a revision's that may hold a file's
+// content: no submodules, no unmerged entries (not ours to touch).
+async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<GitEntry[]> {
+  const entries = rev ? await listTreeEntries(cwd, rev, pathspecs) : await listIndexEntries(cwd, pathspecs, { tags: true });
+  return entries.filter((e) => e.mode !== '160000' && e.mode !== '040000' && e.stage === 0);
 }
 
-// Sizes of many blobs, then the content of the small ones, from two `git cat-file` runs whatever
-// the number of files: pointers are < 1024 bytes, anything bigger is not an LFS file.
+// The content of the small blobs among many, from two `git cat-file` runs whatever the number of
+// files: pointers are < 1024 bytes, anything bigger is not an LFS file.
 async function readSmallBlobs(cwd: string, blobs: readonly string[]): Promise<Map<string, Buffer>> {
-  const unique = [...new Set(blobs)];
-  if (unique.length === 0) return new Map();
-  const check = await git(['cat-file', '--batch-check=%(objectname) %(objectsize)'], { cwd, input: unique.join('\n') + '\n' });
-  const small = check.stdout
-    .split('\n')
-    .map((line) => line.split(' '))
-    .filter(([, size]) => size !== undefined && Number(size) < MAX_POINTER_SIZE)
-    .map(([oid]) => oid!);
-  const contents = new Map<string, Buffer>();
-  if (small.length === 0) return contents;
-  const out = await catFileBatch(cwd, small);
-  let offset = 0;
-  while (offset < out.length) {
-    const nl = out.indexOf(0x0a, offset);
-    const [oid = '', , size = '0'] = out.subarray(offset, nl).toString().split(' ');
-    const start = nl + 1;
-    const end = start + Number(size);
-    contents.set(oid, out.subarray(start, end));
-    offset = end + 1;
-  }
-  return contents;
-}
-
-function catFileBatch(cwd: string, blobs: readonly string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file exited ${code}`))));
-    child.stdin.end(blobs.join('\n') + '\n');
-  });
+  const headers = await objectHeaders(cwd, blobs);
+  const small = [...headers.values()].filter((h) => h.size < MAX_POINTER_SIZE).map((h) => h.id);
+  return readWholeObjects(cwd, small);
 }
 
 // The LFS files among the paths a pathspec selects, in the index (default) or at a revision.

@@ -1,0 +1,79 @@
+// The entries of git's index or of a revision's tree, as git lists them: `git ls-files -s` and
+// `git ls-tree -r`, NUL-separated. git() decodes the names with bytesToPath (util/path-bytes.ts),
+// so a name that is not UTF-8 keeps its bytes. Entries come as git gives them; which ones matter
+// (regular files, stage 0…) is the caller's choice.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { git } from './git.js';
+
+export interface GitEntry {
+  // Relative to the repository root, `/`-separated.
+  path: string;
+  // Octal git mode: "100644", "100755", "120000" (symbolic link), "160000" (submodule).
+  mode: string;
+  // The object id (a commit for a submodule).
+  blob: string;
+  // 0, or 1–3 for the sides of an unmerged path; always 0 in a tree.
+  stage: number;
+  // With `tags` only: `git ls-files -v`'s tag ('H', 'S' for skip-worktree, lower case when
+  // assume-unchanged).
+  tag?: string;
+}
+
+export interface IndexListOptions {
+  // Also read each entry's `ls-files -v` tag.
+  tags?: boolean;
+  // Another index file than the repository's (GIT_INDEX_FILE).
+  indexFile?: string;
+}
+
+// The index entries a pathspec selects, with their root-relative paths. Pathspecs are relative to
+// `cwd`, as in git.
+export async function listIndexEntries(cwd: string, pathspecs: readonly string[], options: IndexListOptions = {}): Promise<GitEntry[]> {
+  const args = ['ls-files', '-s', ...(options.tags ? ['-v'] : []), '-z', '--full-name', '--', ...pathspecs];
+  const env = options.indexFile === undefined ? undefined : { ...process.env, GIT_INDEX_FILE: options.indexFile };
+  const { stdout } = await git(args, { cwd, ...(env && { env }) });
+  const entries: GitEntry[] = [];
+  for (const record of records(stdout)) {
+    const tab = record.indexOf('\t');
+    const fields = record.slice(0, tab).split(' ');
+    // "[<tag> ]<mode> <blob> <stage>"
+    const tag = options.tags ? fields.shift() : undefined;
+    const [mode = '', blob = '', stage = ''] = fields;
+    entries.push({ path: record.slice(tab + 1), mode, blob, stage: Number(stage), ...(tag !== undefined && { tag }) });
+  }
+  return entries;
+}
+
+// The entries of a revision's tree (recursively: files, symbolic links and submodules, no
+// directories). ls-tree takes pathspecs as literal prefixes, and relative to the root here
+// (--full-tree), whatever `cwd`.
+export async function listTreeEntries(cwd: string, rev: string, pathspecs: readonly string[]): Promise<GitEntry[]> {
+  const { stdout } = await git(['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs], { cwd });
+  const entries: GitEntry[] = [];
+  for (const record of records(stdout)) {
+    const tab = record.indexOf('\t');
+    // "<mode> <type> <blob>": the type follows from the mode.
+    const [mode = '', , blob = ''] = record.slice(0, tab).split(' ');
+    entries.push({ path: record.slice(tab + 1), mode, blob, stage: 0 });
+  }
+  return entries;
+}
+
+// A revision's entries selected exactly as listIndexEntries selects the index's (wildcards,
+// relative pathspecs, which ls-tree does not understand): read into a throw-away index first.
+export async function listRevisionAsIndex(cwd: string, rev: string, pathspecs: readonly string[]): Promise<GitEntry[]> {
+  const indexFile = join(tmpdir(), `lfs-lazy-index-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await git(['read-tree', rev], { cwd, env: { ...process.env, GIT_INDEX_FILE: indexFile } });
+    return await listIndexEntries(cwd, pathspecs, { indexFile });
+  } finally {
+    await rm(indexFile, { force: true });
+  }
+}
+
+function records(stdout: string): string[] {
+  return stdout.split('\0').filter((record) => record.length > 0);
+}
