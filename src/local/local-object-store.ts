@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { downloadVerified } from '../transfer/download.js';
 import { assertOid, shardedPath } from '../util/oid.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
+import { copyWhileDownloading } from './download-copy.js';
+import { downloadVerified } from './verified-download.js';
 
 // git-lfs's own object store (<common git dir>/lfs/objects, or lfs.storage), so git-lfs and
 // lfs-lazy see the same objects. Everything enters through a temp file in <lfs>/tmp — the same
@@ -107,16 +108,18 @@ export class LocalObjectStore {
       if (options.copyTo !== undefined) await copyFile(path, options.copyTo.path, constants.COPYFILE_FICLONE);
       return path;
     }
-    const temp = await downloadVerified({
-      store: await remote(),
-      oid,
-      size,
-      tempDir: await this.tempDir(),
-      ...(options.logger && { logger: options.logger }),
-      ...(options.onProgress && { onProgress: options.onProgress }),
-      ...(options.signal && { signal: options.signal }),
-      ...(options.copyTo !== undefined && { copyTo: options.copyTo }),
-    });
+    const temp = await downloadVerified(
+      {
+        store: await remote(),
+        oid,
+        size,
+        tempDir: await this.tempDir(),
+        ...(options.logger && { logger: options.logger }),
+        ...(options.onProgress && { onProgress: options.onProgress }),
+        ...(options.signal && { signal: options.signal }),
+      },
+      options.copyTo && copyWhileDownloading(options.copyTo.path, options.copyTo.mode, size),
+    );
     return this.adopt(temp, oid);
   }
 

@@ -15,7 +15,7 @@ import {
 import type { ObjectStore } from '../store/object-store.js';
 import { LineWriter, readLines } from '../transport/json-lines.js';
 import { withRetry, type RetryPolicy } from '../util/retry.js';
-import { downloadVerified } from './download.js';
+import { downloadVerified } from '../local/verified-download.js';
 import { ProgressReporter } from './progress.js';
 
 export interface AgentOptions {

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { environmentLayer, resolveSettings, type ConfigLayer } from '../../src/config/settings.js';
 import { AccessDeniedError, ConfigError, IntegrityError, ObjectNotFoundError, StorageError } from '../../src/errors/index.js';
 import { S3Store } from '../../src/store/s3-store.js';
-import { downloadVerified } from '../../src/transfer/download.js';
+import { downloadVerified } from '../../src/local/verified-download.js';
 import { readAll, sha256 } from '../contract/object-store-contract.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy.js';
 import { startS3rver, testS3Env, type S3rverHandle } from '../helpers/s3rver.js';

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { GetOptions, ObjectStore, PutOptions } from '../../src/store/object-store.js';
 import { runAgent } from '../../src/transfer/agent.js';
-import { downloadVerified } from '../../src/transfer/download.js';
+import { downloadVerified } from '../../src/local/verified-download.js';
 import type { RetryPolicy } from '../../src/util/retry.js';
 import { machineTag } from '../../src/util/temp-files.js';
 

@@ -1,4 +1,4 @@
-// downloadVerified with copyTo (hydrate's working-tree temp file, written during the download):
+// downloadVerified with copyWhileDownloading (hydrate's working-tree temp file, written during the download):
 // both files hold the object's exact bytes, the copy with the requested mode, small or large
 // (large ones are preallocated first); a wrong object leaves the call rejected and the store clean.
 import assert from 'node:assert/strict';
@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IntegrityError } from '../../src/errors/index.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { downloadVerified } from '../../src/transfer/download.js';
+import { copyWhileDownloading } from '../../src/local/download-copy.js';
+import { downloadVerified } from '../../src/local/verified-download.js';
 import { PREALLOCATE_FROM_BYTES } from '../../src/util/preallocate.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-describe('downloadVerified with copyTo', () => {
+describe('downloadVerified with copyWhileDownloading', () => {
   let dir: string;
   const store = new MemoryStore();
   before(async () => {
@@ -32,7 +33,7 @@ describe('downloadVerified with copyTo', () => {
       const oid = sha256(data);
       store.objects.set(oid, data);
       const copy = join(dir, `${oid}.copy`);
-      const path = await downloadVerified({ store, oid, size, tempDir: join(dir, 'tmp'), copyTo: { path: copy, mode: 0o755 } });
+      const path = await downloadVerified({ store, oid, size, tempDir: join(dir, 'tmp') }, copyWhileDownloading(copy, 0o755, size));
       assert.ok(readFileSync(path).equals(data), 'the store temp file');
       const copied = readFileSync(copy);
       assert.equal(copied.length, size);
@@ -51,7 +52,10 @@ describe('downloadVerified with copyTo', () => {
     store.objects.set(oid, data);
     const tempDir = join(dir, 'tmp-bad');
     await assert.rejects(
-      downloadVerified({ store, oid, size: data.length, tempDir, copyTo: { path: join(dir, 'bad.copy'), mode: 0o644 }, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }),
+      downloadVerified(
+        { store, oid, size: data.length, tempDir, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
+        copyWhileDownloading(join(dir, 'bad.copy'), 0o644, data.length),
+      ),
       IntegrityError,
     );
     assert.deepEqual(readdirSync(tempDir), []);

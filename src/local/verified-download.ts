@@ -1,3 +1,7 @@
+// The one way an object comes from a remote store onto this disk: into a temp file, kept only once
+// its size and SHA-256 match the oid. It lives with the local store, whose temp directory it
+// writes into; the agent uses it as it is (git-lfs renames the file into its own store), hydrate
+// through LocalObjectStore.ensure, with a copy (download-copy.ts).
 import { createHash } from 'node:crypto';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -6,7 +10,6 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
-import { preallocate } from '../util/preallocate.js';
 import { ownerToken } from '../util/temp-files.js';
 import { withRetry, type RetryPolicy } from '../util/retry.js';
 
@@ -19,27 +22,35 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   logger?: Logger;
   retry?: RetryPolicy;
-  // Also write the bytes to this file as they arrive (hydrate's working-tree temp file): the
-  // copy costs no second pass. It holds the object once the download resolves; after a failure,
-  // whatever it holds is the caller's to remove.
-  // Created with `mode` (less the umask).
-  // A Buffer path: a working-tree name that is not UTF-8 (util/path-bytes.ts).
-  copyTo?: { path: string | Buffer; mode: number };
+}
+
+// A second file that receives the bytes as they arrive, so that a copy costs no second pass
+// (hydrate's working-tree file: local/download-copy.ts). Opened afresh by each attempt. It holds
+// the object once the download resolves; after a failure, whatever it holds is the caller's to
+// remove.
+export interface DownloadCopy {
+  open(): Promise<CopyFile>;
+}
+
+export interface CopyFile {
+  file: FileHandle;
+  // Settles when the file may be written (space being reserved for it).
+  ready: Promise<void>;
 }
 
 // Deleting comes first: uploads skip objects the store already has at the right size.
 const repairHint = (location: string): string =>
   `delete ${location}, then push it again from a clone that has the correct file (git lfs push --all origin)`;
 
-// Fetches one object into a fresh file under `tempDir` and returns its absolute path, only once its
-// size and SHA-256 match the oid. Any failure removes the file; transient ones retry from scratch.
 // Temp dirs this process has made: hundreds of small downloads should not each pay a mkdir.
 const createdDirs = new Set<string>();
 
 // Network chunks are small (16–64 KiB); writing them in batches of this size saves syscalls.
 const WRITE_BATCH = 1024 * 1024;
 
-export async function downloadVerified(options: DownloadOptions): Promise<string> {
+// Fetches one object into a fresh file under `tempDir` and returns its absolute path, only once its
+// size and SHA-256 match the oid. Any failure removes the file; transient ones retry from scratch.
+export async function downloadVerified(options: DownloadOptions, copy?: DownloadCopy): Promise<string> {
   const { oid, signal, logger } = options;
   assertOid(oid);
   const dir = resolve(options.tempDir);
@@ -47,33 +58,27 @@ export async function downloadVerified(options: DownloadOptions): Promise<string
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return withRetry(() => attempt(options, dir), {
+  return withRetry(() => attempt(options, dir, copy), {
     ...(options.retry && { policy: options.retry }),
     ...(signal && { signal }),
     onRetry: (err, attemptNo, delayMs) => logger?.warn({ err, oid, attempt: attemptNo, delayMs }, 'download failed; retrying'),
   });
 }
 
-async function attempt(options: DownloadOptions, dir: string): Promise<string> {
+async function attempt(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined): Promise<string> {
   const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
   // workers and retries apart and lets a later run remove it should this process be killed.
   const path = join(dir, `${oid}-${ownerToken()}`);
   const body = await store.get(oid, signal ? { signal } : {});
-  let copy: FileHandle | undefined;
-  let copyReserved: Promise<void> | undefined;
   try {
     // Opened before the first byte, so the file surely exists (and is removed) whatever fails.
     const file = await local(open(path, 'wx', 0o600), dir);
-    if (options.copyTo !== undefined) {
-      copy = await local(openFresh(options.copyTo.path, options.copyTo.mode), dir).catch(async (err: unknown) => {
-        await file.close();
-        throw err;
-      });
-      // The working-tree copy is renamed over the pointer afterwards (see util/preallocate.ts).
-      copyReserved = preallocate(options.copyTo.path, options.size);
-    }
-    await copyVerified(body, file, copy, options, dir, copyReserved);
+    const copy = copyTo && (await local(copyTo.open(), dir).catch(async (err: unknown) => {
+      await file.close();
+      throw err;
+    }));
+    await copyVerified(body, file, copy, options, dir);
     return path;
   } catch (err) {
     await rm(path, { force: true });
@@ -86,27 +91,27 @@ async function attempt(options: DownloadOptions, dir: string): Promise<string> {
 async function copyVerified(
   body: Readable,
   file: FileHandle,
-  copy: FileHandle | undefined,
+  copy: CopyFile | undefined,
   options: DownloadOptions,
   dir: string,
-  copyReserved: Promise<void> | undefined,
 ): Promise<void> {
   const { store, oid, size, signal, onProgress } = options;
   const hash = createHash('sha256');
   let bytes = 0;
   let batch: Buffer[] = [];
   let batched = 0;
+  let copyReady = copy?.ready;
   const flush = async (): Promise<void> => {
     if (batched === 0) return;
     const chunks = batch;
     batch = [];
     batched = 0;
-    if (copyReserved) {
-      await copyReserved;
-      copyReserved = undefined;
+    if (copyReady) {
+      await copyReady;
+      copyReady = undefined;
     }
     // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
-    await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy, chunks, dir)]);
+    await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -122,7 +127,7 @@ async function copyVerified(
     }
     await flush();
   } finally {
-    await Promise.all([local(file.close(), dir), copy && local(copy.close(), dir)]);
+    await Promise.all([local(file.close(), dir), copy && local(copy.file.close(), dir)]);
   }
   if (bytes !== size) throw sizeMismatch(store, oid, size, String(bytes));
   const actual = hash.digest('hex');
@@ -132,17 +137,6 @@ async function copyVerified(
       `object ${oid} at ${location} failed verification (hash mismatch): its content has SHA-256 ${actual}; ` +
         `the stored copy is corrupt: ${repairHint(location)}`,
     );
-  }
-}
-
-// A retry starts the copy over: what an earlier attempt wrote there goes first.
-async function openFresh(path: string | Buffer, mode: number): Promise<FileHandle> {
-  try {
-    return await open(path, 'wx', mode);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    await rm(path, { force: true });
-    return open(path, 'wx', mode);
   }
 }
 
