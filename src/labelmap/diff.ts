@@ -2,7 +2,7 @@
 // key → digest of its canonical value (the same table the merge uses), `after` is streamed against
 // it, and a second, short pass over `before` fetches the old values of the few changes listed.
 import { KeyIndex, duplicateKey, detach, forEachMember, type LabelMapInput } from './sources.js';
-import { canonicalDigest } from './canonical.js';
+import { canonicalDigest } from './canonical-digest.js';
 
 export type KeyChange = 'added' | 'removed' | 'changed';
 

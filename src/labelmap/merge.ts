@@ -6,7 +6,7 @@
 // unchanged values, so memory grows with the number of base keys (~70 bytes each, key included)
 // plus the size of theirs' changes (and of the conflicts), not with three copies of the file.
 //
-// Rules, per key (values compared by canonical form, canonical.ts):
+// Rules, per key (values compared by canonical form, canonical-value.ts):
 //   unchanged on both sides, or changed on one side only (added, removed, modified) → that side's
 //   the same change on both sides → taken once (ours' text)
 //   different changes → a conflict: modified/modified, added/added with different values,
@@ -20,7 +20,7 @@
 // spells them (`"caf\u00e9"` stays escaped) unless only theirs has the key.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { canonicalDigest } from './canonical.js';
+import { canonicalDigest } from './canonical-digest.js';
 import { detach, KeyIndex, duplicateKey, forEachMember, type LabelMapInput } from './sources.js';
 import { LabelMapFormatError } from './tokenizer.js';
 

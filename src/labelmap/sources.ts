@@ -1,6 +1,6 @@
 // Small helpers shared by label-map merge and diff: re-openable inputs, side-labelled errors,
 // growable digest tables and strings detached from the chunk they were sliced from.
-import { canonicalDigest } from './canonical.js';
+import { canonicalDigest } from './canonical-digest.js';
 import { LabelMapFormatError, readLabelMap, type LabelMapMember } from './tokenizer.js';
 
 // A label map that can be read more than once (a second pass fetches the few values a report

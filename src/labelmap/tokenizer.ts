@@ -1,8 +1,10 @@
 // A streaming reader of JSON label maps: one top-level object `{"key": value, …}`, read chunk by
 // chunk, yielding each member as (key, raw key text, raw value text) without ever parsing or holding
 // the whole document. The tokenizer only delimits values (strings, brackets, scalars); each raw
-// value is validated by whoever canonicalises it (canonical.ts), so together they accept exactly
-// RFC 8259 JSON. Pure: text in, members out.
+// value is validated by whoever canonicalises it (canonical-value.ts), so together they accept
+// exactly RFC 8259 JSON. Pure: text in, members out. One file, over the usual length: the states
+// of one push parser, which read only together.
+import { isJsonSpace, skipJsonSpace } from './json-whitespace.js';
 
 export class LabelMapFormatError extends Error {
   constructor(message: string) {
@@ -39,9 +41,8 @@ const enum State {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 // A scalar (number, true, false, null) ends at whitespace or at the structural character after it.
-const endsScalar = (c: number): boolean => isSpace(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a;
+const endsScalar = (c: number): boolean => isJsonSpace(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a;
 const CONTROL_RE = /[\u0000-\u001f]/;
 
 function describeChar(c: number | undefined): string {
@@ -75,9 +76,10 @@ export class LabelMapTokenizer {
     while (i < n) {
       switch (this.state) {
         case State.Start: {
+          i = skipJsonSpace(text, i);
+          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (isSpace(c)) i++;
-          else if (c === 0x7b) {
+          if (c === 0x7b) {
             this.state = State.FirstKeyOrEnd;
             i++;
           } else throw this.error(`a label map must be a JSON object, found ${describeChar(c)}`, i);
@@ -85,9 +87,10 @@ export class LabelMapTokenizer {
         }
         case State.FirstKeyOrEnd:
         case State.NextKey: {
+          i = skipJsonSpace(text, i);
+          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (isSpace(c)) i++;
-          else if (c === QUOTE) {
+          if (c === QUOTE) {
             this.state = State.Key;
             start = i;
             i++;
@@ -121,20 +124,19 @@ export class LabelMapTokenizer {
           break;
         }
         case State.Colon: {
+          i = skipJsonSpace(text, i);
+          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (isSpace(c)) i++;
-          else if (c === 0x3a) {
+          if (c === 0x3a) {
             this.state = State.ValueStart;
             i++;
           } else throw this.error(`expected ":" after key ${this.rawKey.slice(0, 80)}, found ${describeChar(c)}`, i);
           break;
         }
         case State.ValueStart: {
+          i = skipJsonSpace(text, i);
+          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (isSpace(c)) {
-            i++;
-            break;
-          }
           start = i;
           i++;
           if (c === QUOTE) this.state = State.ValueString;
@@ -172,9 +174,10 @@ export class LabelMapTokenizer {
           break;
         }
         case State.AfterValue: {
+          i = skipJsonSpace(text, i);
+          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (isSpace(c)) i++;
-          else if (c === 0x2c) {
+          if (c === 0x2c) {
             this.state = State.NextKey;
             i++;
           } else if (c === 0x7d) {
@@ -184,9 +187,8 @@ export class LabelMapTokenizer {
           break;
         }
         case State.Done: {
-          const c = text.charCodeAt(i);
-          if (isSpace(c)) i++;
-          else throw this.error(`unexpected ${describeChar(c)} after the end of the object`, i);
+          i = skipJsonSpace(text, i);
+          if (i < n) throw this.error(`unexpected ${describeChar(text.charCodeAt(i))} after the end of the object`, i);
           break;
         }
       }

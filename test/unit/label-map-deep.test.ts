@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { canonicalDigest, canonicalJson } from '../../src/labelmap/canonical.js';
+import { canonicalDigest } from '../../src/labelmap/canonical-digest.js';
+import { canonicalJson } from '../../src/labelmap/canonical-value.js';
 import { diffLabelMaps, labelOf } from '../../src/labelmap/diff.js';
 import { mergeLabelMaps } from '../../src/labelmap/merge.js';
 import { LabelMapFormatError } from '../../src/labelmap/tokenizer.js';

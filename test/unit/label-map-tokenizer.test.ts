@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabelMapFormatError, LabelMapTokenizer, readLabelMap, type LabelMapMember } from '../../src/labelmap/tokenizer.js';
-import { canonicalDigest, canonicalJson, digest64 } from '../../src/labelmap/canonical.js';
+import { canonicalDigest } from '../../src/labelmap/canonical-digest.js';
+import { canonicalJson } from '../../src/labelmap/canonical-value.js';
+import { digest64 } from '../../src/labelmap/digest64.js';
 
 function tokenize(chunks: string[]): LabelMapMember[] {
   const out: LabelMapMember[] = [];
