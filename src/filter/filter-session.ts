@@ -19,7 +19,7 @@ import {
   readRequestHeaders,
 } from '../protocol/filter-protocol.js';
 import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
-import { PacketWriter } from '../transport/packet-writer.js';
+import { OrderedWriter } from '../transport/ordered-writer.js';
 import { cleanContent, type CleanHint } from './clean.js';
 import { lfsFileAt } from '../repository/lfs-files.js';
 import { quotePath } from '../util/quote-path.js';
@@ -62,7 +62,7 @@ export interface FilterSessionSummary {
 interface Session {
   options: FilterSessionOptions;
   reader: RequestReader;
-  writer: PacketWriter;
+  writer: OrderedWriter;
   delayed: DelayedFetches<SmudgeResult> | undefined;
   summary: FilterSessionSummary;
 }
@@ -70,7 +70,8 @@ interface Session {
 // Returns at EOF between requests (git is done); throws when the stream is beyond repair.
 export async function runFilterSession(options: FilterSessionOptions): Promise<FilterSessionSummary> {
   const reader = new RequestReader(options.input);
-  const writer = new PacketWriter(options.output);
+  // A failed write to git ends the session: nothing written after it could be read.
+  const writer = new OrderedWriter(options.output, { onFailure: 'reject' });
   const capabilities = await handshake(reader, (bytes) => writer.write(bytes), SUPPORTED);
   let setUp = options.onHandshake?.(capabilities);
   const delayed = capabilities.includes('delay') ? new DelayedFetches<SmudgeResult>(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;

@@ -13,7 +13,8 @@ import {
   type UploadRequest,
 } from '../protocol/transfer-messages.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { LineWriter, readLines } from '../transport/json-lines.js';
+import { readLines } from '../transport/json-lines.js';
+import { OrderedWriter } from '../transport/ordered-writer.js';
 import { withRetry, type RetryPolicy } from '../util/retry.js';
 import { downloadVerified } from '../local/verified-download.js';
 import { ProgressReporter } from './progress.js';
@@ -39,7 +40,8 @@ const DOCTOR_HINT = 'run `lfs-lazy doctor` to check the configuration, the crede
 // returns on `terminate` or end of input.
 export async function runAgent(options: AgentOptions): Promise<void> {
   const { logger } = options;
-  const writer = new LineWriter(options.output, logger);
+  // git-lfs closing our stdout (EPIPE) means it wants no more answers: stop writing, never crash.
+  const writer = new OrderedWriter(options.output, { onFailure: 'stop-quietly', logger });
   const send = (message: Response): Promise<void> => writer.write(encodeResponse(message));
   let init: InitRequest | undefined = options.answeredInit;
   let store: Promise<ObjectStore> | undefined;

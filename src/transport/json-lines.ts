@@ -1,7 +1,6 @@
-// Newline-delimited framing over byte streams: stdin → lines, lines → stdout.
-import type { Writable } from 'node:stream';
+// Newline-delimited framing over byte streams: stdin → lines (answers go out through
+// ordered-writer.ts, one encoded line per write).
 import { ProtocolError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
@@ -68,74 +67,4 @@ export async function* readLines(
     }
   }
   if (!discarding && buffered > 0) yield takeLine(Buffer.alloc(0));
-}
-
-// Writes whole lines in order, waiting for 'drain' when the stream is full. Once the peer has gone
-// (EPIPE after git-lfs closed our stdout, or any write error) it stops writing and never throws:
-// an agent must not crash because its reader left first.
-export class LineWriter {
-  private tail: Promise<void> = Promise.resolve();
-  private lastWritten: Promise<void> = Promise.resolve();
-  private stopped = false;
-  // A destroyed stream may never call back the write it was holding.
-  private readonly gone: Promise<void>;
-
-  constructor(
-    private readonly output: Writable,
-    private readonly logger?: Logger,
-  ) {
-    this.gone = new Promise((resolve) => {
-      output.on('error', (err: NodeJS.ErrnoException) => {
-        this.stop(err);
-        resolve();
-      });
-      output.on('close', resolve);
-    });
-  }
-
-  get closed(): boolean {
-    return this.stopped || this.output.destroyed || this.output.writableEnded;
-  }
-
-  // Resolves once the line is handed to the stream and the stream has room again; never rejects.
-  write(line: string): Promise<void> {
-    this.tail = this.tail.then(() => this.writeNow(line));
-    return this.tail;
-  }
-
-  // Resolves once every line written so far has been flushed (or the stream has failed).
-  async flush(): Promise<void> {
-    await this.tail;
-    await Promise.race([this.lastWritten, this.gone]);
-  }
-
-  private writeNow(line: string): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const { output } = this;
-    let hasRoom = true;
-    this.lastWritten = new Promise((resolve) => {
-      hasRoom = output.write(line, (err) => {
-        if (err) this.stop(err);
-        resolve();
-      });
-    });
-    if (hasRoom) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        output.off('drain', done).off('close', done).off('error', done);
-        resolve();
-      };
-      output.on('drain', done).on('close', done).on('error', done);
-    });
-  }
-
-  private stop(err: NodeJS.ErrnoException): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
-      this.logger?.debug({ code: err.code }, 'output closed by the reader; not writing any more');
-    } else {
-      this.logger?.warn({ err }, 'writing to the output failed; not writing any more');
-    }
-  }
 }

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { LineWriter, readLines, type LineItem } from '../../src/transport/json-lines.js';
+import { readLines, type LineItem } from '../../src/transport/json-lines.js';
 
 async function collect(chunks: Array<Buffer | string>, maxLineBytes?: number): Promise<LineItem[]> {
   const items: LineItem[] = [];
@@ -56,84 +53,5 @@ describe('readLines', () => {
   it('accepts a line of exactly the maximum length', async () => {
     assert.deepEqual(lines(await collect(['0123456789\n'], 10)), ['0123456789']);
     assert.ok('error' in (await collect(['0123456789A'], 10))[0]!);
-  });
-});
-
-class SlowWritable extends Writable {
-  readonly received: string[] = [];
-  maxBuffered = 0;
-  constructor(highWaterMark: number) {
-    super({ highWaterMark, decodeStrings: false });
-  }
-  override _write(chunk: string, _encoding: string, done: (err?: Error) => void): void {
-    this.received.push(chunk);
-    this.maxBuffered = Math.max(this.maxBuffered, this.writableLength);
-    setTimeout(done, 2);
-  }
-}
-
-describe('LineWriter', () => {
-  it('writes lines in order and waits for drain instead of piling up', async () => {
-    const output = new SlowWritable(16);
-    const writer = new LineWriter(output);
-    const line = (i: number): string => `{"n":${String(i).padStart(12, '0')}}\n`; // 21 bytes > highWaterMark
-    let drains = 0;
-    output.on('drain', () => drains++);
-    for (let i = 0; i < 20; i++) await writer.write(line(i));
-    await writer.flush();
-    assert.deepEqual(output.received, Array.from({ length: 20 }, (_, i) => line(i)));
-    assert.ok(drains >= 19, `expected to wait for drain each time, saw ${drains}`);
-    // Never more than one line queued beyond the one being written.
-    assert.ok(output.maxBuffered <= 2 * line(0).length);
-  });
-
-  it('keeps order when callers do not await', async () => {
-    const output = new SlowWritable(8);
-    const writer = new LineWriter(output);
-    const all = Array.from({ length: 50 }, (_, i) => `${i}\n`);
-    for (const l of all) void writer.write(l);
-    await writer.flush();
-    assert.deepEqual(output.received, all);
-  });
-
-  it('stops quietly on EPIPE and never throws afterwards', async () => {
-    let writes = 0;
-    const output = new Writable({
-      write(_chunk, _encoding, done) {
-        writes++;
-        const err: NodeJS.ErrnoException = new Error('write EPIPE');
-        err.code = 'EPIPE';
-        done(err);
-      },
-    });
-    const writer = new LineWriter(output);
-    await writer.write('a\n');
-    await writer.flush();
-    assert.equal(writer.closed, true);
-    await writer.write('b\n');
-    await writer.flush();
-    assert.equal(writes, 1);
-  });
-
-  it('does nothing once the output is destroyed, even while waiting for drain', async () => {
-    const output = new PassThrough({ highWaterMark: 4 });
-    const writer = new LineWriter(output);
-    const pending = writer.write('0123456789\n'); // over the mark: waits for a drain that never comes
-    await sleep(5);
-    output.destroy();
-    await pending;
-    await writer.write('more\n');
-    await writer.flush();
-    assert.equal(writer.closed, true);
-  });
-
-  it('survives a real EPIPE from a closed pipe (child process stdin)', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', 'process.stdin.destroy()'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    await once(child, 'exit');
-    const writer = new LineWriter(child.stdin);
-    for (let i = 0; i < 5; i++) await writer.write(`${'x'.repeat(70_000)}\n`);
-    await writer.flush();
-    assert.equal(writer.closed, true);
   });
 });
