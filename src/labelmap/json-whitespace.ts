@@ -1,5 +1,6 @@
 // JSON's insignificant whitespace (RFC 8259 §2: space, tab, line feed, carriage return), the one
-// definition the tokenizer and the canonicaliser share.
+// definition the tokenizer and the canonicaliser share. The tokenizer tests one character at a
+// time (its chunks may end anywhere); the canonicaliser skips runs.
 
 export function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -7,7 +8,6 @@ export function isJsonSpace(c: number): boolean {
 
 // The index of the first character at or after `i` that is not whitespace (s.length at the end).
 export function skipJsonSpace(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
+  while (isJsonSpace(s.charCodeAt(i))) i++;
   return i;
 }

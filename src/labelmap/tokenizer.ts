@@ -4,7 +4,7 @@
 // value is validated by whoever canonicalises it (canonical-value.ts), so together they accept
 // exactly RFC 8259 JSON. Pure: text in, members out. One file, over the usual length: the states
 // of one push parser, which read only together.
-import { isJsonSpace, skipJsonSpace } from './json-whitespace.js';
+import { isJsonSpace } from './json-whitespace.js';
 
 export class LabelMapFormatError extends Error {
   constructor(message: string) {
@@ -76,10 +76,9 @@ export class LabelMapTokenizer {
     while (i < n) {
       switch (this.state) {
         case State.Start: {
-          i = skipJsonSpace(text, i);
-          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (c === 0x7b) {
+          if (isJsonSpace(c)) i++;
+          else if (c === 0x7b) {
             this.state = State.FirstKeyOrEnd;
             i++;
           } else throw this.error(`a label map must be a JSON object, found ${describeChar(c)}`, i);
@@ -87,10 +86,9 @@ export class LabelMapTokenizer {
         }
         case State.FirstKeyOrEnd:
         case State.NextKey: {
-          i = skipJsonSpace(text, i);
-          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (c === QUOTE) {
+          if (isJsonSpace(c)) i++;
+          else if (c === QUOTE) {
             this.state = State.Key;
             start = i;
             i++;
@@ -124,19 +122,20 @@ export class LabelMapTokenizer {
           break;
         }
         case State.Colon: {
-          i = skipJsonSpace(text, i);
-          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (c === 0x3a) {
+          if (isJsonSpace(c)) i++;
+          else if (c === 0x3a) {
             this.state = State.ValueStart;
             i++;
           } else throw this.error(`expected ":" after key ${this.rawKey.slice(0, 80)}, found ${describeChar(c)}`, i);
           break;
         }
         case State.ValueStart: {
-          i = skipJsonSpace(text, i);
-          if (i === n) break;
           const c = text.charCodeAt(i);
+          if (isJsonSpace(c)) {
+            i++;
+            break;
+          }
           start = i;
           i++;
           if (c === QUOTE) this.state = State.ValueString;
@@ -174,10 +173,9 @@ export class LabelMapTokenizer {
           break;
         }
         case State.AfterValue: {
-          i = skipJsonSpace(text, i);
-          if (i === n) break;
           const c = text.charCodeAt(i);
-          if (c === 0x2c) {
+          if (isJsonSpace(c)) i++;
+          else if (c === 0x2c) {
             this.state = State.NextKey;
             i++;
           } else if (c === 0x7d) {
@@ -187,8 +185,9 @@ export class LabelMapTokenizer {
           break;
         }
         case State.Done: {
-          i = skipJsonSpace(text, i);
-          if (i < n) throw this.error(`unexpected ${describeChar(text.charCodeAt(i))} after the end of the object`, i);
+          const c = text.charCodeAt(i);
+          if (isJsonSpace(c)) i++;
+          else throw this.error(`unexpected ${describeChar(c)} after the end of the object`, i);
           break;
         }
       }
