@@ -1,7 +1,8 @@
 // The entries of git's index or of a revision's tree, as git lists them: `git ls-files -s` and
-// `git ls-tree -r`, NUL-separated. git() decodes the names with bytesToPath (util/path-bytes.ts),
-// so a name that is not UTF-8 keeps its bytes. Entries come as git gives them; which ones matter
-// (regular files, stage 0…) is the caller's choice.
+// `git ls-tree -r`, NUL-separated; and the index's modified paths (`git ls-files -m`). git()
+// decodes the names with bytesToPath (util/path-bytes.ts), so a name that is not UTF-8 keeps its
+// bytes. Entries come as git gives them; which ones matter (regular files, stage 0…) is the
+// caller's choice.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,16 @@ export async function listRevisionAsIndex(cwd: string, rev: string, pathspecs: r
   } finally {
     await rm(indexFile, { force: true });
   }
+}
+
+// Paths (root-relative) among `pathspecs` whose working file differs from the index, deleted ones
+// included. `ls-files -m` compares content (through the clean filter) for stat-dirty entries of
+// the recorded size, so a re-indexed hydrated file touched since is not reported; an entry whose
+// size changed is reported without a look (a hydrated file never re-indexed: hydration's
+// classifyFiles checks those by hash).
+export async function modifiedPaths(root: string, pathspecs: readonly string[]): Promise<Set<string>> {
+  const { stdout } = await git(['ls-files', '-m', '-z', '--full-name', '--', ...pathspecs], { cwd: root });
+  return new Set(records(stdout));
 }
 
 function records(stdout: string): string[] {

@@ -85,16 +85,6 @@ export class IndexUpdate {
   }
 }
 
-// Paths (root-relative) among `pathspecs` whose working file differs from the index, deleted ones
-// included. `ls-files -m` compares content (through the clean filter) for stat-dirty entries of
-// the recorded size, so a re-indexed hydrated file touched since is not reported; an entry whose
-// size changed is reported without a look (a hydrated file never re-indexed: classifyFiles checks
-// those by hash).
-export async function modifiedPaths(root: string, pathspecs: readonly string[]): Promise<Set<string>> {
-  const { stdout } = await git(['ls-files', '-m', '-z', '--full-name', '--', ...pathspecs], { cwd: root });
-  return new Set(stdout.split('\0').filter((p) => p !== ''));
-}
-
 // The current directory relative to the working tree root, e.g. "data/train/" (or "").
 export async function showPrefix(cwd: string): Promise<string> {
   return (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();

@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
 import { LfsLazyError } from '../errors/index.js';
+import { modifiedPaths } from '../git/index-entries.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listWorktreeLfsFiles, type WorktreeLfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
-import { modifiedPaths } from './refresh-index.js';
 import { holdsObject, leadingDirectoriesAreReal, readSmallSync, snapshot, type FileSnapshot } from './worktree-file.js';
 
 // `pointer`: the working file is the committed pointer (byte for byte, or with the CRLF line ends

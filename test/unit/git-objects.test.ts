@@ -1,7 +1,7 @@
 // src/git/ against a real repository: cat-file.ts streams objects in order (empty ones too), fails
 // on a missing one, holds its reading while a consumer waits, and stops git when a stream's reader
 // leaves early; index-entries.ts lists the index, a tree and a revision-as-index with the same
-// fields, a name that is not UTF-8 under its bytesToPath name.
+// fields, a name that is not UTF-8 under its bytesToPath name, and the modified paths.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LfsLazyError } from '../../src/errors/index.js';
 import { objectHeaders, objectStream, readObjects, readWholeObjects } from '../../src/git/cat-file.js';
-import { listIndexEntries, listRevisionAsIndex, listTreeEntries } from '../../src/git/index-entries.js';
+import { listIndexEntries, listRevisionAsIndex, listTreeEntries, modifiedPaths } from '../../src/git/index-entries.js';
 
 const ODD_NAME = Buffer.from([0x64, 0x2f, 0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]); // d/a\xff.bin
 const ODD_PATH = 'd/a\udcff.bin';
@@ -157,5 +157,16 @@ describe('src/git: objects and entries', () => {
     assert.deepEqual(tree.map((e) => [e.path, e.mode, e.stage]), expected);
     assert.deepEqual(asIndex.map((e) => [e.path, e.mode, e.stage]), expected);
     assert.deepEqual(tree.map((e) => e.blob), asIndex.map((e) => e.blob));
+  });
+
+  it('modifiedPaths gives the root-relative paths whose working file differs, deleted ones included', async () => {
+    writeFileSync(join(dir, 'd', 'plain.txt'), 'changed\n');
+    execFileSync('rm', [join(dir, 'staged.txt')]);
+    try {
+      assert.deepEqual([...(await modifiedPaths(dir, []))].sort(), ['d/plain.txt', 'staged.txt']);
+      assert.deepEqual([...(await modifiedPaths(dir, ['d']))], ['d/plain.txt']);
+    } finally {
+      git(['checkout', '--', 'd/plain.txt', 'staged.txt']);
+    }
   });
 });
