@@ -51,6 +51,9 @@ export interface S3StoreOptions {
   multipartThresholdBytes?: number;
   retryPolicy?: RetryPolicy;
   logger?: Logger;
+  // What the SDK will find in the environment by itself (AWS_REGION, AWS_REQUEST_CHECKSUM_CALCULATION),
+  // as the settings saw it: the store never reads the environment.
+  sdkEnvironment?: { region?: boolean; checksumCalculation?: boolean };
 }
 
 export const S3_DEFAULTS = { maxAttempts: 5, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000 } as const;
@@ -84,9 +87,9 @@ export class S3Store implements ObjectStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.url = this.prefix ? `s3://${this.bucket}/${this.prefix}` : `s3://${this.bucket}`;
-    // The SDK also takes the endpoint from AWS_ENDPOINT_URL(_S3); that is just as "custom" for the
-    // checksum trap, so it counts here too.
-    const customEndpoint = options.endpoint ?? process.env['AWS_ENDPOINT_URL_S3'] ?? process.env['AWS_ENDPOINT_URL'];
+    // An endpoint from AWS_ENDPOINT_URL(_S3) arrives here as `endpoint` too (config/settings.ts):
+    // just as "custom" for the checksum trap.
+    const customEndpoint = options.endpoint;
     this.endpointLabel = customEndpoint ?? 'AWS S3';
     this.partSize = Math.max(MIN_PART_SIZE, options.partSizeBytes ?? 16 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 4);
@@ -114,10 +117,10 @@ export class S3Store implements ObjectStore {
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
     // S3-compatible servers rarely have a region of their own; don't fail on a missing one.
-    const region = options.region ?? (customEndpoint && !process.env['AWS_REGION'] ? 'us-east-1' : undefined);
+    const region = options.region ?? (customEndpoint && !options.sdkEnvironment?.region ? 'us-east-1' : undefined);
     if (region !== undefined) config.region = region;
     if (options.profile !== undefined) config.profile = options.profile;
-    const checksum = checksumMode(options.checksum, customEndpoint !== undefined);
+    const checksum = checksumMode(options.checksum, customEndpoint !== undefined, options.sdkEnvironment?.checksumCalculation === true);
     if (checksum) {
       config.requestChecksumCalculation = checksum;
       config.responseChecksumValidation = checksum;
@@ -355,10 +358,14 @@ export function multipartPartSize(size: number, configured: number): number {
   return Math.max(MIN_PART_SIZE, configured, needed);
 }
 
-function checksumMode(option: S3StoreOptions['checksum'], customEndpoint: boolean): 'WHEN_REQUIRED' | 'WHEN_SUPPORTED' | undefined {
+function checksumMode(
+  option: S3StoreOptions['checksum'],
+  customEndpoint: boolean,
+  chosenInEnvironment: boolean,
+): 'WHEN_REQUIRED' | 'WHEN_SUPPORTED' | undefined {
   if (option) return option === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   // An explicit AWS_REQUEST_CHECKSUM_CALCULATION is the user's choice: let the SDK read it.
-  if (process.env['AWS_REQUEST_CHECKSUM_CALCULATION']) return undefined;
+  if (chosenInEnvironment) return undefined;
   // Custom endpoints (MinIO, s3rver, ...) may store aws-chunked framing as data: see the findings §0.1.
   return customEndpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
 }
