@@ -317,7 +317,7 @@ describe('filter session', () => {
     const failing = { has: boom, decide: boom };
     const git = new FakeGit(repo, {}, undefined, async (report) => {
       const context = await openFilterContext({ cwd: repo, env: {}, logger: silentLogger, report });
-      const smudger = new Smudger({ local: context.local, remote: () => context.settings.then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
+      const smudger = new Smudger({ local: context.local, remote: () => context.settings().then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
       return { ...context, smudger };
     });
     await git.handshake(['clean', 'smudge', 'delay']);
