@@ -1,7 +1,8 @@
 // The retrying S3 request: every request an S3Store makes goes through one RetryBudget per
 // operation (util/retry.ts), the store being the one owner of retries — callers above it never
 // retry a store error again. The SDK's own attempts behind a failure (s3-client.ts) are charged to
-// the same budget, so an operation makes at most `attempts` requests in all.
+// the same budget, so the two never multiply: a request the SDK already tried `attempts` times is
+// not tried again here.
 import type { Logger } from 'pino';
 import { RetryBudget, type RetryPolicy } from '../util/retry.js';
 

@@ -43,10 +43,10 @@ export async function downloadVerified(options: DownloadOptions): Promise<string
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return attempt(options, dir);
+  return downloadInto(options, dir);
 }
 
-async function attempt(options: DownloadOptions, dir: string): Promise<string> {
+async function downloadInto(options: DownloadOptions, dir: string): Promise<string> {
   const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
   // workers and retries apart and lets a later run remove it should this process be killed.

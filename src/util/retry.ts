@@ -54,7 +54,7 @@ export interface RetryOptions {
   // thrown when it is final. `attempts` is the budget used so far, this failure included.
   classify?: (err: unknown, attempts: number) => unknown;
   // Attempts one failure used up: more than 1 when the layer below retried it itself (the AWS SDK
-  // reports its own attempts), so that the total never exceeds policy.attempts.
+  // reports its own attempts), so that those count against the same budget.
   cost?: (err: unknown) => number;
   onRetry?: (err: unknown, attempts: number, delayMs: number) => void;
 }
