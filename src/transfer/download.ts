@@ -3,12 +3,10 @@ import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
 import { preallocate } from '../util/preallocate.js';
 import { ownerToken } from '../util/temp-files.js';
-import { withRetry, type RetryPolicy } from '../util/retry.js';
 
 export interface DownloadOptions {
   store: ObjectStore;
@@ -17,8 +15,6 @@ export interface DownloadOptions {
   tempDir: string;
   onProgress?: (bytesSoFar: number) => void;
   signal?: AbortSignal;
-  logger?: Logger;
-  retry?: RetryPolicy;
   // Also write the bytes to this file as they arrive (hydrate's working-tree temp file): the
   // copy costs no second pass. It holds the object once the download resolves; after a failure,
   // whatever it holds is the caller's to remove.
@@ -32,7 +28,8 @@ const repairHint = (location: string): string =>
   `delete ${location}, then push it again from a clone that has the correct file (git lfs push --all origin)`;
 
 // Fetches one object into a fresh file under `tempDir` and returns its absolute path, only once its
-// size and SHA-256 match the oid. Any failure removes the file; transient ones retry from scratch.
+// size and SHA-256 match the oid. Any failure removes the file. Transient store failures are not
+// retried here: the store owns its retries (a broken-off body resumes inside store.get).
 // Temp dirs this process has made: hundreds of small downloads should not each pay a mkdir.
 const createdDirs = new Set<string>();
 
@@ -40,21 +37,16 @@ const createdDirs = new Set<string>();
 const WRITE_BATCH = 1024 * 1024;
 
 export async function downloadVerified(options: DownloadOptions): Promise<string> {
-  const { oid, signal, logger } = options;
-  assertOid(oid);
+  assertOid(options.oid);
   const dir = resolve(options.tempDir);
   if (!createdDirs.has(dir)) {
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return withRetry(() => attempt(options, dir), {
-    ...(options.retry && { policy: options.retry }),
-    ...(signal && { signal }),
-    onRetry: (err, attemptNo, delayMs) => logger?.warn({ err, oid, attempt: attemptNo, delayMs }, 'download failed; retrying'),
-  });
+  return downloadInto(options, dir);
 }
 
-async function attempt(options: DownloadOptions, dir: string): Promise<string> {
+async function downloadInto(options: DownloadOptions, dir: string): Promise<string> {
   const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
   // workers and retries apart and lets a later run remove it should this process be killed.
@@ -135,7 +127,7 @@ async function copyVerified(
   }
 }
 
-// A retry starts the copy over: what an earlier attempt wrote there goes first.
+// What an earlier, failed run left at the copy's path goes first.
 async function openFresh(path: string | Buffer, mode: number): Promise<FileHandle> {
   try {
     return await open(path, 'wx', mode);
@@ -166,8 +158,8 @@ function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: st
   );
 }
 
-// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which withRetry would take for
-// transient network trouble; none of them goes away by trying again a moment later.
+// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which would read as transient
+// network trouble; none of them goes away by trying again a moment later.
 function local<T>(operation: Promise<T>, dir: string): Promise<T> {
   return operation.catch((err: unknown) => {
     const detail = (err as NodeJS.ErrnoException).code ?? String(err);

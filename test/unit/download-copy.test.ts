@@ -51,7 +51,7 @@ describe('downloadVerified with copyTo', () => {
     store.objects.set(oid, data);
     const tempDir = join(dir, 'tmp-bad');
     await assert.rejects(
-      downloadVerified({ store, oid, size: data.length, tempDir, copyTo: { path: join(dir, 'bad.copy'), mode: 0o644 }, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }),
+      downloadVerified({ store, oid, size: data.length, tempDir, copyTo: { path: join(dir, 'bad.copy'), mode: 0o644 } }),
       IntegrityError,
     );
     assert.deepEqual(readdirSync(tempDir), []);
