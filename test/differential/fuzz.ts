@@ -56,7 +56,7 @@ await disposeTemplates();
 const covered = [...coverage].map(([k, n]) => `${k} ${n}`).join(', ');
 const failures = failed.length === 0 ? 'no failures' : `${failed.length} failed (seeds ${failed.map((r) => `${r.seed}@${r.failure!.step}`).join(' ')})`;
 process.stdout.write(
-  `differential fuzz: ${done} sequences from seed ${firstSeed}, ${stepsRun} steps (up to ${steps} each), ${((Date.now() - start) / 1000).toFixed(0)} s; ${failures}` +
+  `differential fuzz: ${done} sequence${done === 1 ? '' : 's'} from seed ${firstSeed}, ${stepsRun} steps (up to ${steps} each), ${((Date.now() - start) / 1000).toFixed(0)} s; ${failures}` +
     `${skip.size ? `; skipped operations: ${[...skip].join(',')}` : ''}\noperations covered: ${covered}\n`,
 );
 process.exit(failed.length > 0 ? 1 : 0);

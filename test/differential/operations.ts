@@ -40,7 +40,7 @@ export function describe(op: Op): string {
   switch (op.kind) {
     case 'edit': {
       const size = (isLfsPath(op.path) ? lfsContent(op.content) : plainContent(op.content)).length;
-      return `write ${op.path} ← ${op.content} (${size} B)${isLfsPath(op.path) ? ' (+ git add if that is what the index names)' : ''}`;
+      return `write ${op.path} ← ${op.content} (${size} B)`;
     }
     case 'add': return `git add ${op.path ?? '-A'}`;
     case 'commit': return op.all ? `git add -A && git commit -m '${op.message}'` : `git commit -m '${op.message}'`;

@@ -23,6 +23,8 @@ export interface SequenceResult {
   seed: number;
   mode: Mode;
   steps: Op[];
+  // The commands each step ran in the oracle, with their exit codes (for the report).
+  commands: string[];
   failure: { step: number; failures: Failure[]; report: string } | null;
 }
 
@@ -34,6 +36,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   const model = new SubjectModel();
   const world = await makeWorld(mode, options.subject);
   const steps: Op[] = [];
+  const commands: string[] = [];
   let failure: SequenceResult['failure'] = null;
   try {
     let [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
@@ -44,6 +47,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
       const op = generator.next(step, oracle);
       steps.push(op);
       const outcomes = await Promise.all([apply(world, 'oracle', op), apply(world, 'subject', op)]);
+      commands.push(outcomes[0].map((o) => `${o.command} → ${o.code}`).join('; '));
       failures = checkOutcomes(op, ...outcomes);
       model.beforeChecks(op, outcomes[1].every((o) => o.code === 0));
       [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
@@ -54,7 +58,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
     if (failure && options.keep) failure.failures.push({ what: 'repositories kept for inspection', detail: world.root });
     else await world.cleanup();
   }
-  const result: SequenceResult = { seed, mode, steps, failure };
+  const result: SequenceResult = { seed, mode, steps, commands, failure };
   if (failure) failure.report = formatReport(result, options.steps);
   return result;
 }
@@ -69,8 +73,11 @@ export function formatReport(result: SequenceResult, stepsAsked: number): string
   const where = failure.step === 0 ? 'right after set-up' : `at step ${failure.step} (${describe(result.steps[failure.step - 1]!)})`;
   const lines = [`differential test failed: seed ${result.seed}, mode ${result.mode}, ${where}`];
   for (const f of failure.failures) lines.push(`  ✗ ${f.what}`, ...f.detail.trimEnd().split('\n').map((l) => `      ${l}`));
-  lines.push('  steps:');
-  result.steps.forEach((op, i) => lines.push(`    ${String(i + 1).padStart(3)}. ${describe(op)}${i + 1 === failure.step ? '   ← fails here' : ''}`));
+  lines.push('  steps (and what the oracle ran, with exit codes):');
+  result.steps.forEach((op, i) => {
+    lines.push(`    ${String(i + 1).padStart(3)}. ${describe(op)}${i + 1 === failure.step ? '   ← fails here' : ''}`);
+    if (result.commands[i]) lines.push(`         [${result.commands[i]}]`);
+  });
   lines.push(`  replay: npm run fuzz -- --seed ${result.seed} --sequences 1 --steps ${stepsAsked}`);
   return lines.join('\n');
 }
