@@ -31,6 +31,7 @@ const sequences = values.sequences !== undefined ? Number(values.sequences) : va
 
 const coverage = new Map<OpKind, number>(OP_KINDS.map((k) => [k, 0]));
 const failed: SequenceResult[] = [];
+const stopped: SequenceResult[] = [];
 let started = 0;
 let done = 0;
 let stepsRun = 0;
@@ -47,6 +48,10 @@ async function worker(): Promise<void> {
       failed.push(result);
       process.stdout.write(`${result.failure.report}\n\n`);
     }
+    if (result.stopped) {
+      stopped.push(result);
+      process.stdout.write(`seed ${result.seed} stopped early, not a failure: ${result.stopped}\n\n`);
+    }
     if (done % 10 === 0) process.stderr.write(`… ${done} sequences, ${failed.length} failed, ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
   }
 }
@@ -54,9 +59,10 @@ async function worker(): Promise<void> {
 await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
 await disposeTemplates();
 const covered = [...coverage].map(([k, n]) => `${k} ${n}`).join(', ');
-const failures = failed.length === 0 ? 'no failures' : `${failed.length} failed (seeds ${failed.map((r) => `${r.seed}@${r.failure!.step}`).join(' ')})`;
+const failures = failed.length === 0 ? 'no failures' : `${failed.length} failed (seed@step: ${failed.map((r) => `${r.seed}@${r.failure!.step}`).join(' ')})`;
+const early = stopped.length === 0 ? '' : `; ${stopped.length} stopped early where git-lfs itself lost content (seeds ${stopped.map((r) => r.seed).join(' ')})`;
 process.stdout.write(
-  `differential fuzz: ${done} sequence${done === 1 ? '' : 's'} from seed ${firstSeed}, ${stepsRun} steps (up to ${steps} each), ${((Date.now() - start) / 1000).toFixed(0)} s; ${failures}` +
+  `differential fuzz: ${done} sequence${done === 1 ? '' : 's'} from seed ${firstSeed}, ${stepsRun} steps (up to ${steps} each), ${((Date.now() - start) / 1000).toFixed(0)} s; ${failures}${early}` +
     `${skip.size ? `; skipped operations: ${[...skip].join(',')}` : ''}\noperations covered: ${covered}\n`,
 );
 process.exit(failed.length > 0 ? 1 : 0);

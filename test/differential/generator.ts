@@ -38,6 +38,10 @@ export class Generator {
     if (branchesHere.length === BRANCHES.length) weights.branch = 0;
     if (present.length === 0) weights.restore = weights.mv = 0;
     if (tracked.length === 0) weights.rm = 0;
+    // `git lfs prune` ignores the index: it deletes the object of a staged, uncommitted LFS file,
+    // and the oracle (git-lfs) then fails to check that file out again while lfs-lazy leaves its
+    // pointer. Both lost the content the same way; past that point git-lfs is no oracle.
+    if (state.staged.some(isLfsPath)) weights.prune = 0;
     for (const kind of this.skip) weights[kind] = 0;
     const kind = this.prng.weighted(weights);
     switch (kind) {

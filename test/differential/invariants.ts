@@ -74,22 +74,21 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, path: 
 }
 
 // No edit may be lost: every LFS object something in the repository still names (a commit of any
-// ref or stash, the index) stays available — in the local store, the shared store, or a working
-// tree file holding that content. Measured against the oracle: `git lfs prune` ignores the
-// index, so git-lfs itself loses a staged, uncommitted edit that is then overwritten; the
-// subject must lose nothing the oracle kept.
-export async function checkReachableObjects(world: World, oracle: Snapshot, subject: Snapshot): Promise<Failure[]> {
+// ref or stash, the index) stays in the local store or the shared store. Measured against the
+// oracle: the subject must lose nothing the oracle kept. (What the oracle loses — `git lfs prune`
+// deletes the object of a staged, uncommitted file — ends the comparison: see the runner.)
+export async function checkReachableObjects(world: World, oracle: Snapshot, subject: Snapshot): Promise<{ failures: Failure[]; lostByOracle: Map<string, string> }> {
   const [lostByOracle, lostBySubject] = await Promise.all([lostObjects(world, 'oracle', oracle), lostObjects(world, 'subject', subject)]);
-  return [...lostBySubject]
+  const failures = [...lostBySubject]
     .filter(([oid]) => !lostByOracle.has(oid))
-    .map(([oid, where]) => ({ what: `subject: the content of ${where} is gone`, detail: `${oid} is neither in .git/lfs/objects, nor in the shared store, nor in a working-tree file (the oracle still has it)` }));
+    .map(([oid, where]) => ({ what: `subject: the object of ${where} is gone`, detail: `${oid} is neither in .git/lfs/objects nor in the shared store (the oracle still has it)` }));
+  return { failures, lostByOracle };
 }
 
 async function lostObjects(world: World, side: Side, snap: Snapshot): Promise<Map<string, string>> {
-  const inWorktree = new Set([...snap.files].filter(([path]) => isLfsPath(path)).map(([, data]) => sha256(data)));
   const lost = new Map<string, string>();
   for (const [oid, where] of await reachableLfsObjects(world, side, snap.stashes)) {
-    if (!localObjectExists(world, side, oid) && !remoteObjectExists(world, oid) && !inWorktree.has(oid)) lost.set(oid, where);
+    if (!localObjectExists(world, side, oid) && !remoteObjectExists(world, oid)) lost.set(oid, where);
   }
   return lost;
 }

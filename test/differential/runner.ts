@@ -26,6 +26,9 @@ export interface SequenceResult {
   // The commands each step ran in the oracle, with their exit codes (for the report).
   commands: string[];
   failure: { step: number; failures: Failure[]; report: string } | null;
+  // Why the sequence ended before its last step without failing: git-lfs itself lost content,
+  // after which it is no oracle.
+  stopped: string | null;
 }
 
 export async function runSequence(seed: number, options: SequenceOptions): Promise<SequenceResult> {
@@ -38,11 +41,12 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   const steps: Op[] = [];
   const commands: string[] = [];
   let failure: SequenceResult['failure'] = null;
+  let stopped: string | null = null;
   try {
     let [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
-    let failures = await checkStep(world, null, model, oracle, subject);
+    let { failures } = await checkStep(world, null, model, oracle, subject);
     if (failures.length > 0) failure = { step: 0, failures, report: '' };
-    for (let step = 1; !failure && step <= options.steps; step++) {
+    for (let step = 1; !failure && !stopped && step <= options.steps; step++) {
       model.previousFiles = subject.files;
       const op = generator.next(step, oracle);
       steps.push(op);
@@ -51,20 +55,34 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
       failures = checkOutcomes(op, ...outcomes);
       model.beforeChecks(op, outcomes[1].every((o) => o.code === 0));
       [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
-      failures.push(...(await checkStep(world, op, model, oracle, subject)));
+      const checked = await checkStep(world, op, model, oracle, subject);
+      if (checked.lostByOracle.size > 0) {
+        // git-lfs lost an object: what follows (a checkout it fails, a stash it cannot apply) is no
+        // reference any more. Only what the subject lost beyond it still counts.
+        stopped = `at step ${step} (${describe(op)}), git-lfs lost the object of ${[...checked.lostByOracle.values()].join(', ')}`;
+        failures = checked.lostBySubjectAlone;
+      } else failures.push(...checked.failures);
       if (failures.length > 0) failure = { step, failures, report: '' };
     }
+  } catch (err) {
+    // A query that hung or broke: still a report with the seed and the steps so far.
+    failure = { step: steps.length, failures: [{ what: `the test stopped: ${(err as Error).message.split('\n')[0]}`, detail: (err as Error).stack ?? String(err) }], report: '' };
   } finally {
     if (failure && options.keep) failure.failures.push({ what: 'repositories kept for inspection', detail: world.root });
     else await world.cleanup();
   }
-  const result: SequenceResult = { seed, mode, steps, commands, failure };
+  const result: SequenceResult = { seed, mode, steps, commands, failure, stopped };
   if (failure) failure.report = formatReport(result, options.steps);
   return result;
 }
 
-async function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Snapshot, subject: Snapshot): Promise<Failure[]> {
-  return [...compareSnapshots(world, op, model, oracle, subject), ...(await checkReachableObjects(world, oracle, subject))];
+async function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Snapshot, subject: Snapshot) {
+  const reachable = await checkReachableObjects(world, oracle, subject);
+  return {
+    failures: [...compareSnapshots(world, op, model, oracle, subject), ...reachable.failures],
+    lostBySubjectAlone: reachable.failures,
+    lostByOracle: reachable.lostByOracle,
+  };
 }
 
 export function formatReport(result: SequenceResult, stepsAsked: number): string {

@@ -12,6 +12,8 @@ export interface Snapshot {
   stashes: string[];
   // `git ls-files -s`: mode, blob, stage and path of every index entry.
   index: string;
+  // Paths whose index entry differs from HEAD's (`git diff --cached --name-only`).
+  staged: string[];
   status: string;
   files: Map<string, Buffer>;
   // Cone directories while sparse-checkout is on, else null.
@@ -26,12 +28,13 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
   };
   // status first: it may refresh the index, which the other (read-only) queries then read.
   const status = await git('status', '--porcelain=v1', '-uall');
-  const [head, branch, refs, stashes, index, sparseOn, files] = await Promise.all([
+  const [head, branch, refs, stashes, index, staged, sparseOn, files] = await Promise.all([
     git('rev-parse', '-q', '--verify', 'HEAD'),
     git('symbolic-ref', '-q', '--short', 'HEAD'),
     git('for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/stash'),
     git('stash', 'list', '--format=%H'),
     git('ls-files', '-s'),
+    git('diff', '--cached', '--name-only', '--no-renames'),
     git('config', '--bool', 'core.sparseCheckout'),
     readTree(world.dirs[side]),
   ]);
@@ -41,6 +44,7 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
     refs,
     stashes: stashes.split('\n').filter(Boolean),
     index,
+    staged: staged.split('\n').filter(Boolean),
     status,
     files,
     sparse: sparseOn.trim() === 'true' ? (await git('sparse-checkout', 'list')).split('\n').filter(Boolean) : null,
