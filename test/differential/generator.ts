@@ -17,6 +17,9 @@ export class Generator {
   private fresh = 0;
   // Content ids written so far, so that edits sometimes repeat content (duplicate objects).
   private readonly contents = ['init-1', 'init-2', 'init-3', 'init-5', 'init-6', 'init-8'];
+  // LFS paths written lately: hydrate and dehydrate often name one of them, since an edit that
+  // meets a (de)hydration is where data gets lost.
+  private readonly edited: string[] = [];
 
   constructor(
     private readonly prng: Prng,
@@ -47,6 +50,7 @@ export class Generator {
     switch (kind) {
       case 'edit': {
         const path = this.prng.pick(UNIVERSE.filter(inCone));
+        if (isLfsPath(path)) this.edited.splice(0, this.edited.length, ...[path, ...this.edited.filter((p) => p !== path)].slice(0, 3));
         return { kind, path, content: isLfsPath(path) ? this.lfsContentId() : `s${this.seed}-${++this.fresh}` };
       }
       case 'add': return { kind, path: this.prng.chance(0.5) ? null : this.prng.pick(UNIVERSE.filter(inCone)) };
@@ -85,6 +89,7 @@ export class Generator {
     const roll = this.prng.below(10);
     if (roll === 0) return '.';
     if (roll === 1) return this.prng.pick(DIRECTORIES);
+    if (roll < 6 && this.edited.length > 0) return this.prng.pick(this.edited);
     return this.prng.pick(LFS_PATHS);
   }
 }
