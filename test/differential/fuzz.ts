@@ -56,6 +56,8 @@ async function worker(): Promise<void> {
   }
 }
 
+// Ctrl-C: the starting points copied for every sequence are removed, not left in the temp dir.
+process.once('SIGINT', () => void disposeTemplates().finally(() => process.exit(130)));
 await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
 await disposeTemplates();
 const covered = [...coverage].map(([k, n]) => `${k} ${n}`).join(', ');

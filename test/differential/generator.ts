@@ -9,7 +9,7 @@ const BRANCHES = ['main', 'side', 'b1', 'b2'];
 
 const WEIGHTS: Record<OpKind, number> = {
   edit: 22, add: 4, commit: 10, branch: 3, switch: 10, merge: 5, rebase: 4, 'cherry-pick': 4,
-  stash: 6, 'stash-pop': 6, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
+  stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
 };
 
@@ -19,7 +19,7 @@ export class Generator {
   private readonly contents = ['init-1', 'init-2', 'init-3', 'init-5', 'init-6', 'init-8'];
   // LFS paths written lately: hydrate and dehydrate often name one of them, since an edit that
   // meets a (de)hydration is where data gets lost.
-  private readonly edited: string[] = [];
+  private edited: string[] = [];
 
   constructor(
     private readonly prng: Prng,
@@ -34,8 +34,8 @@ export class Generator {
     const present = [...state.files.keys()].filter((p) => UNIVERSE.includes(p));
     const branchesHere = BRANCHES.filter((b) => state.refs.includes(`refs/heads/${b}\n`));
     const others = branchesHere.filter((b) => b !== state.branch);
-    // Pop soon after a stash, while the edits it holds still matter.
-    weights['stash-pop'] = state.stashes.length === 0 ? 0 : 12;
+    // (stash-pop weighs double: popped soon, the edits a stash holds still matter.)
+    if (state.stashes.length === 0) weights['stash-pop'] = 0;
     if (state.sparse === null) weights['sparse-disable'] = 0;
     if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick'] as const) weights[k] = 0;
     if (branchesHere.length === BRANCHES.length) weights.branch = 0;
@@ -50,7 +50,7 @@ export class Generator {
     switch (kind) {
       case 'edit': {
         const path = this.prng.pick(UNIVERSE.filter(inCone));
-        if (isLfsPath(path)) this.edited.splice(0, this.edited.length, ...[path, ...this.edited.filter((p) => p !== path)].slice(0, 3));
+        if (isLfsPath(path)) this.edited = [path, ...this.edited.filter((p) => p !== path)].slice(0, 3);
         return { kind, path, content: isLfsPath(path) ? this.lfsContentId() : `s${this.seed}-${++this.fresh}` };
       }
       case 'add': return { kind, path: this.prng.chance(0.5) ? null : this.prng.pick(UNIVERSE.filter(inCone)) };
@@ -68,6 +68,7 @@ export class Generator {
       case 'mv': {
         const from = this.prng.pick(present);
         const candidates = UNIVERSE.filter((p) => inCone(p) && isLfsPath(p) === isLfsPath(from) && !state.files.has(p));
+        // Every path taken: nothing to move to, so an `add -A` instead.
         return candidates.length > 0 ? { kind, from, to: this.prng.pick(candidates) } : { kind: 'add', path: null };
       }
       case 'sparse-set': return { kind, dirs: DIRECTORIES.filter(() => this.prng.chance(0.5)) };
