@@ -1,5 +1,6 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { fsPath } from '../util/path-bytes.js';
 import { waitWithBackoff, type Backoff } from '../util/retry.js';
 import { git } from './git.js';
@@ -38,9 +39,9 @@ export interface RecordOptions {
   waitMs?: number;
 }
 
-export class IndexLockedError extends Error {
+export class IndexLockedError extends LfsLazyError {
   constructor(readonly lockPath: string) {
-    super(`${lockPath} is held by another git command`);
+    super(`${lockPath} is held by another git command`, { code: ErrorCode.Unavailable, retryable: true });
   }
 }
 
