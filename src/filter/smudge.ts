@@ -23,12 +23,14 @@ export interface PendingFetch {
   pathname: string;
   blob: Buffer;
   pointer: Pointer;
+  // Not selected itself: only waits for the download a selected path of this checkout started.
+  follow?: true;
 }
 
 export interface SmudgerOptions {
   local: LocalObjectStore;
   remote: () => Promise<ObjectStore>;
-  policy: () => Promise<Pick<HydrationPolicy, 'decide'>>;
+  policy: () => Promise<Pick<HydrationPolicy, 'decide' | 'wasDehydrated'>>;
   // Objects fetched for on-demand reads (cat, path, the library): not a reason to materialise a
   // file, but a fetch for a selected path takes the object from there instead of the bucket.
   readCache?: LocalObjectStore;
@@ -42,6 +44,8 @@ export interface SmudgerOptions {
 export class Smudger {
   // One download per object, however many paths share it.
   readonly #fetches = new Map<string, Promise<string>>();
+  // Objects a selected path of this checkout is fetching (or queued to fetch).
+  readonly #wanted = new Set<string>();
   fetched = 0;
   failed = 0;
 
@@ -51,8 +55,11 @@ export class Smudger {
   async decide(pathname: string, blob: Buffer): Promise<SmudgeResult | PendingFetch> {
     const pointer = blob.length < MAX_POINTER_SIZE ? parsePointer(blob) : undefined;
     if (pointer === undefined || blob.length === 0) return { bytes: blob };
-    const decision = (await this.options.policy()).decide(pathname);
-    if (decision === 'excluded') return { bytes: blob };
+    const policy = await this.options.policy();
+    const decision = policy.decide(pathname);
+    // Excluded: a pointer for what the user dehydrated, or what is not here. Other content of an
+    // excluded path (a stashed edit, a version only this machine has) is given like any local object.
+    if (decision === 'excluded' && (policy.wasDehydrated(pointer.oid) || pointer.size === 0)) return { bytes: blob };
     if (pointer.extensions.length > 0) {
       // git-lfs refuses these too ("extension is not configured"); the pointer is the safe answer.
       if (decision === 'selected') {
@@ -66,18 +73,28 @@ export class Smudger {
     // A pointer committed in a form git-lfs would not write (CRLF, extra spaces) cleans back to a
     // different blob once it holds its content, so git would call it modified: unless selected it
     // stays as committed. Its object is in the store either way, so nothing is hidden.
-    if (decision === 'unset' && !isCanonicalPointer(blob)) return { bytes: blob };
+    if (decision !== 'selected' && !isCanonicalPointer(blob)) return { bytes: blob };
     const { local } = this.options;
     if (await local.has(pointer.oid, pointer.size)) return { objectPath: local.pathFor(pointer.oid), pointerBytes: blob };
-    if (decision === 'unset') return { bytes: blob };
+    // Not selected and not here: the pointer — unless this checkout is already fetching the same
+    // object for a selected path (git asks in path order, so a.bin's fetch may be under way when
+    // c.bin, the same content, comes): then it waits for that download, as git-lfs would give both
+    // files their content. (A path asked for before the fetch began keeps its pointer.)
+    if (decision !== 'selected') return this.#wanted.has(pointer.oid) ? { pathname, blob, pointer, follow: true } : { bytes: blob };
+    this.#wanted.add(pointer.oid);
     return { pathname, blob, pointer };
   }
 
   // Fetches (verified) into the local store; on failure, reports it and answers with the pointer.
   // Never rejects.
-  async fetch({ pathname, blob, pointer }: PendingFetch): Promise<SmudgeResult> {
+  async fetch({ pathname, blob, pointer, follow }: PendingFetch): Promise<SmudgeResult> {
     const { local, remote, logger } = this.options;
     let download = this.#fetches.get(pointer.oid);
+    if (download === undefined && follow) {
+      // The selected path's download ended before this turn came: its content if it succeeded.
+      const here = await local.has(pointer.oid, pointer.size);
+      return here ? { objectPath: local.pathFor(pointer.oid), pointerBytes: blob } : { bytes: blob };
+    }
     if (download === undefined) {
       const { readCache } = this.options;
       download = local.ensure(remote, pointer.oid, pointer.size, { logger, ...(readCache && { from: readCache }) });
@@ -91,6 +108,7 @@ export class Smudger {
       logger.debug({ pathname, oid: pointer.oid }, 'fetched');
       return { objectPath, pointerBytes: blob };
     } catch (err) {
+      if (follow) return { bytes: blob }; // not selected: the selected path reports the failure
       this.#reportFailure(pathname, pointer.oid, err instanceof Error ? err.message : String(err), err);
       return { bytes: blob };
     }

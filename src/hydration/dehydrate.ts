@@ -6,6 +6,7 @@ import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
+import { recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { assertValidPattern } from './pathspec-match.js';
 import { IndexUpdate, modifiedPaths } from './refresh-index.js';
@@ -79,6 +80,8 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // `!pathspec` goes last in the set: the files stay pointers on later checkouts, whatever the
   // committed defaults select and whether or not their objects are local.
   await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
+  // ...but only for the objects asked to go (dehydrated-objects.ts): other content stays content.
+  await recordDehydratedObjects(ctx.paths.commonDir, files.map((f) => f.pointer.oid));
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);

@@ -314,7 +314,7 @@ describe('filter session', () => {
     const boom = (): never => {
       throw new Error('the policy broke');
     };
-    const failing = { has: boom, decide: boom };
+    const failing = { has: boom, decide: boom, wasDehydrated: boom };
     const git = new FakeGit(repo, {}, undefined, async (report) => {
       const context = await openFilterContext({ cwd: repo, env: {}, logger: silentLogger, report });
       const smudger = new Smudger({ local: context.local, remote: () => context.settings().then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
