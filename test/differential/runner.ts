@@ -8,7 +8,7 @@ import { SubjectModel } from './model.js';
 import { apply, describe, type Op, type OpKind } from './operations.js';
 import { Prng } from './prng.js';
 import { snapshot, type Snapshot } from './snapshot.js';
-import { makeWorld, type Mode, type SubjectKind, type World } from './world.js';
+import { makeWorld, MODES, type Mode, type SubjectKind, type World } from './world.js';
 
 export interface SequenceOptions {
   steps: number;
@@ -33,8 +33,8 @@ export interface SequenceResult {
 
 export async function runSequence(seed: number, options: SequenceOptions): Promise<SequenceResult> {
   const prng = new Prng(seed);
-  // Half the sequences start from a lazy clone, the others in the author's own repository.
-  const mode: Mode = prng.chance(0.5) ? 'clone' : prng.chance(0.7) ? 'author' : 'author-unpublished';
+  // The starting points take turns, so that any ten consecutive seeds cover each of them.
+  const mode: Mode = MODES[seed % MODES.length]!;
   const generator = new Generator(prng, seed, options.skip);
   const model = new SubjectModel();
   const world = await makeWorld(mode, options.subject);
