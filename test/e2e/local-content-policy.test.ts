@@ -145,4 +145,22 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     assert.ok((await readFile(join(other, 'data/b.bin'))).equals(b));
     assert.ok((await readFile(join(other, 'data/z.bin'))).equals(b), 'z.bin, asked for after b.bin, kept its pointer');
   });
+
+  // Found by the differential test (seeds 20049, 20051): a staged change dehydrated to its pointer
+  // was then deleted by `git lfs prune`, which ignores the index.
+  it('dehydrate leaves a staged, uncommitted change as content, and prune keeps it', async () => {
+    const clone = await fixture.clone('lazy-dehydrate-staged');
+    await fixture.box.cli(['hydrate', 'data'], { cwd: clone });
+    const edit = fileContent(8, 9_000);
+    await writeFile(join(clone, 'data/b.bin'), edit);
+    await git(['add', 'data/b.bin'], clone);
+    const result = await fixture.box.cli(['dehydrate', 'data'], { cwd: clone });
+    assert.match(result.stdout, /skipped 1 staged file: data\/b\.bin/);
+    assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(edit), 'the staged change became a pointer');
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)));
+    await git(['lfs', 'prune'], clone);
+    await git(['stash'], clone);
+    await git(['stash', 'pop'], clone);
+    assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(edit), 'the staged change was lost');
+  });
 });

@@ -49,7 +49,7 @@ export const command: Command = {
 function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
   let line = `dehydrated ${count(r.dehydrated.length, 'file')}`;
   if (r.alreadyPointers.length > 0) line += `, ${r.alreadyPointers.length} already ${r.alreadyPointers.length === 1 ? 'a pointer' : 'pointers'}`;
-  for (const reason of ['modified', 'missing'] as const) {
+  for (const reason of ['modified', 'missing', 'staged'] as const) {
     const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
