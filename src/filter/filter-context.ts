@@ -19,7 +19,7 @@ export interface FilterContext extends RepositoryContext {
 export function withFilter(repository: RepositoryContext, report: (line: string) => void): FilterContext {
   const { paths, env, logger } = repository;
   const show = pathQuoter(paths.config);
-  let policy: Promise<Pick<HydrationPolicy, 'decide' | 'wasDehydrated'>> | undefined;
+  let policy: Promise<Pick<HydrationPolicy, 'decide' | 'wasDehydrated' | 'selectsAny'>> | undefined;
   const smudger = new Smudger({
     local: repository.local,
     readCache: repository.readCache,
@@ -33,7 +33,7 @@ export function withFilter(repository: RepositoryContext, report: (line: string)
       (policy ??= HydrationPolicy.load(paths, env).then(reportProblems(report), (err: unknown) => {
         // Select nothing rather than fail the checkout: local objects still give content.
         report(`lfs-lazy: cannot read the hydrated set, fetching nothing: ${(err as Error).message}`);
-        return { decide: () => 'unset' as const, wasDehydrated: () => false };
+        return { decide: () => 'unset' as const, wasDehydrated: () => false, selectsAny: false };
       })),
   });
   return { ...repository, show, smudger };

@@ -23,14 +23,22 @@ export interface PendingFetch {
   pathname: string;
   blob: Buffer;
   pointer: Pointer;
-  // Not selected itself: only waits for the download a selected path of this checkout started.
+  // Not selected itself: only waits for the download of a selected path of this checkout, and
+  // starts none (so it must not hold one of the download slots while it waits).
   follow?: true;
+}
+
+export interface DecideOptions {
+  // The caller can answer this path after every other path of the checkout was asked for (git's
+  // `delay`): a path not selected, whose object is not here, then waits to see whether a selected
+  // path of the same checkout fetches that object, and gets the content if one does.
+  canWaitForCheckout?: boolean;
 }
 
 export interface SmudgerOptions {
   local: LocalObjectStore;
   remote: () => Promise<ObjectStore>;
-  policy: () => Promise<Pick<HydrationPolicy, 'decide' | 'wasDehydrated'>>;
+  policy: () => Promise<Pick<HydrationPolicy, 'decide' | 'wasDehydrated' | 'selectsAny'>>;
   // Objects fetched for on-demand reads (cat, path, the library): not a reason to materialise a
   // file, but a fetch for a selected path takes the object from there instead of the bucket.
   readCache?: LocalObjectStore;
@@ -44,15 +52,16 @@ export interface SmudgerOptions {
 export class Smudger {
   // One download per object, however many paths share it.
   readonly #fetches = new Map<string, Promise<string>>();
-  // Objects a selected path of this checkout is fetching (or queued to fetch).
-  readonly #wanted = new Set<string>();
+  // Objects a selected path of this checkout is fetching (or queued to fetch): settles with the
+  // object's path once fetched, undefined if the fetch failed.
+  readonly #wanted = new Map<string, { settled: Promise<string | undefined>; settle: (path: string | undefined) => void }>();
   fetched = 0;
   failed = 0;
 
   constructor(private readonly options: SmudgerOptions) {}
 
   // Everything but the download: a result, or the fetch still to be done.
-  async decide(pathname: string, blob: Buffer): Promise<SmudgeResult | PendingFetch> {
+  async decide(pathname: string, blob: Buffer, options: DecideOptions = {}): Promise<SmudgeResult | PendingFetch> {
     const pointer = blob.length < MAX_POINTER_SIZE ? parsePointer(blob) : undefined;
     if (pointer === undefined || blob.length === 0) return { bytes: blob };
     const policy = await this.options.policy();
@@ -76,12 +85,18 @@ export class Smudger {
     if (decision !== 'selected' && !isCanonicalPointer(blob)) return { bytes: blob };
     const { local } = this.options;
     if (await local.has(pointer.oid, pointer.size)) return { objectPath: local.pathFor(pointer.oid), pointerBytes: blob };
-    // Not selected and not here: the pointer — unless this checkout is already fetching the same
-    // object for a selected path (git asks in path order, so a.bin's fetch may be under way when
-    // c.bin, the same content, comes): then it waits for that download, as git-lfs would give both
-    // files their content. (A path asked for before the fetch began keeps its pointer.)
-    if (decision !== 'selected') return this.#wanted.has(pointer.oid) ? { pathname, blob, pointer, follow: true } : { bytes: blob };
-    this.#wanted.add(pointer.oid);
+    // Not selected and not here: the pointer — unless a selected path of this checkout fetches the
+    // same object (git-lfs gives every path of an object its content). git asks in path order, so
+    // that path may come later: where the caller can wait for the end of the checkout, it does.
+    if (decision !== 'selected') {
+      const follows = this.#wanted.has(pointer.oid) || (options.canWaitForCheckout === true && policy.selectsAny);
+      return follows ? { pathname, blob, pointer, follow: true } : { bytes: blob };
+    }
+    if (!this.#wanted.has(pointer.oid)) {
+      let settle!: (path: string | undefined) => void;
+      const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
+      this.#wanted.set(pointer.oid, { settled, settle });
+    }
     return { pathname, blob, pointer };
   }
 
@@ -89,18 +104,29 @@ export class Smudger {
   // Never rejects.
   async fetch({ pathname, blob, pointer, follow }: PendingFetch): Promise<SmudgeResult> {
     const { local, remote, logger } = this.options;
-    let download = this.#fetches.get(pointer.oid);
-    if (download === undefined && follow) {
-      // The selected path's download ended before this turn came: its content if it succeeded.
+    if (follow) {
+      // Content if a selected path's fetch brought the object (or it is here by now), else the pointer;
+      // a failed fetch is reported by the selected path.
+      const fetched = await this.#wanted.get(pointer.oid)?.settled;
+      if (fetched !== undefined) return { objectPath: fetched, pointerBytes: blob };
       const here = await local.has(pointer.oid, pointer.size);
       return here ? { objectPath: local.pathFor(pointer.oid), pointerBytes: blob } : { bytes: blob };
     }
+    let download = this.#fetches.get(pointer.oid);
     if (download === undefined) {
       const { readCache } = this.options;
       download = local.ensure(remote, pointer.oid, pointer.size, { logger, ...(readCache && { from: readCache }) });
       this.#fetches.set(pointer.oid, download);
-      // A failure may be transient: a later checkout of the same object tries again.
-      download.catch(() => this.#fetches.delete(pointer.oid));
+      const wanted = this.#wanted.get(pointer.oid);
+      download.then(
+        (objectPath) => wanted?.settle(objectPath),
+        () => {
+          // A failure may be transient: a later checkout of the same object tries again.
+          this.#fetches.delete(pointer.oid);
+          this.#wanted.delete(pointer.oid);
+          wanted?.settle(undefined);
+        },
+      );
     }
     try {
       const objectPath = await download;
@@ -108,7 +134,6 @@ export class Smudger {
       logger.debug({ pathname, oid: pointer.oid }, 'fetched');
       return { objectPath, pointerBytes: blob };
     } catch (err) {
-      if (follow) return { bytes: blob }; // not selected: the selected path reports the failure
       this.#reportFailure(pathname, pointer.oid, err instanceof Error ? err.message : String(err), err);
       return { bytes: blob };
     }

@@ -67,6 +67,11 @@ export class HydrationPolicy {
     return this.dehydratedObjects.has(oid);
   }
 
+  // Whether any rule takes paths in: without one, no path of a checkout is fetched.
+  get selectsAny(): boolean {
+    return this.rules.some((rule) => !rule.exclude);
+  }
+
   has(path: string): boolean {
     return this.decide(path) === 'selected';
   }

@@ -124,13 +124,15 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(edit));
   });
 
-  // Found by the differential test (seed 53): in one checkout, a selected file's download also
-  // gives its content to a later file of the same object that is not selected, as git-lfs would.
+  // Found by the differential test (seeds 53 and 56): in one checkout, a selected file's download
+  // also gives its content to every file of the same object that is not selected, asked for after
+  // it (z.bin) or before it (0.bin), as git-lfs would.
   it('a file not selected gets the content a selected file of the same checkout fetches', async () => {
     const clone = await fixture.clone('lazy-same-object');
     await git(['checkout', '-q', '-b', 'copies'], clone);
     await writeFile(join(clone, 'data/z.bin'), b);
-    await git(['add', 'data/z.bin'], clone);
+    await writeFile(join(clone, 'data/0.bin'), b);
+    await git(['add', 'data/z.bin', 'data/0.bin'], clone);
     await git(['commit', '-q', '-m', 'a copy of b'], clone);
     await fixture.box.cli(['hydrate', 'data/b.bin'], { cwd: clone });
     await fixture.box.cli(['dehydrate', '--prune', 'data/b.bin'], { cwd: clone }).catch(() => undefined);
@@ -141,9 +143,12 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     await git(['checkout', '-q', 'copies'], other);
     await rm(join(other, 'data/b.bin'));
     await rm(join(other, 'data/z.bin'));
+    await rm(join(other, 'data/0.bin'));
     await git(['checkout', '--', 'data'], other);
     assert.ok((await readFile(join(other, 'data/b.bin'))).equals(b));
     assert.ok((await readFile(join(other, 'data/z.bin'))).equals(b), 'z.bin, asked for after b.bin, kept its pointer');
+    assert.ok((await readFile(join(other, 'data/0.bin'))).equals(b), '0.bin, asked for before b.bin, kept its pointer');
+    assert.equal((await git(['status', '--porcelain'], other)).stdout, '');
   });
 
   // Found by the differential test (seeds 20049, 20051): a staged change dehydrated to its pointer
