@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { OP_KINDS, type OpKind } from './operations.js';
 import { runSequence, type SequenceResult } from './runner.js';
-import { disposeTemplates, type SubjectKind } from './world.js';
+import { disposeAll, type SubjectKind } from './world.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,10 +56,11 @@ async function worker(): Promise<void> {
   }
 }
 
-// Ctrl-C: the starting points copied for every sequence are removed, not left in the temp dir.
-process.once('SIGINT', () => void disposeTemplates().finally(() => process.exit(130)));
+// Ctrl-C or kill: the starting points and the repositories in use are removed, not left in the
+// temp dir.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void disposeAll().finally(() => process.exit(130)));
 await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
-await disposeTemplates();
+await disposeAll();
 const covered = [...coverage].map(([k, n]) => `${k} ${n}`).join(', ');
 const failures = failed.length === 0 ? 'no failures' : `${failed.length} failed (seed@step: ${failed.map((r) => `${r.seed}@${r.failure!.step}`).join(' ')})`;
 const early = stopped.length === 0 ? '' : `; ${stopped.length} stopped early where git-lfs itself lost content (seeds ${stopped.map((r) => r.seed).join(' ')})`;

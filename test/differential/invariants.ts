@@ -1,11 +1,12 @@
 // The checks after every step. The oracle (plain git-lfs) says what the files must hold; the
 // subject (lfs-lazy) must agree, except that an LFS file may be its exact pointer where the lazy
-// policy allows one: never where the content exists only on this machine, never where the user
-// hydrated the path, never where the object is in the local store (unless the user dehydrated
-// the path, or the step left an earlier pointer untouched).
+// policy allows one: never where the content would exist only in the local store with nothing
+// keeping it there (an uncommitted edit), never where the user hydrated the path, never where
+// the object is in the local store (unless the user dehydrated the path, or the step left an
+// earlier pointer untouched).
 import type { CommandOutcome, Op } from './operations.js';
 import { pathspecMatches, type SubjectModel } from './model.js';
-import { localObjectExists, reachableLfsObjects, remoteObjectExists, type Snapshot } from './snapshot.js';
+import { localObjectExists, remoteObjectExists, type Snapshot } from './snapshot.js';
 import { isLfsPath, pointerOf, sha256 } from './universe.js';
 import type { Side, World } from './world.js';
 
@@ -52,19 +53,25 @@ export function compareSnapshots(world: World, op: Op | null, model: SubjectMode
       failures.push({ what: `${path} exists only in the ${want ? 'oracle' : 'subject'}`, path, detail: `${want ? 'oracle' : 'subject'}: ${bytesSummary((want ?? got)!)}` });
       continue;
     }
-    const problem = isLfsPath(path) ? lfsFileProblem(world, op, model, path, want, got) : got.equals(want) ? null : 'differs';
+    const problem = isLfsPath(path) ? lfsFileProblem(world, op, model, subject, path, want, got) : got.equals(want) ? null : 'differs';
     if (problem) failures.push({ what: `${path}: ${problem}`, path, detail: `oracle:  ${bytesSummary(want)}\nsubject: ${bytesSummary(got)}` });
   }
   return failures;
 }
 
-function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, path: string, want: Buffer, got: Buffer): string | null {
+function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subject: Snapshot, path: string, want: Buffer, got: Buffer): string | null {
   if (got.equals(want)) return null;
   if (!got.equals(pointerOf(want))) return 'the subject holds neither the content nor its pointer';
   const oid = sha256(want);
   const local = localObjectExists(world, 'subject', oid);
   const shared = remoteObjectExists(world, oid);
   if (!local && !shared) return 'the subject holds a pointer to content that is nowhere else (not in its local store, not in the shared store): the content is lost';
+  if (!shared && !(subject.lfs.index.get(path) === oid && subject.lfs.onBranches.has(oid))) {
+    // Not pushed, and not what a commit at this path names (an uncommitted edit, a staged file):
+    // nothing keeps the object — `git lfs prune` deletes it — and hydrate skips the file as
+    // modified. Its content must stay in the working tree, dehydrated or not.
+    return 'the subject holds a pointer to content that exists only in its local store, where nothing keeps it (not pushed, not committed at this path): git lfs prune would delete it and hydrate skips the file as modified';
+  }
   if (model.dehydrated(path)) return null;
   const justHydrated = op?.kind === 'hydrate' && pathspecMatches(op.pathspec, path);
   if (!justHydrated && model.previousFiles.get(path)?.equals(got)) return null;
@@ -77,20 +84,16 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, path: 
 // ref or stash, the index) stays in the local store or the shared store. Measured against the
 // oracle: the subject must lose nothing the oracle kept. (What the oracle loses — `git lfs prune`
 // deletes the object of a staged, uncommitted file — ends the comparison: see the runner.)
-export async function checkReachableObjects(world: World, oracle: Snapshot, subject: Snapshot): Promise<{ failures: Failure[]; lostByOracle: Map<string, string> }> {
-  const [lostByOracle, lostBySubject] = await Promise.all([lostObjects(world, 'oracle', oracle), lostObjects(world, 'subject', subject)]);
+export function checkReachableObjects(world: World, oracle: Snapshot, subject: Snapshot): { failures: Failure[]; lostByOracle: Map<string, string> } {
+  const [lostByOracle, lostBySubject] = [lostObjects(world, 'oracle', oracle), lostObjects(world, 'subject', subject)];
   const failures = [...lostBySubject]
     .filter(([oid]) => !lostByOracle.has(oid))
     .map(([oid, where]) => ({ what: `subject: the object of ${where} is gone`, detail: `${oid} is neither in .git/lfs/objects nor in the shared store (the oracle still has it)` }));
   return { failures, lostByOracle };
 }
 
-async function lostObjects(world: World, side: Side, snap: Snapshot): Promise<Map<string, string>> {
-  const lost = new Map<string, string>();
-  for (const [oid, where] of await reachableLfsObjects(world, side, snap.stashes)) {
-    if (!localObjectExists(world, side, oid) && !remoteObjectExists(world, oid)) lost.set(oid, where);
-  }
-  return lost;
+function lostObjects(world: World, side: Side, snap: Snapshot): Map<string, string> {
+  return new Map([...snap.lfs.named].filter(([oid]) => !localObjectExists(world, side, oid) && !remoteObjectExists(world, oid)));
 }
 
 export function bytesSummary(data: Buffer): string {

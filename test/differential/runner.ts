@@ -44,7 +44,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   let stopped: string | null = null;
   try {
     let [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
-    let { failures } = await checkStep(world, null, model, oracle, subject);
+    let { failures } = checkStep(world, null, model, oracle, subject);
     if (failures.length > 0) failure = { step: 0, failures, report: '' };
     for (let step = 1; !failure && !stopped && step <= options.steps; step++) {
       model.previousFiles = subject.files;
@@ -55,7 +55,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
       failures = checkOutcomes(op, ...outcomes);
       model.beforeChecks(op, outcomes[1].every((o) => o.code === 0));
       [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
-      const checked = await checkStep(world, op, model, oracle, subject);
+      const checked = checkStep(world, op, model, oracle, subject);
       if (checked.lostByOracle.size > 0) {
         // git-lfs lost an object: what follows (a checkout it fails, a stash it cannot apply) is no
         // reference any more. Only what the subject lost beyond it still counts.
@@ -76,8 +76,8 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   return result;
 }
 
-async function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Snapshot, subject: Snapshot) {
-  const reachable = await checkReachableObjects(world, oracle, subject);
+function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Snapshot, subject: Snapshot) {
+  const reachable = checkReachableObjects(world, oracle, subject);
   return {
     failures: [...compareSnapshots(world, op, model, oracle, subject), ...reachable.failures],
     lostBySubjectAlone: reachable.failures,

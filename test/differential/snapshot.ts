@@ -18,6 +18,7 @@ export interface Snapshot {
   files: Map<string, Buffer>;
   // Cone directories while sparse-checkout is on, else null.
   sparse: string[] | null;
+  lfs: LfsObjects;
 }
 
 export async function snapshot(world: World, side: Side): Promise<Snapshot> {
@@ -48,6 +49,7 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
     status,
     files,
     sparse: sparseOn.trim() === 'true' ? (await git('sparse-checkout', 'list')).split('\n').filter(Boolean) : null,
+    lfs: await lfsObjects(world, side, index, stashes.split('\n').filter(Boolean)),
   };
 }
 
@@ -75,23 +77,50 @@ export function pointerOid(data: Buffer): string | null {
   return POINTER.exec(data.toString('latin1'))?.[1] ?? null;
 }
 
-// The LFS objects that something the user can get back still names: any commit of any branch,
-// tag, remote branch or stash (untracked files of `stash -u` included), and the index. Each of
-// them must stay available: in the local store or in the shared store.
-export async function reachableLfsObjects(world: World, side: Side, stashes: string[]): Promise<Map<string, string>> {
-  const list = await world.git(side, ['rev-list', '--objects', '--all', ...stashes]);
-  const blobs = new Map<string, string>();
-  for (const line of list.stdout.toString().split('\n')) {
-    const [sha, path] = [line.slice(0, 40), line.slice(41)];
-    if (path.endsWith('.bin')) blobs.set(sha, `${path} in history`);
+export interface LfsObjects {
+  // Every LFS object something the user can get back still names — a commit of any branch, tag,
+  // remote branch or stash (untracked files of `stash -u` included), or the index — and where.
+  named: Map<string, string>;
+  // Those a commit of a local branch names: `git lfs prune` keeps them (unpushed commits and the
+  // current checkout), and hydrate can bring them back.
+  onBranches: Set<string>;
+  // The oid each LFS path of the index (stage 0) names.
+  index: Map<string, string>;
+}
+
+export async function lfsObjects(world: World, side: Side, index: string, stashes: string[]): Promise<LfsObjects> {
+  const blobsOf = async (revs: string[]) =>
+    (await world.git(side, ['rev-list', '--objects', ...revs])).stdout.toString().split('\n')
+      .map((line) => [line.slice(0, 40), line.slice(41)] as const)
+      .filter(([, path]) => path.endsWith('.bin'));
+  const history = await blobsOf(['--all', ...stashes]);
+  const branches = new Set((await blobsOf(['--branches'])).map(([sha]) => sha));
+  const indexed = index.split('\n').flatMap((line) => {
+    const match = /^\d+ ([0-9a-f]{40}) 0\t(.*\.bin)$/.exec(line);
+    return match ? [[match[1]!, match[2]!] as const] : [];
+  });
+  const oidOf = await pointerOids(world, side, [...new Set([...history.map(([sha]) => sha), ...indexed.map(([sha]) => sha)])]);
+  const result: LfsObjects = { named: new Map(), onBranches: new Set(), index: new Map() };
+  for (const [sha, path] of history) {
+    const oid = oidOf.get(sha);
+    if (!oid) continue;
+    result.named.set(oid, `${path} in history`);
+    if (branches.has(sha)) result.onBranches.add(oid);
   }
-  for (const line of (await world.git(side, ['ls-files', '-s'])).stdout.toString().split('\n')) {
-    const match = /^\d+ ([0-9a-f]{40}) \d\t(.*\.bin)$/.exec(line);
-    if (match) blobs.set(match[1]!, `${match[2]} in the index`);
+  for (const [sha, path] of indexed) {
+    const oid = oidOf.get(sha);
+    if (!oid) continue;
+    result.named.set(oid, `${path} in the index`);
+    result.index.set(path, oid);
   }
+  return result;
+}
+
+// The oid of each blob that is an LFS pointer (`git cat-file --batch`).
+async function pointerOids(world: World, side: Side, shas: string[]): Promise<Map<string, string>> {
   const oids = new Map<string, string>();
-  if (blobs.size === 0) return oids;
-  const batch = (await world.git(side, ['cat-file', '--batch'], [...blobs.keys()].join('\n') + '\n')).stdout;
+  if (shas.length === 0) return oids;
+  const batch = (await world.git(side, ['cat-file', '--batch'], shas.join('\n') + '\n')).stdout;
   let at = 0;
   while (at < batch.length) {
     const headerEnd = batch.indexOf(0x0a, at);
@@ -99,7 +128,7 @@ export async function reachableLfsObjects(world: World, side: Side, stashes: str
     const body = batch.subarray(headerEnd + 1, headerEnd + 1 + Number(size));
     at = headerEnd + 1 + Number(size) + 1;
     const oid = pointerOid(body);
-    if (oid) oids.set(oid, blobs.get(sha!)!);
+    if (oid) oids.set(sha!, oid);
   }
   return oids;
 }

@@ -49,12 +49,15 @@ const gitEnv = (root: string): NodeJS.ProcessEnv =>
   isolatedGitEnv(join(root, 'home'), { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' });
 
 const templates = new Map<string, Promise<string>>();
+// Roots of the worlds not cleaned up yet, so that an interrupted run can remove them too.
+const openWorlds = new Set<string>();
 
 export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy'): Promise<World> {
   const key = `${mode} ${subjectKind}`;
   if (!templates.has(key)) templates.set(key, buildTemplate(mode, subjectKind));
   const template = await templates.get(key)!;
   const root = await mkdtemp(join(tmpdir(), 'lfs-lazy-diff-'));
+  openWorlds.add(root);
   const env = gitEnv(root);
   const dirs = { oracle: join(root, 'oracle'), subject: join(root, 'subject') };
   try {
@@ -64,7 +67,7 @@ export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy
       if (mode !== 'author-unpublished') await execOk('git', ['config', 'remote.origin.url', join(root, 'remote.git')], { cwd: dir, env });
     }
   } catch (err) {
-    await rm(root, { recursive: true, force: true });
+    await removeWorld(root);
     throw err;
   }
   return {
@@ -75,14 +78,21 @@ export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy
     dirs,
     git: (side, args, input) => exec('git', args, { cwd: dirs[side], env, ...(input !== undefined && { input }) }),
     lazy: (args) => exec(process.execPath, [CLI_PATH, ...args], { cwd: dirs.subject, env }),
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    cleanup: () => removeWorld(root),
   };
 }
 
-export async function disposeTemplates(): Promise<void> {
+async function removeWorld(root: string): Promise<void> {
+  openWorlds.delete(root);
+  await rm(root, { recursive: true, force: true });
+}
+
+// Removes the starting points and any world still open (at the end of a run, or on Ctrl-C).
+export async function disposeAll(): Promise<void> {
   const roots = await Promise.allSettled(templates.values());
   templates.clear();
   for (const r of roots) if (r.status === 'fulfilled') await rm(r.value, { recursive: true, force: true });
+  for (const root of [...openWorlds]) await removeWorld(root);
 }
 
 async function buildTemplate(mode: Mode, subjectKind: SubjectKind): Promise<string> {

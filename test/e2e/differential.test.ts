@@ -8,13 +8,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSequence } from '../differential/runner.js';
-import { disposeTemplates } from '../differential/world.js';
+import { disposeAll } from '../differential/world.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const STEPS = 20;
 
 describe('differential test against plain git-lfs', { timeout: 600_000 }, () => {
-  after(() => disposeTemplates());
+  after(() => disposeAll());
 
   for (const seed of SEEDS) {
     it(`seed ${seed}: ${STEPS} steps agree with git-lfs`, { timeout: 180_000 }, async () => {
