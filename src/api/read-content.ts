@@ -4,7 +4,6 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
 import { localCopy, objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
-import { withRetry } from '../util/retry.js';
 import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
 
@@ -58,11 +57,9 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
     return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
-  // so its length is what gets checked.
+  // so its length is what gets checked. The store retries (and resumes) it itself.
   const store = await ctx.remote();
-  const stream = await withRetry(() => store.get(oid, slice), {
-    onRetry: (err, attempt, delayMs) => ctx.logger.warn({ err, oid, attempt, delayMs }, 'ranged read failed; retrying'),
-  });
+  const stream = await store.get(oid, slice);
   return {
     stream,
     ...expected,

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../errors/index.js';
 import { git, parseConfigList } from '../git/git.js';
 import type { RepositoryPaths } from '../git/repository-paths.js';
-import { COMMITTED_CONFIG_FILE, environmentLayer, resolveSettings, type ConfigLayer, type ResolvedSettings } from './settings.js';
+import { COMMITTED_CONFIG_FILE, environmentLayer, readSdkEnvironment, resolveSettings, type ConfigLayer, type ResolvedSettings } from './settings.js';
 
 function sectionValues(entries: Array<[string, string]>): Map<string, string> {
   const values = new Map<string, string>();
@@ -29,22 +28,11 @@ async function committedLayer(paths: RepositoryPaths): Promise<ConfigLayer | und
 }
 
 // Committed file < git config lfs-lazy.* < environment.
-export async function loadSettings(paths: RepositoryPaths, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSettings> {
+export async function loadSettings(paths: RepositoryPaths, env: NodeJS.ProcessEnv): Promise<ResolvedSettings> {
   const layers: ConfigLayer[] = [];
   const committed = await committedLayer(paths);
   if (committed) layers.push(committed);
   layers.push({ source: 'git config', values: sectionValues(paths.config) });
   layers.push(...environmentLayer(env));
-  return resolveSettings(layers);
-}
-
-export function requireUrl(resolved: ResolvedSettings): string {
-  const url = resolved.settings.url;
-  if (!url) {
-    throw new ConfigError(
-      `no storage configured: add "url = s3://bucket/prefix" under [lfs-lazy] in ${COMMITTED_CONFIG_FILE} ` +
-        '(lfs-lazy install --url s3://bucket/prefix does it), or set git config lfs-lazy.url',
-    );
-  }
-  return url;
+  return resolveSettings(layers, readSdkEnvironment(env));
 }

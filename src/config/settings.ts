@@ -34,7 +34,19 @@ export interface ResolvedSettings {
   settings: Settings;
   // Where each setting came from, for `doctor` and error messages.
   sources: Partial<Record<SettingKey, string>>;
+  sdkEnvironment: SdkEnvironment;
 }
+
+// What the AWS SDK will find in the environment by itself. The store leaves those choices to the
+// SDK and learns of them from here: only the settings read the environment.
+export interface SdkEnvironment {
+  // AWS_REGION: without it (and without lfs-lazy.region) a custom endpoint gets a default region.
+  region: boolean;
+  // AWS_REQUEST_CHECKSUM_CALCULATION: the user's own choice of checksum mode.
+  checksumCalculation: boolean;
+}
+
+const NOTHING_FROM_THE_ENVIRONMENT: SdkEnvironment = { region: false, checksumCalculation: false };
 
 // git lower-cases variable names, so the committed file may say forcePathStyle or forcepathstyle.
 const KEYS: Record<string, SettingKey> = {
@@ -123,7 +135,7 @@ export function rejectCredentialKeys(layer: ConfigLayer): void {
 }
 
 // Later layers win. Pure: callers gather the layers (committed file, git config, environment).
-export function resolveSettings(layers: ConfigLayer[]): ResolvedSettings {
+export function resolveSettings(layers: ConfigLayer[], sdkEnvironment: SdkEnvironment = NOTHING_FROM_THE_ENVIRONMENT): ResolvedSettings {
   const settings: Settings = {};
   const sources: Partial<Record<SettingKey, string>> = {};
   for (const layer of layers) {
@@ -135,7 +147,41 @@ export function resolveSettings(layers: ConfigLayer[]): ResolvedSettings {
       sources[key] = layer.source;
     }
   }
-  return { settings, sources };
+  return { settings, sources, sdkEnvironment };
+}
+
+export function requireUrl(resolved: ResolvedSettings): string {
+  const url = resolved.settings.url;
+  if (!url) {
+    throw new ConfigError(
+      `no storage configured: add "url = s3://bucket/prefix" under [lfs-lazy] in ${COMMITTED_CONFIG_FILE} ` +
+        '(lfs-lazy install --url s3://bucket/prefix does it), or set git config lfs-lazy.url',
+    );
+  }
+  return url;
+}
+
+// lfs-lazy's own variables, each the environment's value of one setting.
+const OWN_VARIABLES: Record<string, string> = {
+  LFS_LAZY_URL: 'url',
+  LFS_LAZY_ENDPOINT: 'endpoint',
+  LFS_LAZY_REGION: 'region',
+  LFS_LAZY_FORCE_PATH_STYLE: 'forcepathstyle',
+  LFS_LAZY_CHECKSUM: 'checksum',
+  LFS_LAZY_LOG_FILE: 'logfile',
+  LFS_LAZY_LOG_LEVEL: 'loglevel',
+  LFS_LAZY_MAX_ATTEMPTS: 'maxattempts',
+  LFS_LAZY_CONNECT_TIMEOUT_MS: 'connecttimeoutms',
+  LFS_LAZY_IDLE_TIMEOUT_MS: 'idletimeoutms',
+};
+
+function ownVariables(env: NodeJS.ProcessEnv): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const [name, key] of Object.entries(OWN_VARIABLES)) {
+    const value = env[name];
+    if (value) own.set(key, value);
+  }
+  return own;
 }
 
 // Environment overrides, including the variables AWS CLI users already know. An endpoint given
@@ -144,24 +190,20 @@ export function environmentLayer(env: NodeJS.ProcessEnv): ConfigLayer[] {
   const aws = new Map<string, string>();
   const awsEndpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'];
   if (awsEndpoint) aws.set('endpoint', awsEndpoint);
-  const own = new Map<string, string>();
-  for (const [name, key] of Object.entries({
-    LFS_LAZY_URL: 'url',
-    LFS_LAZY_ENDPOINT: 'endpoint',
-    LFS_LAZY_REGION: 'region',
-    LFS_LAZY_FORCE_PATH_STYLE: 'forcepathstyle',
-    LFS_LAZY_CHECKSUM: 'checksum',
-    LFS_LAZY_LOG_FILE: 'logfile',
-    LFS_LAZY_LOG_LEVEL: 'loglevel',
-    LFS_LAZY_MAX_ATTEMPTS: 'maxattempts',
-    LFS_LAZY_CONNECT_TIMEOUT_MS: 'connecttimeoutms',
-    LFS_LAZY_IDLE_TIMEOUT_MS: 'idletimeoutms',
-  })) {
-    const value = env[name];
-    if (value) own.set(key, value);
-  }
   return [
     { source: 'environment (AWS_ENDPOINT_URL*)', values: aws },
-    { source: 'environment (LFS_LAZY_*)', values: own },
+    { source: 'environment (LFS_LAZY_*)', values: ownVariables(env) },
   ];
+}
+
+export function readSdkEnvironment(env: NodeJS.ProcessEnv): SdkEnvironment {
+  return { region: Boolean(env['AWS_REGION']), checksumCalculation: Boolean(env['AWS_REQUEST_CHECKSUM_CALCULATION']) };
+}
+
+// The log file and level the environment alone gives: where logs go when the config cannot be read.
+export function environmentLogSettings(env: NodeJS.ProcessEnv): Pick<Settings, 'logFile' | 'logLevel'> {
+  const own = ownVariables(env);
+  const logFile = own.get('logfile');
+  const logLevel = own.get('loglevel');
+  return { ...(logFile !== undefined && { logFile }), ...(logLevel !== undefined && { logLevel }) };
 }

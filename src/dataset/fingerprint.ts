@@ -11,6 +11,7 @@
 // its bytes escaped, util/path-bytes.ts, and hashed as those bytes). The result is written as 64
 // lowercase hex characters.
 import { createHash } from 'node:crypto';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { pathToBytes } from '../util/path-bytes.js';
 
 export const FINGERPRINT_SCHEME = 'lfs-lazy-fingerprint/1';
@@ -34,11 +35,11 @@ export function computeFingerprint(files: readonly FingerprintEntry[]): string {
   hash.update(`${FINGERPRINT_SCHEME}\n`);
   const seen = new Set<string>();
   for (const { path, oid, size } of sortByPath(files)) {
-    if (seen.has(path)) throw new Error(`the path ${JSON.stringify(path)} appears twice`);
+    if (seen.has(path)) throw new LfsLazyError(`the path ${JSON.stringify(path)} appears twice`, { code: ErrorCode.BadRequest });
     seen.add(path);
-    if (!/^[0-9a-f]{64}$/.test(oid)) throw new Error(`${path}: oid must be 64 lowercase hex characters`);
-    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${path}: size must be a non-negative integer`);
-    if (path.includes('\0')) throw new Error('a path cannot contain NUL');
+    if (!/^[0-9a-f]{64}$/.test(oid)) throw new LfsLazyError(`${path}: oid must be 64 lowercase hex characters`, { code: ErrorCode.BadRequest });
+    if (!Number.isSafeInteger(size) || size < 0) throw new LfsLazyError(`${path}: size must be a non-negative integer`, { code: ErrorCode.BadRequest });
+    if (path.includes('\0')) throw new LfsLazyError('a path cannot contain NUL', { code: ErrorCode.BadRequest });
     hash.update(`${oid} ${size} `);
     hash.update(pathToBytes(path));
     hash.update('\0');

@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { git } from '../git/git.js';
-import { resolveRepositoryPaths, type RepositoryPaths } from '../git/repository-paths.js';
-import { loadSettings, requireUrl } from '../config/load-settings.js';
-import type { ResolvedSettings } from '../config/settings.js';
-import { openConfiguredStore } from '../config/configured-store.js';
+import type { RepositoryPaths } from '../git/repository-paths.js';
+import { requireUrl, type ResolvedSettings } from '../config/settings.js';
 import { AGENT_NAME } from '../install/install-plan.js';
-import type { Logger } from '../log/logger.js';
+import { startRepositoryContext, type RepositoryContext } from '../repository/context.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { describeCredentialSource } from './credentials-source.js';
 
@@ -23,7 +21,7 @@ export interface CheckResult {
 interface DoctorState {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  logger: Logger;
+  context?: RepositoryContext;
   paths?: RepositoryPaths;
   resolved?: ResolvedSettings;
   store?: ObjectStore;
@@ -50,7 +48,9 @@ const checks: Check[] = [
   },
   async (state) => {
     try {
-      state.paths = await resolveRepositoryPaths(state.cwd);
+      // Logs (lfs-lazy.logfile) only where configured: stdout and stderr are the report's.
+      state.context = await startRepositoryContext(state.cwd, { env: state.env, log: { name: 'lfs-lazy', quiet: true } }).context;
+      state.paths = state.context.paths;
       return { name: 'repository', ok: true, detail: state.paths.worktree ?? state.paths.gitDir };
     } catch (err) {
       return { name: 'repository', ok: false, detail: firstLine(err), fix: 'run lfs-lazy doctor inside the repository' };
@@ -66,9 +66,9 @@ const checks: Check[] = [
       : { name: 'install', ok, detail: `lfs.standalonetransferagent is ${agent ?? 'not set'}`, fix: 'run lfs-lazy install' };
   },
   async (state) => {
-    if (!state.paths) return undefined;
+    if (!state.context) return undefined;
     try {
-      state.resolved = await loadSettings(state.paths, state.env);
+      state.resolved = await state.context.settings();
       const url = requireUrl(state.resolved);
       const { settings, sources } = state.resolved;
       const extras = [settings.endpoint && `endpoint ${settings.endpoint}`, settings.region && `region ${settings.region}`].filter(Boolean);
@@ -82,9 +82,9 @@ const checks: Check[] = [
     return { name: 'credentials', ok: true, detail: describeCredentialSource(env, resolved.settings.profile) };
   },
   async (state) => {
-    if (!state.paths || !state.resolved?.settings.url) return undefined;
+    if (!state.context || !state.resolved?.settings.url) return undefined;
     try {
-      state.store = await openConfiguredStore(state.paths, state.logger, state.resolved);
+      state.store = await state.context.remote();
       await (state.store as ObjectStore & { checkBucket?: () => Promise<void> }).checkBucket?.();
       return { name: 'bucket', ok: true, detail: `${state.store.url} is reachable` };
     } catch (err) {
@@ -109,18 +109,21 @@ const checks: Check[] = [
       return { name: 'probe', ok: false, detail: firstLine(err), fix: 'the credentials need s3:PutObject, s3:GetObject and s3:DeleteObject on the prefix' };
     } finally {
       await rm(dir, { recursive: true, force: true });
-      store.close();
     }
   },
 ];
 
 export async function runChecks(state: DoctorState, report: (result: CheckResult) => void): Promise<boolean> {
   let allOk = true;
-  for (const check of checks) {
-    const result = await check(state);
-    if (!result) continue;
-    allOk &&= result.ok;
-    report(result);
+  try {
+    for (const check of checks) {
+      const result = await check(state);
+      if (!result) continue;
+      allOk &&= result.ok;
+      report(result);
+    }
+  } finally {
+    state.context?.close();
   }
   return allOk;
 }

@@ -2,6 +2,8 @@
 // hydrated path, fetches in the background while git goes on with the checkout, then tells git on
 // `list_available_blobs` which paths are ready, and git asks for each again (with empty content),
 // so we keep each path's result until then. Many objects download at once, up to `concurrency`.
+// Work that must wait until git has asked for every path of the checkout (`afterRequests`) starts
+// at the next list_available_blobs, which git sends only then, and takes no download slot.
 // A fetch that rejects (it should not: Smudger.fetch answers a failure with the pointer) is still
 // listed, and handed out as its Error, for git to get status=error: never a path git waits for in vain.
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -18,21 +20,36 @@ export class DelayedFetches<Result> {
     this.#limit = pLimit(concurrency);
   }
 
+  readonly #afterRequests: Array<() => void> = [];
+
   schedule(pathname: string, fetch: () => Promise<Result>): void {
+    this.#run(pathname, () =>
+      this.#limit(async () => {
+        this.maxConcurrent = Math.max(this.maxConcurrent, this.#limit.activeCount);
+        return fetch();
+      }),
+    );
+  }
+
+  // Delayed like `schedule`, but started only once git has asked for every path (see above).
+  afterRequests(pathname: string, work: () => Promise<Result>): void {
     this.#running++;
+    this.#afterRequests.push(() => this.#run(pathname, work, false));
+  }
+
+  #run(pathname: string, work: () => Promise<Result>, count = true): void {
+    if (count) this.#running++;
     const done = (result: Result | Error): void => {
       this.#running--;
       this.#ready.set(pathname, result);
       this.#wake?.();
     };
-    void this.#limit(async () => {
-      this.maxConcurrent = Math.max(this.maxConcurrent, this.#limit.activeCount);
-      return fetch();
-    }).then(done, (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
+    void work().then(done, (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
   }
 
   // Blocks until at least one delayed path is ready; an empty list means none is left.
   async available(): Promise<string[]> {
+    for (const start of this.#afterRequests.splice(0)) start();
     while (this.#ready.size === 0 && this.#running > 0) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }

@@ -181,10 +181,12 @@ async function smudgeResult(session: Session, context: FilterContext, request: F
   const ready = blob.length === 0 ? session.delayed?.take(pathname) : undefined;
   if (ready instanceof Error) throw ready;
   if (ready !== undefined) return ready;
-  const decision = await smudger.decide(pathname, blob);
+  const canDelay = session.delayed !== undefined && request.canDelay;
+  const decision = await smudger.decide(pathname, blob, { canWaitForCheckout: canDelay });
   if (!('pointer' in decision)) return decision;
-  if (session.delayed && request.canDelay) {
-    session.delayed.schedule(pathname, () => smudger.fetch(decision));
+  if (session.delayed && canDelay) {
+    if (decision.follow) session.delayed.afterRequests(pathname, () => smudger.fetch(decision));
+    else session.delayed.schedule(pathname, () => smudger.fetch(decision));
     session.summary.delayed++;
     session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
     return 'delayed';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LfsLazyError } from '../errors/index.js';
 import { bytesToPath } from '../util/path-bytes.js';
 
 // Git's index file (Documentation/gitformat-index.txt), versions 2, 3 and 4, SHA-1 or SHA-256:
@@ -46,7 +47,8 @@ export interface ParsedIndex {
   extensions: string[];
 }
 
-export class IndexFormatError extends Error {}
+// An index this code does not read: its callers fall back to letting git refresh the index.
+export class IndexFormatError extends LfsLazyError {}
 
 const HEADER = 12;
 const STAT_BYTES = 40;

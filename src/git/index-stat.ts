@@ -1,7 +1,8 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { fsPath } from '../util/path-bytes.js';
+import { waitWithBackoff, type Backoff } from '../util/retry.js';
 import { git } from './git.js';
 import { IndexFormatError, parseIndex, seal, smudgeSize, writeStat, type StatData } from './index-format.js';
 
@@ -38,18 +39,16 @@ export interface RecordOptions {
   waitMs?: number;
 }
 
-export class IndexLockedError extends Error {
+export class IndexLockedError extends LfsLazyError {
   constructor(readonly lockPath: string) {
-    super(`${lockPath} is held by another git command`);
+    super(`${lockPath} is held by another git command`, { code: ErrorCode.Unavailable, retryable: true });
   }
 }
 
-// How long to wait for another git command's index.lock, and the pause between tries (backoff
-// with jitter, at most a second): shared by everything in lfs-lazy that waits for git's index.
+// How long to wait for another git command's index.lock, and the pauses between tries (at most
+// 1.5 s): shared by everything in lfs-lazy that waits for git's index.
 export const DEFAULT_INDEX_LOCK_WAIT_MS = 60_000;
-export function indexLockRetryDelayMs(attempt: number): number {
-  return Math.min(1_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
-}
+export const INDEX_LOCK_POLL: Backoff = { baseDelayMs: 50, maxDelayMs: 1_500 };
 
 // Returns the paths whose stat data could not be recorded (the caller refreshes them through git).
 export async function recordStatData(root: string, files: readonly WrittenFile[], options: RecordOptions = {}): Promise<string[]> {
@@ -118,16 +117,19 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
 // Git's own lock protocol: whoever creates index.lock first may write the index. Another git
 // command holding it is waited out with backoff, then reported (the caller decides what to say).
 async function acquireLock(lockPath: string, waitMs: number): Promise<FileHandle> {
-  const deadline = Date.now() + waitMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await open(lockPath, 'wx', 0o666);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (Date.now() >= deadline) throw new IndexLockedError(lockPath);
-    await sleep(indexLockRetryDelayMs(attempt));
-  }
+  const lock = await waitWithBackoff(
+    async () => {
+      try {
+        return await open(lockPath, 'wx', 0o666);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        return undefined;
+      }
+    },
+    { timeoutMs: waitMs, backoff: INDEX_LOCK_POLL },
+  );
+  if (lock === undefined) throw new IndexLockedError(lockPath);
+  return lock;
 }
 
 function currentStat(root: string, path: string): BigIntStats | undefined {

@@ -1,12 +1,14 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
+import { git } from '../git/git.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { modifiedPaths } from '../git/index-entries.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
+import { recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { assertValidPattern } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
@@ -61,9 +63,14 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     kept: [],
   };
 
+  // A staged change is held by the index alone, and `git lfs prune` ignores the index: as a pointer
+  // its content could be deleted from the only place it is. It stays content until committed.
+  const staged = await stagedPaths(root, pathspecs);
+  const hydrated = classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0);
+  for (const c of hydrated) if (staged.has(c.file.path)) report.skipped.push({ path: c.file.path, reason: 'staged' });
   const index = new IndexUpdate(root);
   const writer = worktreeWriterFor(root, ctx.paths);
-  for (const c of classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0)) {
+  for (const c of hydrated.filter((c) => !staged.has(c.file.path))) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
@@ -80,6 +87,8 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // `!pathspec` goes last in the set: the files stay pointers on later checkouts, whatever the
   // committed defaults select and whether or not their objects are local.
   await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
+  // ...but only for the objects asked to go (dehydrated-objects.ts): other content stays content.
+  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !staged.has(f.path)).map((f) => f.pointer.oid));
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);
@@ -174,4 +183,10 @@ async function pruneObjects(
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+// Paths whose index entry differs from HEAD's (all of them before the first commit).
+async function stagedPaths(root: string, pathspecs: readonly string[]): Promise<Set<string>> {
+  const { stdout } = await git(['diff', '--cached', '--name-only', '--no-renames', '-z', '--', ...pathspecs], { cwd: root });
+  return new Set(stdout.split('\0').filter((p) => p !== ''));
 }

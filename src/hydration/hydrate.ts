@@ -35,8 +35,9 @@ export interface HydrateOptions {
 export interface SkippedFile {
   path: string;
   // `modified`: local edits, never overwritten; `missing`: deleted from the working tree;
-  // `sparse`: outside the sparse checkout (git does not check it out).
-  reason: 'modified' | 'missing' | 'sparse';
+  // `sparse`: outside the sparse checkout (git does not check it out); `staged` (dehydrate): a
+  // staged change no commit holds yet, whose object a pointer would leave to `git lfs prune`.
+  reason: 'modified' | 'missing' | 'sparse' | 'staged';
 }
 
 export interface FailedFile {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_CONFIG_FILE } from '../config/settings.js';
 import { git } from '../git/git.js';
+import { loadDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { decide, patternProblem, type Selection, type Rule } from './pathspec-match.js';
 import { parseRule } from './pattern-line.js';
@@ -33,6 +34,8 @@ export class HydrationPolicy {
     readonly local: HydratedSet,
     committed: ReadRules = { rules: [], problems: [] },
     fromEnv: ReadRules = { rules: [], problems: [] },
+    // The objects `dehydrate` turned into pointers (dehydrated-objects.ts).
+    private readonly dehydratedObjects: ReadonlySet<string> = new Set(),
   ) {
     this.committed = committed.rules;
     this.fromEnv = fromEnv.rules;
@@ -40,8 +43,12 @@ export class HydrationPolicy {
   }
 
   static async load(paths: { commonDir: string; worktree: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<HydrationPolicy> {
-    const [local, committed] = await Promise.all([HydratedSet.load(paths.commonDir), committedHydrateRules(paths.worktree)]);
-    return new HydrationPolicy(local, committed, parseHydrateList(env[HYDRATE_ENV]));
+    const [local, committed, dehydrated] = await Promise.all([
+      HydratedSet.load(paths.commonDir),
+      committedHydrateRules(paths.worktree),
+      loadDehydratedObjects(paths.commonDir),
+    ]);
+    return new HydrationPolicy(local, committed, parseHydrateList(env[HYDRATE_ENV]), dehydrated);
   }
 
   // Read on every call: `local` may change under a long-lived policy (hydrate adds to it).
@@ -52,6 +59,17 @@ export class HydrationPolicy {
   // `excluded`: the user asked for a pointer here (a `!pattern`, e.g. from dehydrate).
   decide(path: string): Selection {
     return decide(this.rules, path);
+  }
+
+  // Whether `dehydrate` turned this object into a pointer: only those stay pointers on an
+  // excluded path when the object is local.
+  wasDehydrated(oid: string): boolean {
+    return this.dehydratedObjects.has(oid);
+  }
+
+  // Whether any rule takes paths in: without one, no path of a checkout is fetched.
+  get selectsAny(): boolean {
+    return this.rules.some((rule) => !rule.exclude);
   }
 
   has(path: string): boolean {

@@ -9,12 +9,12 @@
 // written before quoting existed read the same.
 import { isUtf8 } from 'node:buffer';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
+import { C_ESCAPES, cQuoteBytes } from '../util/quote-path.js';
 import type { Rule } from './pathspec-match.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const NAMED_ESCAPES: Readonly<Record<number, string>> = { 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x22: '"', 0x5c: '\\' };
-const UNESCAPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(NAMED_ESCAPES).map(([byte, letter]) => [letter, Number(byte)]));
+const UNESCAPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(C_ESCAPES).map(([byte, letter]) => [letter, Number(byte)]));
 
 export function formatRule(rule: Rule): string {
   return `${rule.exclude ? '!' : ''}${formatPattern(rule.pattern)}`;
@@ -28,14 +28,7 @@ function formatPattern(pattern: string): string {
 
 // git's quote_c_style with core.quotePath on: pure ASCII out.
 export function cQuote(bytes: Uint8Array): string {
-  let out = '"';
-  for (const b of bytes) {
-    const named = NAMED_ESCAPES[b];
-    if (named !== undefined) out += `\\${named}`;
-    else if (b < 0x20 || b >= 0x7f) out += `\\${b.toString(8).padStart(3, '0')}`;
-    else out += String.fromCharCode(b);
-  }
-  return `${out}"`;
+  return cQuoteBytes(bytes, true).toString('latin1');
 }
 
 // The bytes a C-quoted string stands for, or undefined when `text` is not exactly one such string.

@@ -1,8 +1,8 @@
 import type { BigIntStats } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LfsLazyError } from '../errors/index.js';
 import { git } from '../git/git.js';
-import { DEFAULT_INDEX_LOCK_WAIT_MS, IndexLockedError, indexLockRetryDelayMs, recordStatData, type WrittenFile } from '../git/index-stat.js';
+import { DEFAULT_INDEX_LOCK_WAIT_MS, INDEX_LOCK_POLL, IndexLockedError, recordStatData, type WrittenFile } from '../git/index-stat.js';
+import { waitWithBackoff } from '../util/retry.js';
 
 // What git's index says about the working tree, and keeping it in step after we rewrite files.
 
@@ -20,23 +20,24 @@ import { DEFAULT_INDEX_LOCK_WAIT_MS, IndexLockedError, indexLockRetryDelayMs, re
 // it from a live one).
 export async function refreshIndex(root: string, paths: readonly string[], options: { waitMs?: number } = {}): Promise<void> {
   if (paths.length === 0) return;
-  const deadline = Date.now() + (options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
+  const waitMs = options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS;
   const input = paths.map((p) => `${p}\0`).join('');
-  for (let attempt = 0; ; attempt++) {
-    const result = await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1, 128], input });
-    if (result.code !== 128) return;
-    // With -q, update-index exits 128 without a word exactly when it could not take index.lock
-    // (builtin/update-index.c); any other fatal error says what it is.
-    const detail = result.stderr.trim();
-    if (detail !== '' && !detail.includes('index.lock')) throw new LfsLazyError(`git update-index failed: ${detail.split('\n')[0]}`);
-    if (Date.now() >= deadline) {
-      const lock = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'], { cwd: root })).stdout.trim();
-      throw lockStayed(lock, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
-    }
-    await sleep(indexLockRetryDelayMs(attempt));
-  }
+  const refreshed = await waitWithBackoff(
+    async () => {
+      const result = await git(['update-index', '-q', '--refresh', '-z', '--stdin'], { cwd: root, okCodes: [1, 128], input });
+      if (result.code !== 128) return true;
+      // With -q, update-index exits 128 without a word exactly when it could not take index.lock
+      // (builtin/update-index.c); any other fatal error says what it is.
+      const detail = result.stderr.trim();
+      if (detail !== '' && !detail.includes('index.lock')) throw new LfsLazyError(`git update-index failed: ${detail.split('\n')[0]}`);
+      return undefined;
+    },
+    { timeoutMs: waitMs, backoff: INDEX_LOCK_POLL },
+  );
+  if (refreshed) return;
+  const lock = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'], { cwd: root })).stdout.trim();
+  throw lockStayed(lock, waitMs);
 }
-
 
 function lockStayed(lock: string, waitMs: number): LfsLazyError {
   return new LfsLazyError(

@@ -2,14 +2,15 @@
 // chunk, yielding each member as (key, raw key text, raw value text) without ever parsing or holding
 // the whole document. The tokenizer only delimits values (strings, brackets, scalars); each raw
 // value is validated by whoever canonicalises it (canonical-value.ts), so together they accept
-// exactly RFC 8259 JSON. Pure: text in, members out. One file, over the usual length: the states
+// exactly RFC 8259 JSON. Pure: text in, members out. One unit, over the usual length: the states
 // of one push parser, which read only together.
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { isJsonSpace } from './json-whitespace.js';
 
-export class LabelMapFormatError extends Error {
+// The input is not a label map (not JSON, or not one top-level object): the user's data, not a bug.
+export class LabelMapFormatError extends LfsLazyError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LabelMapFormatError';
+    super(message, { code: ErrorCode.BadRequest });
   }
 }
 

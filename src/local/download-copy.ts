@@ -16,7 +16,7 @@ export function copyWhileDownloading(path: string | Buffer, mode: number, size: 
   };
 }
 
-// A retry starts the copy over: what an earlier attempt wrote there goes first.
+// What an earlier, failed run left at the copy's path goes first.
 async function openFresh(path: string | Buffer, mode: number): Promise<FileHandle> {
   try {
     return await open(path, 'wx', mode);

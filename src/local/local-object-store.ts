@@ -114,7 +114,6 @@ export class LocalObjectStore {
         oid,
         size,
         tempDir: await this.tempDir(),
-        ...(options.logger && { logger: options.logger }),
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.signal && { signal: options.signal }),
       },

@@ -7,11 +7,9 @@ import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
 import { ownerToken } from '../util/temp-files.js';
-import { withRetry, type RetryPolicy } from '../util/retry.js';
 
 export interface DownloadOptions {
   store: ObjectStore;
@@ -20,12 +18,10 @@ export interface DownloadOptions {
   tempDir: string;
   onProgress?: (bytesSoFar: number) => void;
   signal?: AbortSignal;
-  logger?: Logger;
-  retry?: RetryPolicy;
 }
 
 // A second file that receives the bytes as they arrive, so that a copy costs no second pass
-// (hydrate's working-tree file: local/download-copy.ts). Opened afresh by each attempt. It holds
+// (hydrate's working-tree file: local/download-copy.ts). Opened before the first byte. It holds
 // the object once the download resolves; after a failure, whatever it holds is the caller's to
 // remove.
 export interface DownloadCopy {
@@ -49,26 +45,22 @@ const createdDirs = new Set<string>();
 const WRITE_BATCH = 1024 * 1024;
 
 // Fetches one object into a fresh file under `tempDir` and returns its absolute path, only once its
-// size and SHA-256 match the oid. Any failure removes the file; transient ones retry from scratch.
+// size and SHA-256 match the oid. Any failure removes the file. Transient store failures are not
+// retried here: the store owns its retries (a broken-off body resumes inside store.get).
 export async function downloadVerified(options: DownloadOptions, copy?: DownloadCopy): Promise<string> {
-  const { oid, signal, logger } = options;
-  assertOid(oid);
+  assertOid(options.oid);
   const dir = resolve(options.tempDir);
   if (!createdDirs.has(dir)) {
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return withRetry(() => attempt(options, dir, copy), {
-    ...(options.retry && { policy: options.retry }),
-    ...(signal && { signal }),
-    onRetry: (err, attemptNo, delayMs) => logger?.warn({ err, oid, attempt: attemptNo, delayMs }, 'download failed; retrying'),
-  });
+  return downloadInto(options, dir, copy);
 }
 
-async function attempt(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined): Promise<string> {
+async function downloadInto(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined): Promise<string> {
   const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
-  // workers and retries apart and lets a later run remove it should this process be killed.
+  // workers and runs apart and lets a later run remove it should this process be killed.
   const path = join(dir, `${oid}-${ownerToken()}`);
   const body = await store.get(oid, signal ? { signal } : {});
   try {
@@ -160,8 +152,8 @@ function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: st
   );
 }
 
-// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which withRetry would take for
-// transient network trouble; none of them goes away by trying again a moment later.
+// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which would read as transient
+// network trouble; none of them goes away by trying again a moment later.
 function local<T>(operation: Promise<T>, dir: string): Promise<T> {
   return operation.catch((err: unknown) => {
     const detail = (err as NodeJS.ErrnoException).code ?? String(err);

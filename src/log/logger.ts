@@ -61,14 +61,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(pinoOptions(level, options.name ?? 'lfs-lazy'), destination);
 }
 
-// For long-running processes that must answer their peer before the repository config (log file,
-// level) is known: call `settle` once it is.
+// A logger usable before the repository's settings (log file, level) are known, for a process that
+// must answer its peer first: call `settle` with them once they are (repository/context.ts does).
 export function createDeferredLogger(name: string): { logger: Logger; settle(options: LoggerOptions): void } {
   const destination = new DeferredDestination();
   const logger = pino(pinoOptions(process.env['LFS_LAZY_LOG_LEVEL'] ?? 'debug', name), destination);
   const settle = (options: LoggerOptions): void => {
-    logger.level = options.level ?? process.env['LFS_LAZY_LOG_LEVEL'] ?? 'warn';
-    destination.settle(options.file ?? process.env['LFS_LAZY_LOG_FILE'], logger.levelVal);
+    logger.level = options.level ?? 'warn';
+    destination.settle(options.file, logger.levelVal);
   };
   return { logger, settle };
 }

@@ -5,20 +5,27 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AccessDeniedError, ConfigError, IntegrityError, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 import { shardedPath } from '../util/oid.js';
+import { RetryBudget, defaultRetryPolicy, type RetryPolicy } from '../util/retry.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import { resumableBody } from './resumable-body.js';
 
 // Worth another try on a NAS: the file system is busy or the mount hiccuped.
 const TRANSIENT_FS_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ESTALE', 'ETIMEDOUT', 'EINTR']);
 
 // A directory (local disk or NAS mount) laid out like the bucket: <dir>/<oid[0:2]>/<oid[2:4]>/<oid>.
 // Every path comes from shardedPath(), which validates the oid, so no input can point outside `dir`;
-// and no symbolic link inside `dir` is followed out of it (checkInside).
+// and no symbolic link inside `dir` is followed out of it (checkInside). Like every store, it owns
+// the retries of its operations: a busy NAS (TRANSIENT_FS_CODES) is tried again with backoff, and
+// a read that breaks off continues where it stopped.
 export class FileStore implements ObjectStore {
   readonly url: string;
   readonly dir: string;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly retryPolicy: RetryPolicy = defaultRetryPolicy,
+  ) {
     if (!isAbsolute(dir)) throw new ConfigError(`file store directory must be absolute, got "${dir}"`);
     this.dir = resolve(dir);
     this.url = pathToFileURL(this.dir).href;
@@ -29,6 +36,37 @@ export class FileStore implements ObjectStore {
   }
 
   async stat(oid: string): Promise<ObjectInfo | undefined> {
+    return this.retries('stat', oid).run(() => this.statOnce(oid));
+  }
+
+  async get(oid: string, options: GetOptions = {}): Promise<Readable> {
+    const retries = this.retries('get', oid, options.signal);
+    const open = (start: number | undefined): Promise<Readable> => this.openRead(oid, { ...options, ...(start !== undefined && { start }) });
+    return resumableBody({
+      body: await retries.run(() => open(undefined)),
+      start: options.start ?? 0,
+      length: undefined, // a file's stream ends where the file does
+      retries,
+      reopen: open,
+      truncated: () => new StorageError(`get ${this.locate(oid)} failed: the file ended early`),
+    });
+  }
+
+  async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
+    await this.retries('put', oid, options.signal).run(() => this.putOnce(oid, size, sourcePath, options));
+  }
+
+  async delete(oid: string): Promise<void> {
+    await this.retries('delete', oid).run(() => this.deleteOnce(oid));
+  }
+
+  close(): void {}
+
+  private retries(operation: string, oid: string, signal?: AbortSignal): RetryBudget {
+    return new RetryBudget({ policy: this.retryPolicy, ...(signal && { signal }), classify: (err) => this.mapError(err, operation, oid) });
+  }
+
+  private async statOnce(oid: string): Promise<ObjectInfo | undefined> {
     const path = this.path(oid);
     try {
       await this.checkInside(path, oid);
@@ -40,7 +78,7 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  async get(oid: string, options: GetOptions = {}): Promise<Readable> {
+  private async openRead(oid: string, options: GetOptions): Promise<Readable> {
     const path = this.path(oid);
     // Open first so a missing object fails here, not later as a stream 'error' event.
     const handle = await this.checkInside(path, oid).then(() => open(path, 'r')).catch((err: unknown) => {
@@ -59,9 +97,9 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
+  private async putOnce(oid: string, size: number, sourcePath: string, options: PutOptions): Promise<void> {
     const final = this.path(oid);
-    if ((await this.stat(oid))?.size === size) {
+    if ((await this.statOnce(oid))?.size === size) {
       options.onProgress?.(size);
       return;
     }
@@ -89,14 +127,12 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  async delete(oid: string): Promise<void> {
+  private async deleteOnce(oid: string): Promise<void> {
     const path = this.path(oid);
     await this.checkInside(path, oid).then(() => rm(path, { force: true })).catch((err: unknown) => {
       throw this.mapError(err, 'delete', oid);
     });
   }
-
-  close(): void {}
 
   private path(oid: string): string {
     return join(this.dir, shardedPath(oid));

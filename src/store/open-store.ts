@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { requireUrl, type ResolvedSettings } from '../config/settings.js';
 import { ConfigError } from '../errors/index.js';
 import { urlCarriesCredentials } from '../util/url-credentials.js';
 import type { ObjectStore } from './object-store.js';
@@ -57,4 +58,22 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   const { S3Store } = await import('./s3-store.js');
   return new S3Store({ ...options, bucket: location.bucket, prefix: location.prefix });
+}
+
+// Opens the store the settings name, with their options. The store module (and with it the AWS SDK)
+// is imported on this first use, never at start-up.
+export async function openConfiguredStore(resolved: ResolvedSettings, logger: Logger): Promise<ObjectStore> {
+  const { settings, sdkEnvironment } = resolved;
+  return openStore(requireUrl(resolved), {
+    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    ...(settings.region !== undefined && { region: settings.region }),
+    ...(settings.forcePathStyle !== undefined && { forcePathStyle: settings.forcePathStyle }),
+    ...(settings.checksum !== undefined && { checksum: settings.checksum }),
+    ...(settings.profile !== undefined && { profile: settings.profile }),
+    ...(settings.maxAttempts !== undefined && { maxAttempts: settings.maxAttempts }),
+    ...(settings.connectTimeoutMs !== undefined && { connectTimeoutMs: settings.connectTimeoutMs }),
+    ...(settings.idleTimeoutMs !== undefined && { idleTimeoutMs: settings.idleTimeoutMs }),
+    sdkEnvironment,
+    logger,
+  });
 }

@@ -15,7 +15,6 @@ import {
 import type { ObjectStore } from '../store/object-store.js';
 import { readLines } from '../transport/json-lines.js';
 import { OrderedWriter } from '../transport/ordered-writer.js';
-import { withRetry, type RetryPolicy } from '../util/retry.js';
 import { downloadVerified } from '../local/verified-download.js';
 import { ProgressReporter } from './progress.js';
 
@@ -28,7 +27,6 @@ export interface AgentOptions {
   // Where downloads are written: on the filesystem of .git/lfs/objects, as git-lfs only renames.
   tempDirFor: () => Promise<string>;
   logger: Logger;
-  retry?: RetryPolicy;
   // An init the caller has already answered (the CLI replies before loading this module).
   answeredInit?: InitRequest;
 }
@@ -127,8 +125,6 @@ async function transfer(session: Session, request: TransferRequest): Promise<voi
         size: request.size,
         tempDir: await options.tempDirFor(),
         onProgress: (bytes) => progress.update(bytes),
-        logger: options.logger,
-        ...(options.retry && { retry: options.retry }),
       });
     }
     progress.finish();
@@ -140,23 +136,21 @@ async function transfer(session: Session, request: TransferRequest): Promise<voi
   }
 }
 
-async function upload(store: ObjectStore, request: UploadRequest, progress: ProgressReporter, { logger, ...options }: AgentOptions): Promise<void> {
+// The store retries its own transient failures (with backoff, inside this process: git-lfs never
+// retries an agent's error); what reaches here is final.
+async function upload(store: ObjectStore, request: UploadRequest, progress: ProgressReporter, { logger }: AgentOptions): Promise<void> {
   const { oid, size, path } = request;
-  const retry = {
-    ...(options.retry && { policy: options.retry }),
-    onRetry: (err: unknown, attempt: number, delayMs: number) => logger.warn({ err, oid, attempt, delayMs }, 'upload step failed; retrying'),
-  };
   await checkLocalObject(request);
   // Standalone git-lfs never asks whether the bucket already has an object (`git lfs push --all`
   // re-sends everything), so skipping existing ones is on us.
-  const existing = await withRetry(() => store.stat(oid), retry);
+  const existing = await store.stat(oid);
   if (existing?.size === size) {
     logger.debug({ oid }, 'already stored; skipping the upload');
     progress.update(size);
     return;
   }
   if (existing) logger.warn({ oid, storedSize: existing.size, size }, 'stored object has the wrong size; replacing it');
-  await withRetry(() => store.put(oid, size, path, { onProgress: (bytes) => progress.update(bytes) }), retry);
+  await store.put(oid, size, path, { onProgress: (bytes) => progress.update(bytes) });
 }
 
 async function checkLocalObject({ oid, size, path }: UploadRequest): Promise<void> {

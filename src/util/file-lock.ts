@@ -4,8 +4,8 @@
 // the next process that wants it; a live holder is waited for, up to a time-out.
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LfsLazyError } from '../errors/index.js';
+import { waitWithBackoff, type Backoff } from './retry.js';
 import { isStaleTemp, ownerOf, ownerToken } from './temp-files.js';
 
 export interface FileLockOptions {
@@ -18,6 +18,8 @@ export interface FileLockOptions {
 
 // A lock file without a token is one whose holder died between creating and writing it.
 const EMPTY_LOCK_GRACE_MS = 5_000;
+// Pauses while a live holder has it: the sections are short, so the first polls come quickly.
+const LOCK_POLL: Backoff = { baseDelayMs: 10, maxDelayMs: 400 };
 
 // Runs `section` while holding `lockPath`; the lock is released however the section ends.
 export async function withFileLock<T>(lockPath: string, section: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
@@ -31,41 +33,45 @@ export async function withFileLock<T>(lockPath: string, section: () => Promise<T
 
 async function acquire(lockPath: string, options: FileLockOptions): Promise<string> {
   const token = ownerToken();
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? 30_000;
   await mkdir(dirname(lockPath), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    let handle;
-    try {
-      handle = await open(lockPath, 'wx', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (handle !== undefined) {
-      try {
-        await handle.writeFile(`${token}\n`);
-        await handle.close();
-      } catch (err) {
-        await handle.close().catch(() => undefined);
-        await rm(lockPath, { force: true });
-        throw err;
+  let holder: Holder | undefined;
+  const taken = await waitWithBackoff(
+    async () => {
+      for (;;) {
+        if (await tryCreate(lockPath, token)) return token;
+        holder = await readHolder(lockPath);
+        if (holder === undefined) continue; // released meanwhile
+        if (!isAbandoned(holder, options)) return undefined; // a live holder: wait for it
+        await breakLock(lockPath, holder.content);
       }
-      return token;
-    }
-    const holder = await readHolder(lockPath);
-    if (holder === undefined) continue; // released meanwhile
-    if (isAbandoned(holder, options)) {
-      await breakLock(lockPath, holder.content);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const owner = ownerOf(holder.content);
-      const who = owner ? `process ${owner.pid}` : 'another process';
-      throw new LfsLazyError(
-        `${lockPath} is held by ${who}; waited ${options.timeoutMs ?? 30_000} ms. If no lfs-lazy command is running, delete that file`,
-      );
-    }
-    await sleep(Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    },
+    { timeoutMs, backoff: LOCK_POLL },
+  );
+  if (taken !== undefined) return taken;
+  const owner = holder && ownerOf(holder.content);
+  const who = owner ? `process ${owner.pid}` : 'another process';
+  throw new LfsLazyError(`${lockPath} is held by ${who}; waited ${timeoutMs} ms. If no lfs-lazy command is running, delete that file`);
+}
+
+// Creates the lock file with our token in it; false when it exists already.
+async function tryCreate(lockPath: string, token: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(lockPath, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
+  try {
+    await handle.writeFile(`${token}\n`);
+    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(lockPath, { force: true });
+    throw err;
+  }
+  return true;
 }
 
 interface Holder {

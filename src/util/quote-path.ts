@@ -5,7 +5,8 @@
 // line of output. JSON output is never quoted this way: JSON escapes by itself.
 import { bytesToPath, pathToBytes } from './path-bytes.js';
 
-const NAMED: Readonly<Record<number, string>> = {
+// The bytes git writes as a letter escape; any other escaped byte is 3-digit octal.
+export const C_ESCAPES: Readonly<Record<number, string>> = {
   0x07: 'a',
   0x08: 'b',
   0x09: 't',
@@ -25,16 +26,22 @@ const needsEscape = (byte: number, quoteNonAscii: boolean): boolean =>
 export function quotePath(path: string, quoteNonAscii: boolean): string {
   const bytes = pathToBytes(path);
   if (!bytes.some((byte) => needsEscape(byte, quoteNonAscii))) return path;
+  return bytesToPath(cQuoteBytes(bytes, quoteNonAscii));
+}
+
+// `bytes` in double quotes with git's C escapes, whether or not they need it (the hydrated set's
+// quoted lines use this with quoteNonAscii on: pure ASCII out).
+export function cQuoteBytes(bytes: Uint8Array, quoteNonAscii: boolean): Buffer {
   const out: number[] = [0x22];
   for (const byte of bytes) {
     if (!needsEscape(byte, quoteNonAscii)) out.push(byte);
     else {
-      const escape = NAMED[byte] ?? byte.toString(8).padStart(3, '0');
+      const escape = C_ESCAPES[byte] ?? byte.toString(8).padStart(3, '0');
       for (const c of `\\${escape}`) out.push(c.charCodeAt(0));
     }
   }
   out.push(0x22);
-  return bytesToPath(Buffer.from(out));
+  return Buffer.from(out);
 }
 
 // core.quotePath from `git config -z --list` entries (keys come lower-cased), read as git reads a

@@ -107,4 +107,64 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)));
     assert.deepEqual(await fileNames(join(clone, '.git', 'lfs', 'objects')), []);
   });
+
+  // Found by the differential test (seed 62): after `dehydrate .`, a stash of an edit came back as
+  // the edit's pointer, and `git lfs prune` then deleted its only copy.
+  it('after dehydrate ., stash and pop of an edit give the edit back as content', async () => {
+    const clone = await fixture.clone('lazy-dehydrate-stash');
+    await fixture.box.cli(['hydrate', 'data'], { cwd: clone });
+    await fixture.box.cli(['dehydrate', '.'], { cwd: clone });
+    const edit = fileContent(7, 12_000);
+    await writeFile(join(clone, 'data/a.bin'), edit);
+    await git(['stash'], clone);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)), 'the dehydrated version is a pointer again');
+    await git(['stash', 'pop'], clone);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(edit), 'the stashed edit came back as a pointer');
+    await git(['lfs', 'prune'], clone);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(edit));
+  });
+
+  // Found by the differential test (seeds 53 and 56): in one checkout, a selected file's download
+  // also gives its content to every file of the same object that is not selected, asked for after
+  // it (z.bin) or before it (0.bin), as git-lfs would.
+  it('a file not selected gets the content a selected file of the same checkout fetches', async () => {
+    const clone = await fixture.clone('lazy-same-object');
+    await git(['checkout', '-q', '-b', 'copies'], clone);
+    await writeFile(join(clone, 'data/z.bin'), b);
+    await writeFile(join(clone, 'data/0.bin'), b);
+    await git(['add', 'data/z.bin', 'data/0.bin'], clone);
+    await git(['commit', '-q', '-m', 'a copy of b'], clone);
+    await fixture.box.cli(['hydrate', 'data/b.bin'], { cwd: clone });
+    await fixture.box.cli(['dehydrate', '--prune', 'data/b.bin'], { cwd: clone }).catch(() => undefined);
+    await git(['push', '-q', 'origin', 'copies'], clone);
+    const other = await fixture.clone('lazy-same-object-2');
+    await fixture.box.cli(['hydrate', 'data/b.bin'], { cwd: other });
+    await rm(join(other, '.git', 'lfs', 'objects'), { recursive: true });
+    await git(['checkout', '-q', 'copies'], other);
+    await rm(join(other, 'data/b.bin'));
+    await rm(join(other, 'data/z.bin'));
+    await rm(join(other, 'data/0.bin'));
+    await git(['checkout', '--', 'data'], other);
+    assert.ok((await readFile(join(other, 'data/b.bin'))).equals(b));
+    assert.ok((await readFile(join(other, 'data/z.bin'))).equals(b), 'z.bin, asked for after b.bin, kept its pointer');
+    assert.ok((await readFile(join(other, 'data/0.bin'))).equals(b), '0.bin, asked for before b.bin, kept its pointer');
+    assert.equal((await git(['status', '--porcelain'], other)).stdout, '');
+  });
+
+  // Found by the differential test (seeds 20049, 20051): a staged change dehydrated to its pointer
+  // was then deleted by `git lfs prune`, which ignores the index.
+  it('dehydrate leaves a staged, uncommitted change as content, and prune keeps it', async () => {
+    const clone = await fixture.clone('lazy-dehydrate-staged');
+    await fixture.box.cli(['hydrate', 'data'], { cwd: clone });
+    const edit = fileContent(8, 9_000);
+    await writeFile(join(clone, 'data/b.bin'), edit);
+    await git(['add', 'data/b.bin'], clone);
+    const result = await fixture.box.cli(['dehydrate', 'data'], { cwd: clone });
+    assert.match(result.stdout, /skipped 1 staged file: data\/b\.bin/);
+    assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(edit), 'the staged change became a pointer');
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)));
+    // The working tree keeps the only copy: git lfs prune ignores the index (as with plain git-lfs).
+    await git(['lfs', 'prune'], clone);
+    assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(edit), 'the staged change was lost');
+  });
 });

@@ -12,10 +12,8 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import type { GetOptions, ObjectStore, PutOptions } from '../../src/store/object-store.js';
 import { runAgent } from '../../src/transfer/agent.js';
 import { downloadVerified } from '../../src/local/verified-download.js';
-import type { RetryPolicy } from '../../src/util/retry.js';
 import { machineTag } from '../../src/util/temp-files.js';
 
-const fastRetry: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const INIT_DOWNLOAD = { event: 'init', operation: 'download', remote: 'origin', concurrent: true, concurrenttransfers: 8 };
 const INIT_UPLOAD = { ...INIT_DOWNLOAD, operation: 'upload' };
@@ -61,7 +59,6 @@ class Harness {
       openStore: options.openStore,
       tempDirFor: async () => options.tempDir,
       logger: silentLogger,
-      retry: fastRetry,
     });
   }
 
@@ -141,10 +138,10 @@ describe('runAgent', () => {
     await agent.finished();
   });
 
-  it('retries a transient PUT failure but not a permanent one', async () => {
+  it('reports a store failure as final: the store owns retries, the agent never repeats them', async () => {
     const store = new CountingStore();
     const put = store.put.bind(store);
-    const failures = [new StorageError('SlowDown: reduce your request rate'), new AccessDeniedError('AccessDenied on the bucket; check the credentials')];
+    const failures = [new StorageError('put memory://… failed after 5 attempts: HTTP 503 SlowDown'), new AccessDeniedError('AccessDenied on the bucket; check the credentials')];
     store.put = async (...args: Parameters<MemoryStore['put']>) => {
       const failure = failures.shift();
       store.puts++;
@@ -156,8 +153,12 @@ describe('runAgent', () => {
     agent.send(INIT_UPLOAD, { event: 'upload', ...object, action: null });
     await agent.next();
     const first = await agent.transfer(object.oid);
-    assert.equal(first.complete.error?.code, ErrorCode.AccessDenied, 'slowdown retried, then access denied is final');
-    assert.equal(first.complete.error?.message, `upload of ${object.oid} to memory://${object.oid} failed: AccessDenied on the bucket; check the credentials`);
+    assert.equal(first.complete.error?.code, ErrorCode.Unavailable, 'a transient failure the store gave up on is not retried again');
+    assert.equal(store.puts, 1);
+    agent.send({ event: 'upload', ...object, action: null });
+    const second = await agent.transfer(object.oid);
+    assert.equal(second.complete.error?.code, ErrorCode.AccessDenied);
+    assert.equal(second.complete.error?.message, `upload of ${object.oid} to memory://${object.oid} failed: AccessDenied on the bucket; check the credentials`);
     assert.equal(store.puts, 2);
     agent.send({ event: 'upload', ...object, action: null });
     assert.deepEqual((await agent.transfer(object.oid)).complete, { event: 'complete', oid: object.oid });
@@ -421,7 +422,7 @@ describe('runAgent', () => {
     assert.equal(opens, 0);
   });
 
-  it('retries a download whose connection broke midway and leaves only the final file', async () => {
+  it('a download whose body breaks off (after the store gave up) fails once and leaves no file', async () => {
     const data = Buffer.alloc(100_000, 1);
     const oid = sha256(data);
     const store = new CountingStore();
@@ -433,20 +434,21 @@ describe('runAgent', () => {
       return Readable.from(
         (async function* () {
           yield data.subarray(0, 1000);
-          throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+          throw new StorageError(`get memory://${oid} failed after 5 attempts: connection reset (ECONNRESET)`);
         })(),
       );
     };
     const agent = new Harness({ openStore: async () => store, tempDir });
     agent.send(INIT_DOWNLOAD, { event: 'download', oid, size: data.length });
     await agent.next();
-    const { complete, progress } = await agent.transfer(oid);
-    assert.equal(store.gets, 2);
+    const failed = await agent.transfer(oid);
+    assert.equal(failed.complete.error?.code, ErrorCode.Unavailable);
+    assert.match(failed.complete.error!.message, /after 5 attempts: connection reset/);
+    assert.equal(store.gets, 1);
+    assert.deepEqual(await readdir(tempDir), []);
+    agent.send({ event: 'download', oid, size: data.length });
+    const { complete } = await agent.transfer(oid);
     assert.deepEqual(await readdir(tempDir), [(complete['path'] as string).slice(tempDir.length + 1)]);
-    assert.deepEqual(
-      progress.map((p) => p['bytesSoFar']),
-      [1000, data.length],
-    );
     agent.input.end();
     await agent.finished();
   });
@@ -456,12 +458,12 @@ describe('downloadVerified', () => {
   it('does not retry permanent failures and leaves nothing behind', async () => {
     const store = new CountingStore();
     const oid = sha256('absent');
-    await assert.rejects(downloadVerified({ store, oid, size: 6, tempDir, retry: fastRetry }), { code: 404 });
+    await assert.rejects(downloadVerified({ store, oid, size: 6, tempDir }), { code: 404 });
     assert.equal(store.gets, 1);
     assert.deepEqual(await readdir(tempDir), []);
   });
 
-  it('gives up after the retry budget on persistent transient failures', async () => {
+  it('does not retry a transient failure itself (the store owns retries) and leaves nothing behind', async () => {
     const store = new CountingStore();
     const oid = sha256('flaky');
     store.objects.set(oid, Buffer.from('flaky'));
@@ -469,8 +471,8 @@ describe('downloadVerified', () => {
       store.gets++;
       throw new Error('socket hang up');
     };
-    await assert.rejects(downloadVerified({ store, oid, size: 5, tempDir, retry: fastRetry }), /socket hang up/);
-    assert.equal(store.gets, fastRetry.attempts);
+    await assert.rejects(downloadVerified({ store, oid, size: 5, tempDir }), /socket hang up/);
+    assert.equal(store.gets, 1);
     assert.deepEqual(await readdir(tempDir), []);
   });
 
@@ -480,7 +482,7 @@ describe('downloadVerified', () => {
     store.objects.set(sha256(data), data);
     await writeFile(join(tempRoot, 'file'), '');
     await assert.rejects(
-      downloadVerified({ store, oid: sha256(data), size: 2, tempDir: join(tempRoot, 'file', 'sub'), retry: fastRetry }),
+      downloadVerified({ store, oid: sha256(data), size: 2, tempDir: join(tempRoot, 'file', 'sub') }),
       /cannot write the downloaded object into .*ENOTDIR/,
     );
     assert.equal(store.gets, 0);

@@ -52,10 +52,7 @@ describe('downloadVerified with copyWhileDownloading', () => {
     store.objects.set(oid, data);
     const tempDir = join(dir, 'tmp-bad');
     await assert.rejects(
-      downloadVerified(
-        { store, oid, size: data.length, tempDir, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
-        copyWhileDownloading(join(dir, 'bad.copy'), 0o644, data.length),
-      ),
+      downloadVerified({ store, oid, size: data.length, tempDir }, copyWhileDownloading(join(dir, 'bad.copy'), 0o644, data.length)),
       IntegrityError,
     );
     assert.deepEqual(readdirSync(tempDir), []);

@@ -314,10 +314,10 @@ describe('filter session', () => {
     const boom = (): never => {
       throw new Error('the policy broke');
     };
-    const failing = { has: boom, decide: boom };
+    const failing = { has: boom, decide: boom, wasDehydrated: boom, selectsAny: true };
     const git = new FakeGit(repo, {}, undefined, async (report) => {
       const context = await openFilterContext({ cwd: repo, env: {}, logger: silentLogger, report });
-      const smudger = new Smudger({ local: context.local, remote: () => context.settings.then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
+      const smudger = new Smudger({ local: context.local, remote: () => context.settings().then(() => assert.fail('nothing is fetched')), policy: async () => failing, report, logger: silentLogger });
       return { ...context, smudger };
     });
     await git.handshake(['clean', 'smudge', 'delay']);
@@ -361,5 +361,34 @@ describe('DelayedFetches', () => {
     const failed = delayed.take('bad.bin');
     assert.ok(failed instanceof Error && failed.message === 'fetch broke');
     assert.equal(delayed.take('bad.bin'), undefined, 'handed out twice');
+  });
+
+  // A file not selected waits for the fetch of a selected file asked for after it (seed 56): the
+  // wait must not begin before git asked for every path, nor hold a download slot meanwhile.
+  it('starts afterRequests work at list_available_blobs, outside the download slots', { timeout: 10_000 }, async () => {
+    const delayed = new DelayedFetches<string>(1);
+    let release!: () => void;
+    const download = new Promise<void>((resolve) => (release = resolve));
+    let followerStarted = false;
+    delayed.afterRequests('0.bin', async () => {
+      followerStarted = true;
+      await download;
+      return 'content of 0.bin';
+    });
+    delayed.schedule('b.bin', async () => {
+      await download;
+      return 'content of b.bin';
+    });
+    // Only slot taken by b.bin; the follower did not start.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(followerStarted, false, 'started before git asked for every path');
+    const listing = delayed.available();
+    assert.equal(followerStarted, true);
+    release();
+    const listed = [...(await listing)];
+    for (let paths = await delayed.available(); paths.length > 0; paths = await delayed.available()) listed.push(...paths);
+    assert.deepEqual(listed.sort(), ['0.bin', 'b.bin']);
+    assert.equal(delayed.take('0.bin'), 'content of 0.bin');
+    assert.equal(delayed.maxConcurrent, 1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentLayer, resolveSettings, type ConfigLayer } from '../../src/config/settings.js';
+import { environmentLayer, environmentLogSettings, readSdkEnvironment, resolveSettings, type ConfigLayer } from '../../src/config/settings.js';
 import { ConfigError } from '../../src/errors/index.js';
 
 const layer = (source: string, values: Record<string, string>): ConfigLayer => ({ source, values: new Map(Object.entries(values)) });
@@ -41,4 +41,20 @@ describe('resolveSettings', () => {
       });
     });
   }
+});
+
+describe('what the environment alone says', () => {
+  it('which choices the AWS SDK will find there itself (for the store, which never reads the environment)', () => {
+    assert.deepEqual(readSdkEnvironment({}), { region: false, checksumCalculation: false });
+    assert.deepEqual(readSdkEnvironment({ AWS_REGION: 'eu-west-1', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED' }), { region: true, checksumCalculation: true });
+    assert.deepEqual(readSdkEnvironment({ AWS_REGION: '' }), { region: false, checksumCalculation: false });
+  });
+
+  it('where logs go when the config cannot be read', () => {
+    assert.deepEqual(environmentLogSettings({ LFS_LAZY_LOG_FILE: '/tmp/x.log', LFS_LAZY_LOG_LEVEL: 'debug', LFS_LAZY_URL: 's3://b' }), {
+      logFile: '/tmp/x.log',
+      logLevel: 'debug',
+    });
+    assert.deepEqual(environmentLogSettings({}), {});
+  });
 });

@@ -2,11 +2,7 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command, CommandIO } from '../command.js';
 import { decodeRequest } from '../../protocol/transfer-messages.js';
-import { createDeferredLogger } from '../../log/logger.js';
-import { resolveRepositoryPaths, type RepositoryPaths } from '../../git/repository-paths.js';
-import { loadSettings } from '../../config/load-settings.js';
-import type { ResolvedSettings } from '../../config/settings.js';
-import { openConfiguredStore } from '../../config/configured-store.js';
+import { startRepositoryContext } from '../../repository/context.js';
 import { runAgent } from '../../transfer/agent.js';
 import { ownerToken, sweepStaleTempsOnce } from '../../util/temp-files.js';
 
@@ -23,15 +19,8 @@ export const command: Command = {
 
 // `initLine`: the init request agent-fast-start.cts has already answered, if any.
 export async function runAgentCommand(io: CommandIO, input: AsyncIterable<Buffer | string>, initLine?: string): Promise<number> {
-  const { logger, settle } = createDeferredLogger('lfs-lazy-agent');
   // Started at once but awaited only by the first transfer: `init` is answered before any of it.
-  const context: Promise<{ paths: RepositoryPaths; resolved: ResolvedSettings }> = (async () => {
-    const paths = await resolveRepositoryPaths(io.cwd);
-    const resolved = await loadSettings(paths, io.env);
-    settle({ level: resolved.settings.logLevel, file: resolved.settings.logFile });
-    return { paths, resolved };
-  })();
-  context.catch(() => settle({}));
+  const { logger, context } = startRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy-agent' } });
   let tempDir: string | undefined;
   const answered = initLine === undefined ? undefined : decodeRequest(initLine);
   await runAgent({
@@ -39,10 +28,7 @@ export async function runAgentCommand(io: CommandIO, input: AsyncIterable<Buffer
     ...(answered?.event === 'init' && { answeredInit: answered }),
     output: io.stdout,
     logger,
-    openStore: async () => {
-      const { paths, resolved } = await context;
-      return openConfiguredStore(paths, logger, resolved);
-    },
+    openStore: async () => (await context).remote(),
     tempDirFor: async () => {
       const { paths } = await context;
       // Same filesystem as the object store: git-lfs only renames the file we report. Named with

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { resolveRepositoryPaths } from '../../git/repository-paths.js';
-import { LocalObjectStore } from '../../local/local-object-store.js';
+import { startRepositoryContext } from '../../repository/context.js';
 import { cleanContent } from '../../filter/clean.js';
 
 export const command: Command = {
@@ -12,8 +11,9 @@ export const command: Command = {
     'LFS object store and writes its pointer to stdout (a pointer on stdin is written back unchanged).',
   ].join('\n'),
   async run(_args, io) {
-    const paths = await resolveRepositoryPaths(io.cwd);
-    const pointer = await cleanContent(io.stdin, new LocalObjectStore(paths.objectsDir, paths.tmpDir));
+    // Like the long-running filter's clean: the local store only, never the settings.
+    const { local } = await startRepositoryContext(io.cwd, { env: io.env }).context;
+    const pointer = await cleanContent(io.stdin, local);
     await new Promise<void>((resolve, reject) => io.stdout.write(pointer, (err) => (err ? reject(err) : resolve())));
     return 0;
   },

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 import { count, formatBytes, listPaths } from '../progress-bar.js';
-import { commandLogger } from './hydrate.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
@@ -31,7 +30,7 @@ export const command: Command = {
     }
     const prefix = await showPrefix(io.cwd);
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
-    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     let report: DehydrateReport;
     try {
       report = await dehydrate(ctx, pathspecs, { prune: values.prune === true });
@@ -50,7 +49,7 @@ export const command: Command = {
 function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
   let line = `dehydrated ${count(r.dehydrated.length, 'file')}`;
   if (r.alreadyPointers.length > 0) line += `, ${r.alreadyPointers.length} already ${r.alreadyPointers.length === 1 ? 'a pointer' : 'pointers'}`;
-  for (const reason of ['modified', 'missing'] as const) {
+  for (const reason of ['modified', 'missing', 'staged'] as const) {
     const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }

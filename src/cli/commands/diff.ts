@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
-import { createLogger } from '../../log/logger.js';
 import { openRepositoryContext, type RepositoryContext } from '../../repository/context.js';
 import { blobContent, fileContent, type LabelMapContent } from '../../labelmap/content.js';
 import { DEFAULT_CHANGE_LIMIT, DEFAULT_LABEL_FIELD, diffLabelMaps, type LabelMapDiff } from '../../labelmap/diff.js';
@@ -54,7 +53,7 @@ export const command: Command = {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new LfsLazyError(`--limit: expected a whole number, got "${limitText}"`);
     const field = stringOption(values, 'field') ?? DEFAULT_LABEL_FIELD;
 
-    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: createLogger({ name: 'lfs-lazy diff' }) });
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy diff' } });
     try {
       const root = ctx.paths.worktree;
       const top = root ?? ctx.paths.gitDir;

@@ -1,11 +1,10 @@
-import type { Command, CommandIO } from '../command.js';
+import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
 import { count, formatBytes, listPaths, progressBar } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { DEFAULT_HYDRATE_JOBS, hydrate, type HydrateReport } from '../../hydration/hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
-import { createLogger } from '../../log/logger.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -33,7 +32,7 @@ export const command: Command = {
     const jobs = parseJobs(stringOption(values, 'jobs'));
     const prefix = await showPrefix(io.cwd);
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
-    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     const abort = new AbortController();
     const onInterrupt = (): void => abort.abort();
     // Ctrl-C stops the downloads and lets every temp file be removed; a second one kills.
@@ -84,11 +83,4 @@ export function parseJobs(raw: string | undefined, fallback = DEFAULT_HYDRATE_JO
     throw new LfsLazyError(`-j expects a number of concurrent requests from 1 to 256, got ${JSON.stringify(raw)}`, { code: ErrorCode.BadRequest });
   }
   return jobs;
-}
-
-// Logs (retries, warnings) go to LFS_LAZY_LOG_FILE, or to stderr when LFS_LAZY_LOG_LEVEL asks for
-// them; never to stdout. By default the command's own one-line reports are all the user sees.
-export function commandLogger(io: CommandIO): ReturnType<typeof createLogger> {
-  const file = io.env['LFS_LAZY_LOG_FILE'];
-  return createLogger({ level: io.env['LFS_LAZY_LOG_LEVEL'] ?? (file ? 'warn' : 'silent'), file });
 }

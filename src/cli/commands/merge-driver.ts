@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
-import { createLogger } from '../../log/logger.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { chooseStrategy, runMergeDriver, STRATEGY_CONFIG_KEY, STRATEGY_ENV } from '../../labelmap/merge-driver.js';
 import { LfsLazyError } from '../../errors/index.js';
@@ -30,8 +29,7 @@ export const command: Command = {
     if (base === undefined || ours === undefined || theirs === undefined || positionals.length > 4) {
       throw new LfsLazyError(`expected <base> <ours> <theirs> [<path>]\n${usage}`);
     }
-    const logger = createLogger({ name: 'lfs-lazy merge-driver' });
-    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger });
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy merge-driver' } });
     try {
       const strategy = chooseStrategy(stringOption(values, 'strategy'), io.env, ctx.paths.config);
       const outcome = await runMergeDriver(ctx, { base, ours, theirs, path: path ?? ours, strategy });

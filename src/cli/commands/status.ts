@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
 import { formatBytes } from '../progress-bar.js';
-import { commandLogger, parseJobs } from './hydrate.js';
+import { parseJobs } from './hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../hydration/refresh-index.js';
 import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
@@ -38,7 +38,7 @@ export const command: Command = {
     const prefix = await showPrefix(io.cwd);
     // No pathspec: the whole repository, from any directory, as with git status.
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
-    const ctx = await openRepositoryContext(io.cwd, { env: io.env, logger: commandLogger(io) });
+    const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     let report: StatusReport;
     try {
       report = await status(ctx, pathspecs, { remote: values.remote === true, jobs: parseJobs(stringOption(values, 'jobs'), 16) });

@@ -1,0 +1,100 @@
+// Chooses the next operation from the seeded PRNG and the oracle's current state (the oracle is
+// plain git: its state is the model of what a user sees), so a seed always gives the same steps.
+import type { Op, OpKind } from './operations.js';
+import type { Prng } from './prng.js';
+import type { Snapshot } from './snapshot.js';
+import { DIRECTORIES, isLfsPath, LFS_PATHS, UNIVERSE } from './universe.js';
+
+const BRANCHES = ['main', 'side', 'b1', 'b2'];
+
+const WEIGHTS: Record<OpKind, number> = {
+  edit: 22, add: 4, commit: 10, branch: 3, switch: 10, merge: 5, rebase: 4, 'cherry-pick': 4,
+  stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
+  'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
+};
+
+export class Generator {
+  private fresh = 0;
+  // Content ids written so far, so that edits sometimes repeat content (duplicate objects).
+  private readonly contents = ['init-1', 'init-2', 'init-3', 'init-5', 'init-6', 'init-8'];
+  // LFS paths written lately: hydrate and dehydrate often name one of them, since an edit that
+  // meets a (de)hydration is where data gets lost.
+  private edited: string[] = [];
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly seed: number,
+    private readonly skip: ReadonlySet<OpKind> = new Set(),
+  ) {}
+
+  next(step: number, state: Snapshot): Op {
+    const weights = { ...WEIGHTS };
+    const tracked = indexPaths(state.index);
+    const inCone = (path: string) => state.sparse === null || !path.includes('/') || state.sparse.some((d) => path.startsWith(`${d}/`));
+    const present = [...state.files.keys()].filter((p) => UNIVERSE.includes(p));
+    const branchesHere = BRANCHES.filter((b) => state.refs.includes(`refs/heads/${b}\n`));
+    const others = branchesHere.filter((b) => b !== state.branch);
+    // (stash-pop weighs double: popped soon, the edits a stash holds still matter.)
+    if (state.stashes.length === 0) weights['stash-pop'] = 0;
+    if (state.sparse === null) weights['sparse-disable'] = 0;
+    if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick'] as const) weights[k] = 0;
+    if (branchesHere.length === BRANCHES.length) weights.branch = 0;
+    if (present.length === 0) weights.restore = weights.mv = 0;
+    if (tracked.length === 0) weights.rm = 0;
+    // `git lfs prune` ignores the index: it deletes the object of a staged, uncommitted LFS file,
+    // and the oracle (git-lfs) then fails to check that file out again while lfs-lazy leaves its
+    // pointer. Both lost the content the same way; past that point git-lfs is no oracle.
+    if (state.staged.some(isLfsPath)) weights.prune = 0;
+    for (const kind of this.skip) weights[kind] = 0;
+    const kind = this.prng.weighted(weights);
+    switch (kind) {
+      case 'edit': {
+        const path = this.prng.pick(UNIVERSE.filter(inCone));
+        if (isLfsPath(path)) this.edited = [path, ...this.edited.filter((p) => p !== path)].slice(0, 3);
+        return { kind, path, content: isLfsPath(path) ? this.lfsContentId() : `s${this.seed}-${++this.fresh}` };
+      }
+      case 'add': return { kind, path: this.prng.chance(0.5) ? null : this.prng.pick(UNIVERSE.filter(inCone)) };
+      case 'commit': return { kind, all: this.prng.chance(0.7), message: `step ${step}` };
+      case 'branch': return { kind, name: this.prng.pick(BRANCHES.filter((b) => !branchesHere.includes(b))) };
+      case 'switch': return { kind, branch: this.prng.pick(others) };
+      case 'merge': return { kind, branch: this.prng.pick(others) };
+      case 'rebase': return { kind, onto: this.prng.pick(others), autostash: this.prng.chance(0.5) };
+      case 'cherry-pick': return { kind, branch: this.prng.pick(others) };
+      case 'stash': return { kind, untracked: this.prng.chance(0.3) };
+      case 'stash-pop': return { kind };
+      case 'reset-hard': return { kind, target: this.prng.chance(0.3) ? 'HEAD~1' : 'HEAD' };
+      case 'restore': return { kind, path: this.prng.pick(present) };
+      case 'rm': return { kind, path: this.prng.pick(tracked) };
+      case 'mv': {
+        const from = this.prng.pick(present);
+        const candidates = UNIVERSE.filter((p) => inCone(p) && isLfsPath(p) === isLfsPath(from) && !state.files.has(p));
+        // Every path taken: nothing to move to, so an `add -A` instead.
+        return candidates.length > 0 ? { kind, from, to: this.prng.pick(candidates) } : { kind: 'add', path: null };
+      }
+      case 'sparse-set': return { kind, dirs: DIRECTORIES.filter(() => this.prng.chance(0.5)) };
+      case 'sparse-disable': return { kind };
+      case 'hydrate':
+      case 'dehydrate': return { kind, pathspec: this.pathspec() };
+      case 'prune': return { kind };
+    }
+  }
+
+  private lfsContentId(): string {
+    if (this.prng.chance(0.3)) return this.prng.pick(this.contents);
+    const id = `s${this.seed}-${++this.fresh}`;
+    this.contents.push(id);
+    return id;
+  }
+
+  private pathspec(): string {
+    const roll = this.prng.below(10);
+    if (roll === 0) return '.';
+    if (roll === 1) return this.prng.pick(DIRECTORIES);
+    if (roll < 6 && this.edited.length > 0) return this.prng.pick(this.edited);
+    return this.prng.pick(LFS_PATHS);
+  }
+}
+
+function indexPaths(index: string): string[] {
+  return [...new Set(index.split('\n').filter(Boolean).map((line) => line.slice(line.indexOf('\t') + 1)))].filter((p) => UNIVERSE.includes(p));
+}

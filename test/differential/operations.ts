@@ -1,0 +1,170 @@
+// The operations of a sequence, and how each is carried out in one repository. Every operation
+// that can stop half-way (a conflicting merge, rebase, cherry-pick or stash pop) is finished
+// deterministically in the same step: aborted, or reset, so the next step starts from a settled
+// state. hydrate and dehydrate exist only for lfs-lazy: on the oracle they do nothing.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pointerOid } from './snapshot.js';
+import { isLfsPath, lfsContent, plainContent, sha256 } from './universe.js';
+import type { Side, World } from './world.js';
+
+export type Op =
+  | { kind: 'edit'; path: string; content: string }
+  | { kind: 'add'; path: string | null }
+  | { kind: 'commit'; all: boolean; message: string }
+  | { kind: 'branch'; name: string }
+  | { kind: 'switch'; branch: string }
+  | { kind: 'merge'; branch: string }
+  | { kind: 'rebase'; onto: string; autostash: boolean }
+  | { kind: 'cherry-pick'; branch: string }
+  | { kind: 'stash'; untracked: boolean }
+  | { kind: 'stash-pop' }
+  | { kind: 'reset-hard'; target: 'HEAD' | 'HEAD~1' }
+  | { kind: 'restore'; path: string }
+  | { kind: 'rm'; path: string }
+  | { kind: 'mv'; from: string; to: string }
+  | { kind: 'sparse-set'; dirs: string[] }
+  | { kind: 'sparse-disable' }
+  | { kind: 'hydrate'; pathspec: string }
+  | { kind: 'dehydrate'; pathspec: string }
+  | { kind: 'prune' };
+
+export type OpKind = Op['kind'];
+export const OP_KINDS: readonly OpKind[] = [
+  'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
+  'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
+];
+
+export function describe(op: Op): string {
+  switch (op.kind) {
+    case 'edit': {
+      const size = (isLfsPath(op.path) ? lfsContent(op.content) : plainContent(op.content)).length;
+      return `write ${op.path} ← ${op.content} (${size} B)`;
+    }
+    case 'add': return `git add ${op.path ?? '-A'}`;
+    case 'commit': return op.all ? `git add -A && git commit -m '${op.message}'` : `git commit -m '${op.message}'`;
+    case 'branch': return `git branch ${op.name}`;
+    case 'switch': return `git checkout ${op.branch}`;
+    case 'merge': return `git merge --no-edit -X theirs ${op.branch} (abort on conflict)`;
+    case 'rebase': return `git rebase -X theirs${op.autostash ? ' --autostash' : ''} ${op.onto} (abort on conflict)`;
+    case 'cherry-pick': return `git cherry-pick -X theirs ${op.branch} (abort on conflict)`;
+    case 'stash': return `git stash push${op.untracked ? ' -u' : ''}`;
+    case 'stash-pop': return 'git stash pop (reset --hard on conflict)';
+    case 'reset-hard': return `git reset --hard ${op.target}`;
+    case 'restore': return `git checkout -- ${op.path}`;
+    case 'rm': return `git rm ${op.path}`;
+    case 'mv': return `git mv ${op.from} ${op.to}`;
+    case 'sparse-set': return `git sparse-checkout set --cone ${op.dirs.join(' ')}`.trimEnd();
+    case 'sparse-disable': return 'git sparse-checkout disable';
+    case 'hydrate': return `lfs-lazy hydrate ${op.pathspec} (subject only)`;
+    case 'dehydrate': return `lfs-lazy dehydrate ${op.pathspec} (subject only)`;
+    case 'prune': return 'git lfs prune';
+  }
+}
+
+// What one command of a step did in one repository: compared between the two.
+export interface CommandOutcome {
+  command: string;
+  code: number;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export async function apply(world: World, side: Side, op: Op): Promise<CommandOutcome[]> {
+  const outcomes: CommandOutcome[] = [];
+  const git = async (...args: string[]): Promise<number> => {
+    const result = await world.git(side, args);
+    outcomes.push({ command: `git ${args.join(' ')}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
+    return result.timedOut ? Number.NaN : result.code;
+  };
+  // A probe of the repository's state, not an outcome (its answer shows in the next command).
+  const exists = async (ref: string) => (await world.git(side, ['rev-parse', '-q', '--verify', ref])).code === 0;
+  const dir = world.dirs[side];
+  switch (op.kind) {
+    case 'edit': {
+      const target = join(dir, op.path);
+      const content = isLfsPath(op.path) ? lfsContent(op.content) : plainContent(op.content);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+      // Content written over a pointer (or over an edit of one) that is exactly what the index
+      // names still counts as modified: git trusts the size it recorded, the pointer's, and never
+      // looks. lazy-policy.md tells the user to `git add` such a file, and so does the test, in
+      // both repositories alike (for the oracle it changes nothing).
+      if (isLfsPath(op.path) && (await indexNames(world, side, op.path, content))) await git('add', '--', op.path);
+      return outcomes;
+    }
+    case 'add':
+      await git('add', ...(op.path === null ? ['-A'] : ['--', op.path]));
+      return outcomes;
+    case 'commit':
+      if (op.all) await git('add', '-A');
+      await git('commit', '-q', '-m', op.message);
+      return outcomes;
+    case 'branch':
+      await git('branch', op.name);
+      return outcomes;
+    case 'switch':
+      await git('checkout', '-q', op.branch);
+      return outcomes;
+    case 'merge':
+      if ((await git('merge', '-q', '--no-edit', '-X', 'theirs', op.branch)) !== 0 && (await exists('MERGE_HEAD'))) await git('merge', '--abort');
+      return outcomes;
+    case 'rebase': {
+      const flags = op.autostash ? ['--autostash'] : [];
+      if ((await git('rebase', '-q', '-X', 'theirs', ...flags, op.onto)) !== 0 && rebaseInProgress(world, side)) await git('rebase', '--abort');
+      return outcomes;
+    }
+    case 'cherry-pick':
+      if ((await git('cherry-pick', '-X', 'theirs', op.branch)) !== 0 && (await exists('CHERRY_PICK_HEAD'))) await git('cherry-pick', '--abort');
+      return outcomes;
+    case 'stash':
+      await git('stash', 'push', '-q', ...(op.untracked ? ['-u'] : []));
+      return outcomes;
+    case 'stash-pop':
+      if ((await git('stash', 'pop', '-q')) !== 0 && (await world.git(side, ['ls-files', '-u'])).stdout.length > 0) await git('reset', '-q', '--hard');
+      return outcomes;
+    case 'reset-hard':
+      await git('reset', '-q', '--hard', op.target);
+      return outcomes;
+    case 'restore':
+      await git('checkout', '-q', '--', op.path);
+      return outcomes;
+    case 'rm':
+      await git('rm', '-q', '--', op.path);
+      return outcomes;
+    case 'mv':
+      await git('mv', '--', op.from, op.to);
+      return outcomes;
+    case 'sparse-set':
+      await git('sparse-checkout', 'set', '--cone', ...op.dirs);
+      return outcomes;
+    case 'sparse-disable':
+      await git('sparse-checkout', 'disable');
+      return outcomes;
+    case 'hydrate':
+    case 'dehydrate': {
+      if (side === 'oracle' || world.subjectKind === 'git-lfs') return outcomes;
+      const result = await world.lazy([op.kind, op.pathspec]);
+      outcomes.push({ command: `lfs-lazy ${op.kind} ${op.pathspec}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
+      return outcomes;
+    }
+    case 'prune':
+      await git('lfs', 'prune');
+      return outcomes;
+  }
+}
+
+// Whether the index entry of `path` is the pointer of `content`.
+async function indexNames(world: World, side: Side, path: string, content: Buffer): Promise<boolean> {
+  const entry = /^\d+ ([0-9a-f]{40}) 0\t/.exec((await world.git(side, ['ls-files', '-s', '--', path])).stdout.toString());
+  if (!entry) return false;
+  const blob = await world.git(side, ['cat-file', 'blob', entry[1]!]);
+  return pointerOid(blob.stdout) === sha256(content);
+}
+
+// A rebase stopped on a conflict leaves its state directory (the repositories are not linked
+// worktrees, so it is under <dir>/.git).
+function rebaseInProgress(world: World, side: Side): boolean {
+  return ['rebase-merge', 'rebase-apply'].some((name) => existsSync(join(world.dirs[side], '.git', name)));
+}
