@@ -50,7 +50,9 @@ export interface FilterSessionSummary {
   capabilities: FilterCapability[];
   cleaned: number;
   smudged: number;
+  // Delayed to be fetched; delayed only to wait for the rest of the checkout (not selected).
   delayed: number;
+  waited: number;
   refused: number;
   // Requests answered status=error because serving them failed.
   errors: number;
@@ -80,6 +82,7 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
     cleaned: 0,
     smudged: 0,
     delayed: 0,
+    waited: 0,
     refused: 0,
     errors: 0,
     fetched: 0,
@@ -185,10 +188,16 @@ async function smudgeResult(session: Session, context: FilterContext, request: F
   const decision = await smudger.decide(pathname, blob, { canWaitForCheckout: canDelay });
   if (!('pointer' in decision)) return decision;
   if (session.delayed && canDelay) {
-    if (decision.follow) session.delayed.afterRequests(pathname, () => smudger.fetch(decision));
-    else session.delayed.schedule(pathname, () => smudger.fetch(decision));
-    session.summary.delayed++;
-    session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
+    if (decision.follow) {
+      // Not fetched: answered once git has asked for every path (content if a selected path fetched it).
+      session.delayed.afterRequests(pathname, () => smudger.fetch(decision));
+      session.summary.waited++;
+      session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'waiting for the checkout');
+    } else {
+      session.delayed.schedule(pathname, () => smudger.fetch(decision));
+      session.summary.delayed++;
+      session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'delayed');
+    }
     return 'delayed';
   }
   return smudger.fetch(decision);

@@ -46,12 +46,17 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
     stashes: stashes.split('\n').filter(Boolean),
     index,
     staged: staged.split('\n').filter(Boolean),
-    status,
-    files,
+    status: stableNames(status),
+    files: new Map([...files].map(([path, bytes]) => [stableNames(path), bytes])),
     sparse: sparseOn.trim() === 'true' ? (await git('sparse-checkout', 'list')).split('\n').filter(Boolean) : null,
     lfs: await lfsObjects(world, side, index, stashes.split('\n').filter(Boolean)),
   };
 }
+
+// `git stash pop` keeps a file in the way of a conflicting path under a name with a random
+// suffix (`data/h.bin.stash.DyTK3e`, seed 300032): the same file on both sides, under names that
+// differ only by that suffix.
+const stableNames = (text: string): string => text.replace(/\.stash\.[A-Za-z0-9]{6}(?=$|[\n/"])/g, '.stash.XXXXXX');
 
 // Every file of the working tree but .git, by root-relative path.
 async function readTree(root: string, prefix = ''): Promise<Map<string, Buffer>> {
