@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { LfsLazyError } from '../errors/index.js';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import { DEFAULT_HYDRATE_JOBS } from '../hydration/hydrate.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -20,4 +21,14 @@ export function parseOptions(args: string[], options: Options, usage: string): P
 export function stringOption(values: ParsedOptions['values'], name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+// -j/--jobs of the commands that fetch (hydrate, status --remote).
+export function parseJobs(raw: string | undefined, fallback = DEFAULT_HYDRATE_JOBS): number {
+  if (raw === undefined) return fallback;
+  const jobs = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || jobs < 1 || jobs > 256) {
+    throw new LfsLazyError(`-j expects a number of concurrent requests from 1 to 256, got ${JSON.stringify(raw)}`, { code: ErrorCode.BadRequest });
+  }
+  return jobs;
 }

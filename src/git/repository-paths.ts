@@ -42,3 +42,8 @@ export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promi
     config,
   };
 }
+
+// The current directory relative to the working tree root, e.g. "data/train/" (or "").
+export async function showPrefix(cwd: string): Promise<string> {
+  return (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
+}

@@ -85,8 +85,3 @@ export class IndexUpdate {
     return { recorded: this.written.length - left.length, refreshed: refresh.length };
   }
 }
-
-// The current directory relative to the working tree root, e.g. "data/train/" (or "").
-export async function showPrefix(cwd: string): Promise<string> {
-  return (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
-}

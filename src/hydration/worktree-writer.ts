@@ -1,6 +1,7 @@
 import { appendFileSync, chmodSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, utimesSync, type BigIntStats } from 'node:fs';
 import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { LfsLazyError } from '../errors/index.js';
 import type { RepositoryPaths } from '../git/repository-paths.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
@@ -120,7 +121,7 @@ export class WorktreeWriter {
         }
         temp = beside;
         result = await attempt();
-        if (result === 'other-filesystem') throw new Error(`cannot rename ${temp.toString()} over ${target.toString()}: not the same filesystem`);
+        if (result === 'other-filesystem') throw new LfsLazyError(`cannot rename ${temp.toString()} over ${target.toString()}: not the same filesystem`);
       }
       if (!result.replaced) await rm(temp, { force: true });
       return result;

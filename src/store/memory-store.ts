@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
-import { ObjectNotFoundError } from '../errors/index.js';
+import { IntegrityError, ObjectNotFoundError } from '../errors/index.js';
 import { assertOid } from '../util/oid.js';
 import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
@@ -29,7 +29,7 @@ export class MemoryStore implements ObjectStore {
   async put(oid: string, size: number, sourcePath: string, options: PutOptions = {}): Promise<void> {
     assertOid(oid);
     const data = await readFile(sourcePath);
-    if (data.length !== size) throw new Error(`size mismatch for ${oid}: file has ${data.length} bytes, expected ${size}`);
+    if (data.length !== size) throw new IntegrityError(`size mismatch for ${oid}: file has ${data.length} bytes, expected ${size}`);
     this.objects.set(oid, data);
     options.onProgress?.(size);
   }

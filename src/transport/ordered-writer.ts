@@ -14,6 +14,7 @@
 //                   broken, and nothing written after could be read. That write, every later one
 //                   and flush reject with the first failure.
 import type { Writable } from 'node:stream';
+import { ProtocolError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 
 export type WriteFailurePolicy = 'stop-quietly' | 'reject';
@@ -70,7 +71,7 @@ export class OrderedWriter {
     for (const chunk of chunks) {
       if (this.closed) {
         if (this.options.onFailure === 'stop-quietly') return;
-        throw this.#failure ?? new Error('the output stream is closed');
+        throw this.#failure ?? new ProtocolError('the output stream is closed');
       }
       if (chunk.length === 0) continue;
       let hasRoom = true;

@@ -4,7 +4,7 @@ import { count, formatBytes, listPaths } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { showPrefix } from '../../hydration/refresh-index.js';
+import { showPrefix } from '../../git/repository-paths.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';

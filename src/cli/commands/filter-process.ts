@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { LfsLazyError } from '../../errors/index.js';
 import { startFilterContext } from '../../filter/filter-context.js';
 import { runFilterSession } from '../../filter/filter-session.js';
 import { ensureLfsHooks, knownHooksDir } from '../../install/hooks.js';
@@ -58,7 +59,7 @@ const HOOKS_WAIT_MS = 10_000;
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up waiting after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new LfsLazyError(`gave up waiting after ${ms} ms`)), ms);
     timer.unref();
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

@@ -1,10 +1,10 @@
 import type { Command } from '../command.js';
-import { parseOptions, stringOption } from '../parse-options.js';
+import { parseJobs, parseOptions, stringOption } from '../parse-options.js';
 import { count, formatBytes, listPaths, progressBar } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { DEFAULT_HYDRATE_JOBS, hydrate, type HydrateReport } from '../../hydration/hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { showPrefix } from '../../hydration/refresh-index.js';
+import { showPrefix } from '../../git/repository-paths.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -76,11 +76,3 @@ export function summary(r: HydrateReport, show: PathQuoter): string {
   return line;
 }
 
-export function parseJobs(raw: string | undefined, fallback = DEFAULT_HYDRATE_JOBS): number {
-  if (raw === undefined) return fallback;
-  const jobs = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || jobs < 1 || jobs > 256) {
-    throw new LfsLazyError(`-j expects a number of concurrent requests from 1 to 256, got ${JSON.stringify(raw)}`, { code: ErrorCode.BadRequest });
-  }
-  return jobs;
-}

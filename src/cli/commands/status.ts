@@ -1,9 +1,8 @@
 import type { Command } from '../command.js';
-import { parseOptions, stringOption } from '../parse-options.js';
+import { parseJobs, parseOptions, stringOption } from '../parse-options.js';
 import { formatBytes } from '../progress-bar.js';
-import { parseJobs } from './hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { showPrefix } from '../../hydration/refresh-index.js';
+import { showPrefix } from '../../git/repository-paths.js';
 import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
