@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { parseByteSize } from '../util/byte-size.js';
 import { urlCarriesCredentials } from '../util/url-credentials.js';
 
 // The committed, non-secret storage config: git-config syntax at the repository root. Not
@@ -20,6 +21,8 @@ export interface Settings {
   maxAttempts?: number;
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
+  // The read cache's size budget in bytes (local/read-cache-budget.ts has the default).
+  cacheSize?: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -61,6 +64,7 @@ const KEYS: Record<string, SettingKey> = {
   maxattempts: 'maxAttempts',
   connecttimeoutms: 'connectTimeoutMs',
   idletimeoutms: 'idleTimeoutMs',
+  cachesize: 'cacheSize',
 };
 
 // Bounds that keep a typo from meaning "never give up" or "give up at once".
@@ -92,6 +96,12 @@ function parseInteger(raw: string, where: string, { min, max }: { min: number; m
   return value;
 }
 
+function parseCacheSize(raw: string, where: string): number {
+  const bytes = parseByteSize(raw);
+  if (bytes === undefined) throw new ConfigError(`${where}: expected a size such as 500MB or 20GiB, got "${raw}"`);
+  return bytes;
+}
+
 function applyValue(settings: Settings, key: SettingKey, raw: string, where: string): void {
   switch (key) {
     case 'forcePathStyle':
@@ -104,6 +114,9 @@ function applyValue(settings: Settings, key: SettingKey, raw: string, where: str
     case 'connectTimeoutMs':
     case 'idleTimeoutMs':
       settings[key] = parseInteger(raw, where, INTEGER_BOUNDS[key]);
+      return;
+    case 'cacheSize':
+      settings.cacheSize = parseCacheSize(raw, where);
       return;
     case 'url':
     case 'endpoint':
@@ -173,6 +186,7 @@ const OWN_VARIABLES: Record<string, string> = {
   LFS_LAZY_MAX_ATTEMPTS: 'maxattempts',
   LFS_LAZY_CONNECT_TIMEOUT_MS: 'connecttimeoutms',
   LFS_LAZY_IDLE_TIMEOUT_MS: 'idletimeoutms',
+  LFS_LAZY_CACHE_SIZE: 'cachesize',
 };
 
 function ownVariables(env: NodeJS.ProcessEnv): Map<string, string> {

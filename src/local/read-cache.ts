@@ -4,19 +4,68 @@
 // hidden behind a pointer), so an object fetched only to be read must not go there: a `cat` of a
 // file would otherwise turn it into content on the next branch switch. `hydrate` and a fetch for a
 // selected path move an object from here into the LFS store instead of downloading it again.
+// It keeps within its size budget, lfs-lazy.cachesize (read-cache-budget.ts).
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { LocalObjectStore } from './local-object-store.js';
+import { HANDOUT_GRACE_MS, evictOverBudget, listCachedObjects, markRead, type EvictionResult } from './read-cache-budget.js';
 
-export function openReadCache(commonDir: string): LocalObjectStore {
-  const root = join(commonDir, 'lfs-lazy', 'read-cache');
-  return new LocalObjectStore(join(root, 'objects'), join(root, 'tmp'));
+// The read cache keeps within a size budget (read-cache-budget.ts): least recently read first.
+export class ReadCache extends LocalObjectStore {
+  // Bytes this process believes the cache holds: listed on its first fetch, then counted, and
+  // listed again whenever the count goes over the budget (other processes add objects too).
+  #bytes: number | undefined;
+
+  constructor(
+    root: string,
+    // lfs-lazy.cachesize, or its default: asked for on each fetch, never before.
+    private readonly budget: () => Promise<number>,
+  ) {
+    super(join(root, 'objects'), join(root, 'tmp'));
+  }
+
+  // A read of an object here: it moves to the back of the eviction order.
+  markRead(oid: string): Promise<void> {
+    return markRead(this.pathFor(oid));
+  }
+
+  // After a fetch into the cache: marks the object read, then evicts what the budget has no room for.
+  async admitted(oid: string, size: number, logger: Logger): Promise<void> {
+    await this.markRead(oid);
+    const budget = await this.budget();
+    if (this.#bytes !== undefined) {
+      this.#bytes += size;
+      if (this.#bytes <= budget) return;
+    }
+    const result = await evictOverBudget(this.objectsDir, { budget, keep: oid });
+    this.#bytes = result.bytes;
+    if (result.evicted.length > 0) {
+      logger.debug({ evicted: result.evicted.length, bytes: result.bytes, budget }, 'read cache: evicted the least recently read objects');
+    }
+  }
+
+  async usage(): Promise<{ bytes: number; objects: number; budget: number }> {
+    const objects = await listCachedObjects(this.objectsDir);
+    return { bytes: objects.reduce((sum, o) => sum + o.size, 0), objects: objects.length, budget: await this.budget() };
+  }
+
+  // Empties the cache, but for objects read within the grace period (their readers may not have
+  // opened them yet), unless `all`.
+  prune(options: { all?: boolean } = {}): Promise<EvictionResult> {
+    return evictOverBudget(this.objectsDir, { budget: 0, ...(options.all && { graceMs: 0 }) });
+  }
+}
+
+export { HANDOUT_GRACE_MS };
+
+export function openReadCache(commonDir: string, budget: () => Promise<number>): ReadCache {
+  return new ReadCache(join(commonDir, 'lfs-lazy', 'read-cache'), budget);
 }
 
 export interface ReadStores {
   local: LocalObjectStore;
-  readCache: LocalObjectStore;
+  readCache: ReadCache;
 }
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
@@ -28,13 +77,23 @@ export async function objectForReading(
   size: number,
   logger: Logger,
 ): Promise<string> {
-  if (await stores.local.has(oid, size)) return stores.local.pathFor(oid);
-  return stores.readCache.ensure(remote, oid, size, { logger });
+  const { local, readCache } = stores;
+  if (await local.has(oid, size)) return local.pathFor(oid);
+  if (await readCache.has(oid, size)) {
+    await readCache.markRead(oid);
+    return readCache.pathFor(oid);
+  }
+  const path = await readCache.ensure(remote, oid, size, { logger });
+  await readCache.admitted(oid, size, logger);
+  return path;
 }
 
 // The store whose copy of the object can be read now, if any.
 export async function localCopy(stores: ReadStores, oid: string, size: number): Promise<LocalObjectStore | undefined> {
   if (await stores.local.has(oid, size)) return stores.local;
-  if (await stores.readCache.has(oid, size)) return stores.readCache;
+  if (await stores.readCache.has(oid, size)) {
+    await stores.readCache.markRead(oid);
+    return stores.readCache;
+  }
   return undefined;
 }

@@ -7,7 +7,8 @@ import { loadSettings } from '../config/load-settings.js';
 import { environmentLogSettings, type ResolvedSettings, type Settings } from '../config/settings.js';
 import { resolveRepositoryPaths, type RepositoryPaths } from '../git/repository-paths.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
-import { openReadCache } from '../local/read-cache.js';
+import { defaultCacheBudget } from '../local/read-cache-budget.js';
+import { openReadCache, type ReadCache } from '../local/read-cache.js';
 import { createDeferredLogger, silentLogger, type Logger, type LoggerOptions } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { openConfiguredStore } from '../store/open-store.js';
@@ -18,8 +19,8 @@ export interface RepositoryContext {
   readonly env: NodeJS.ProcessEnv;
   // git-lfs's object store (.git/lfs/objects).
   readonly local: LocalObjectStore;
-  // Objects fetched only to be read (local/read-cache.ts).
-  readonly readCache: LocalObjectStore;
+  // Objects fetched only to be read (local/read-cache.ts), within lfs-lazy.cachesize.
+  readonly readCache: ReadCache;
   readonly logger: Logger;
   // Read on the first call and kept; a broken config rejects every caller.
   settings(): Promise<ResolvedSettings>;
@@ -81,7 +82,13 @@ function assemble(paths: RepositoryPaths, env: NodeJS.ProcessEnv, logger: Logger
     paths,
     env,
     local: new LocalObjectStore(paths.objectsDir, paths.tmpDir),
-    readCache: openReadCache(paths.commonDir),
+    // A config that cannot be read fails the fetch before this is asked: the default is a fallback only.
+    readCache: openReadCache(paths.commonDir, () =>
+      context.settings().then(
+        ({ settings }) => settings.cacheSize ?? defaultCacheBudget(paths.commonDir),
+        () => defaultCacheBudget(paths.commonDir),
+      ),
+    ),
     logger,
     settings() {
       if (settings === undefined) {

@@ -91,7 +91,8 @@ describe('lfs-lazy status', { timeout: 300_000 }, () => {
     assert.match(lines[0]!, /^state\s+size\s+local\s+remote\s+set\s+path$/);
     assert.ok(lines.some((l) => /^hydrated\s+4\.0 kB\s+yes\s+yes\s+\*\s+s\/hydrated\.json$/.test(l)), stdout);
     assert.ok(lines.some((l) => /^pointer\s+4\.0 kB\s+no\s+no\s+s\/not-in-bucket\.bin$/.test(l)), stdout);
-    assert.match(lines.at(-1)!, /^7 LFS files, 28\.0 kB: 2 hydrated .*3 pointer .*1 modified .*1 missing .*; 6 in the bucket, 1 not$/);
+    assert.match(lines.at(-2)!, /^7 LFS files, 28\.0 kB: 2 hydrated .*3 pointer .*1 modified .*1 missing .*; 6 in the bucket, 1 not$/);
+    assert.match(lines.at(-1)!, /^read cache: 0 objects, 0 B of \S+ \S+ \(lfs-lazy\.cachesize; lfs-lazy prune-cache empties it\)$/);
   });
 
   it('reading the status leaves git status as it was', async () => {

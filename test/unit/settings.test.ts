@@ -18,6 +18,11 @@ describe('resolveSettings', () => {
     assert.equal(sources.endpoint, 'environment (AWS_ENDPOINT_URL*)');
   });
 
+  it('reads the read cache budget as a size, from config or LFS_LAZY_CACHE_SIZE', () => {
+    assert.equal(resolveSettings([layer('git config', { cachesize: '20GiB' })]).settings.cacheSize, 20 * 1024 ** 3);
+    assert.equal(resolveSettings(environmentLayer({ LFS_LAZY_CACHE_SIZE: '500MB' })).settings.cacheSize, 500_000_000);
+  });
+
   it('AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL, and LFS_LAZY_ENDPOINT beats both', () => {
     const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2' };
     assert.equal(resolveSettings(environmentLayer(env)).settings.endpoint, 'http://127.0.0.1:2');
@@ -30,6 +35,7 @@ describe('resolveSettings', () => {
     ['a secret key', { secretaccesskey: 'x' }, /credential-like key/],
     ['an access key', { accesskeyid: 'x' }, /credential-like key/],
     ['a session token', { sessiontoken: 'x' }, /credential-like key/],
+    ['a cache size that is not a size', { cachesize: 'lots' }, /lfs-lazy\.cachesize: expected a size such as 500MB or 20GiB, got "lots"/],
   ];
   for (const [label, values, message] of invalid) {
     it(`refuses ${label}`, () => {

@@ -1,10 +1,10 @@
 import type { Command } from '../command.js';
 import { parseJobs, parseOptions, stringOption } from '../parse-options.js';
-import { formatBytes } from '../progress-bar.js';
+import { count, formatBytes } from '../progress-bar.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { showPrefix } from '../../git/repository-paths.js';
 import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
-import { openRepositoryContext } from '../../repository/context.js';
+import { openRepositoryContext, type RepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
@@ -39,17 +39,26 @@ export const command: Command = {
     const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     let report: StatusReport;
+    let readCache: ReadCacheUsage;
     try {
       report = await status(ctx, pathspecs, { remote: values.remote === true, jobs: parseJobs(stringOption(values, 'jobs'), 16) });
+      readCache = await ctx.readCache.usage();
     } finally {
       ctx.close();
     }
     for (const problem of report.ignoredPatterns) io.stderr.write(`lfs-lazy status: ${problem}\n`);
     // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table quotes them as git does.
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(table(report, pathQuoter(ctx.paths.config))));
+    const text = (): Buffer => pathToBytes(`${table(report, pathQuoter(ctx.paths.config))}${cacheLine(readCache)}`);
+    io.stdout.write(values.json ? `${JSON.stringify({ ...report, readCache }, null, 2)}\n` : text());
     return 0;
   },
 };
+
+type ReadCacheUsage = Awaited<ReturnType<RepositoryContext['readCache']['usage']>>;
+
+function cacheLine({ bytes, objects, budget }: ReadCacheUsage): string {
+  return `read cache: ${count(objects, 'object')}, ${formatBytes(bytes)} of ${formatBytes(budget)} (lfs-lazy.cachesize; lfs-lazy prune-cache empties it)\n`;
+}
 
 function table(report: StatusReport, show: PathQuoter): string {
   const withRemote = report.totals.remote !== undefined;
