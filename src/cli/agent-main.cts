@@ -6,7 +6,9 @@
 // reply is the same ES-module code `lfs-lazy agent` runs.
 import fastStart = require('./agent-fast-start.cjs');
 import peakMemory = require('./peak-memory.cjs');
+import runtimeWarnings = require('./runtime-warnings.cjs');
 
+runtimeWarnings.quietRuntimeWarnings(process.env);
 peakMemory.reportPeakMemoryIfAsked('agent');
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 fastStart.startAgent(io).then(

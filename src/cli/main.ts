@@ -26,6 +26,7 @@ async function start(): Promise<number> {
 }
 
 if (isEntryPoint()) {
+  (await import('./runtime-warnings.cjs')).default.quietRuntimeWarnings(process.env);
   if (process.env['LFS_LAZY_BENCH_RSS_FILE']) (await import('./peak-memory.cjs')).default.reportPeakMemoryIfAsked(process.argv[2] ?? '');
   start().then(
     (code) => {

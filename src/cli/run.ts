@@ -42,7 +42,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     await usage(io);
     return name === undefined ? 1 : 0;
   }
-  if (name === 'version' || name === '--version') {
+  if (name === 'version' || name === '--version' || name === '-v') {
     io.stdout.write(`lfs-lazy ${VERSION} (node ${process.version})\n`);
     return 0;
   }

@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
@@ -61,6 +62,9 @@ export interface HydrateReport {
   alreadyLocal: number;
 }
 
+// Abort listeners one fetch may add to the caller's signal (the SDK's request, its body, our own).
+const LISTENERS_PER_REQUEST = 4;
+
 // Gives the pointer files among `pathspecs` (root-relative) their content: objects missing from
 // the local store are fetched from the bucket (verified), then each file is replaced atomically,
 // but only while it is still exactly the committed pointer. Files with local edits are reported,
@@ -70,6 +74,10 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to hydrate (`.` for all)', { code: ErrorCode.BadRequest });
   const jobs = options.jobs ?? DEFAULT_HYDRATE_JOBS;
   if (!Number.isInteger(jobs) || jobs < 1) throw new LfsLazyError(`jobs must be a positive integer, got ${jobs}`, { code: ErrorCode.BadRequest });
+  // Every request in flight listens to the one signal (the SDK adds a listener per request and per
+  // body): `jobs` of them at once is the design, not a leak, so Node must not warn of one past 10.
+  const { signal } = options;
+  if (signal && getMaxListeners(signal) !== 0 && getMaxListeners(signal) < jobs * LISTENERS_PER_REQUEST) setMaxListeners(jobs * LISTENERS_PER_REQUEST, signal);
 
   // The store (and the AWS SDK behind it) loads while git lists the files; opening contacts
   // nothing, and a failure is reported below only if something has to be fetched.
