@@ -67,6 +67,9 @@ const KEYS: Record<string, SettingKey> = {
   cachesize: 'cacheSize',
 };
 
+// Keys of the committed file that are not settings: the hydrate defaults (hydration-policy.ts).
+const OTHER_COMMITTED_KEYS = ['hydrate'];
+
 // Bounds that keep a typo from meaning "never give up" or "give up at once".
 const INTEGER_BOUNDS = {
   maxAttempts: { min: 1, max: 20 },
@@ -96,6 +99,38 @@ function parseInteger(raw: string, where: string, { min, max }: { min: number; m
   return value;
 }
 
+// A value shown in a message: whole when short, never a wall of text.
+function shown(raw: string): string {
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}…` : raw);
+}
+
+// The server only, as the SDK takes it: scheme, host, port. A path would be taken as part of every
+// key and surface as a misleading NoSuchBucket; the bucket belongs in lfs-lazy.url.
+function parseEndpoint(raw: string, where: string): string {
+  const example = 'e.g. http://127.0.0.1:9000 or https://s3.example.com';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${where}: ${shown(raw)} is not a URL; write the server with its scheme (${example})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${where}: ${shown(raw)} is not an http:// or https:// URL; write the server with its scheme (${example})`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`${where}: ${shown(raw)} has a path or query; the endpoint is the server only (${url.origin}), the bucket and prefix go in lfs-lazy.url = s3://bucket/prefix`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function parseLogLevel(raw: string, where: string): string {
+  const level = raw.toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`${where}: expected one of ${LOG_LEVELS.join(', ')}, got ${shown(raw)}`);
+  return level;
+}
+
 function parseCacheSize(raw: string, where: string): number {
   const bytes = parseByteSize(raw);
   if (bytes === undefined) throw new ConfigError(`${where}: expected a size such as 500MB or 20GiB, got "${raw}"`);
@@ -118,6 +153,9 @@ function applyValue(settings: Settings, key: SettingKey, raw: string, where: str
     case 'cacheSize':
       settings.cacheSize = parseCacheSize(raw, where);
       return;
+    case 'logLevel':
+      settings.logLevel = parseLogLevel(raw, where);
+      return;
     case 'url':
     case 'endpoint':
       // Refused without echoing the value: it would print the secret in the error.
@@ -127,7 +165,7 @@ function applyValue(settings: Settings, key: SettingKey, raw: string, where: str
             'remove them (rotate the key if it was committed) and use AWS_PROFILE or the AWS credentials file',
         );
       }
-      settings[key] = raw;
+      settings[key] = key === 'endpoint' ? parseEndpoint(raw, where) : raw;
       return;
     default:
       settings[key] = raw;
@@ -155,7 +193,16 @@ export function resolveSettings(layers: ConfigLayer[], sdkEnvironment: SdkEnviro
     rejectCredentialKeys(layer);
     for (const [rawKey, raw] of layer.values) {
       const key = KEYS[rawKey.toLowerCase()];
-      if (!key) continue;
+      if (!key) {
+        // A typo in the committed file (`endpiont`) would otherwise be ignored for everyone. git
+        // config's lfs-lazy.* also holds what install keeps (replaced-*): only the file is checked.
+        if (layer.source.startsWith(COMMITTED_CONFIG_FILE) && !OTHER_COMMITTED_KEYS.includes(rawKey.toLowerCase())) {
+          throw new ConfigError(
+            `${layer.source}: unknown key lfs-lazy.${rawKey}; the keys are ${[...Object.values(KEYS), ...OTHER_COMMITTED_KEYS].join(', ')} (docs/configuration.md)`,
+          );
+        }
+        continue;
+      }
       applyValue(settings, key, raw, `${layer.source} lfs-lazy.${rawKey}`);
       sources[key] = layer.source;
     }

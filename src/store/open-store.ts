@@ -13,9 +13,19 @@ export type StoreLocation = { kind: 's3'; bucket: string; prefix: string } | { k
 export type OpenStoreOptions = Omit<S3StoreOptions, 'bucket' | 'prefix' | 'logger'> & { logger?: Logger };
 
 const ACCEPTED = 'expected s3://bucket[/prefix] or file:///absolute/dir';
-// Permissive enough for S3-compatible stores (legacy uppercase/underscore names), strict enough to
-// reject obvious typos and anything with a host-like port or credentials.
-const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
+// S3's naming rules (the AWS documentation's "General purpose bucket naming rules"): 3–63
+// characters, lowercase letters, digits, dots and hyphens, a letter or digit at each end, no two
+// dots in a row, not shaped like an IP address. What breaks them would be refused by the bucket's
+// own API, or fail later with a less clear message.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_SHAPED = /^\d+\.\d+\.\d+\.\d+$/;
+
+function bucketProblem(bucket: string): string | undefined {
+  if (!BUCKET.test(bucket)) return `"${bucket}" is not an S3 bucket name (3–63 characters: lowercase letters, digits, dots and hyphens, a letter or digit at each end)`;
+  if (bucket.includes('..')) return `"${bucket}" is not an S3 bucket name (two dots in a row)`;
+  if (IP_SHAPED.test(bucket)) return `"${bucket}" is not an S3 bucket name (shaped like an IP address)`;
+  return undefined;
+}
 
 export function parseStoreUrl(url: string): StoreLocation {
   // Never echo a URL carrying credentials: that would print a secret in the error.
@@ -28,7 +38,8 @@ export function parseStoreUrl(url: string): StoreLocation {
     const slash = rest.indexOf('/');
     const bucket = slash === -1 ? rest : rest.slice(0, slash);
     const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
-    if (!BUCKET.test(bucket)) throw bad(`"${bucket}" is not a bucket name`);
+    const problem = bucketProblem(bucket);
+    if (problem !== undefined) throw bad(problem);
     if (/[?#\\\u0000-\u001f]/.test(prefix)) throw bad('the prefix contains ?, #, \\ or control characters');
     if (prefix && prefix.split('/').some((s) => s === '' || s === '.' || s === '..')) {
       throw bad('the prefix has an empty, "." or ".." segment');

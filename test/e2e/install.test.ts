@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -122,5 +123,25 @@ describe('lfs-lazy install / uninstall', () => {
     assert.equal(refused.stderr.trim().split('\n').length, 1);
     await box.cli(['uninstall', '--global'], { cwd: box.root });
     assert.doesNotMatch(await configDump(box, 'global', box.root), /standalonetransferagent/);
+  });
+
+  it('checks --url and --endpoint before it writes anything', async () => {
+    const fresh = join(box.root, 'fresh');
+    await box.git(['init', '-q', fresh]);
+    const globalBefore = await configDump(box, 'global', fresh);
+    const cases: Array<[string[], RegExp]> = [
+      [['--url', 'my-bucket/x'], /^lfs-lazy install: invalid store URL "my-bucket\/x": unsupported scheme/],
+      [['--url', 's3://My_Bucket/x'], /is not an S3 bucket name/],
+      [['--url', 's3://bucket/x', '--endpoint', '127.0.0.1:45871'], /lfs-lazy\.endpoint: "127\.0\.0\.1:45871" is not a URL/],
+      [['--url', 's3://bucket/x', '--endpoint', 'http://127.0.0.1:9000/bucket'], /the endpoint is the server only \(http:\/\/127\.0\.0\.1:9000\)/],
+    ];
+    for (const [options, message] of cases) {
+      const refused = await box.cli(['install', ...options], { cwd: fresh, allowFail: true });
+      assert.equal(refused.code, 78, refused.stderr);
+      assert.match(refused.stderr, message);
+      assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    }
+    assert.equal(await configDump(box, 'global', fresh), globalBefore, 'a refused install wrote global config');
+    assert.equal(existsSync(join(fresh, '.lfslazyconfig')), false);
   });
 });

@@ -23,6 +23,11 @@ describe('resolveSettings', () => {
     assert.equal(resolveSettings(environmentLayer({ LFS_LAZY_CACHE_SIZE: '500MB' })).settings.cacheSize, 500_000_000);
   });
 
+  it('takes hydrate in the committed file, and keys it does not know in git config (install keeps its own there)', () => {
+    const { settings } = resolveSettings([layer('.lfslazyconfig (HEAD)', { url: 's3://b0b/p', hydrate: '*.json' }), layer('git config', { 'replaced-filter-lfs-process': 'x' })]);
+    assert.deepEqual(settings, { url: 's3://b0b/p' });
+  });
+
   it('AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL, and LFS_LAZY_ENDPOINT beats both', () => {
     const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2' };
     assert.equal(resolveSettings(environmentLayer(env)).settings.endpoint, 'http://127.0.0.1:2');
@@ -35,6 +40,12 @@ describe('resolveSettings', () => {
     ['a secret key', { secretaccesskey: 'x' }, /credential-like key/],
     ['an access key', { accesskeyid: 'x' }, /credential-like key/],
     ['a session token', { sessiontoken: 'x' }, /credential-like key/],
+    ['an endpoint without a scheme', { endpoint: '127.0.0.1:45871' }, /lfs-lazy\.endpoint: "127\.0\.0\.1:45871" is not a URL; write the server with its scheme/],
+    ['an endpoint that is not a URL', { endpoint: 'not a url' }, /is not a URL/],
+    ['an ftp endpoint', { endpoint: 'ftp://x' }, /"ftp:\/\/x" is not an http:\/\/ or https:\/\/ URL/],
+    ['an endpoint with a path', { endpoint: 'http://127.0.0.1:9000/my-bucket' }, /has a path or query; the endpoint is the server only \(http:\/\/127\.0\.0\.1:9000\), the bucket and prefix go in lfs-lazy\.url/],
+    ['an unknown log level', { loglevel: 'bogus' }, /lfs-lazy\.loglevel: expected one of trace, debug, info, warn, error, fatal, silent, got "bogus"/],
+    ['an unknown key in the committed file', { endpiont: 'http://127.0.0.1:9000' }, /\.lfslazyconfig \(working tree\): unknown key lfs-lazy\.endpiont; the keys are url, endpoint/],
     ['a cache size that is not a size', { cachesize: 'lots' }, /lfs-lazy\.cachesize: expected a size such as 500MB or 20GiB, got "lots"/],
   ];
   for (const [label, values, message] of invalid) {

@@ -7,7 +7,7 @@ import { installEntries, type Scope } from '../../install/install-plan.js';
 import { writeEntry } from '../../install/git-config-io.js';
 import { ensureLfsHooks } from '../../install/hooks.js';
 import { installedPaths } from '../../install/paths.js';
-import { COMMITTED_CONFIG_FILE } from '../../config/settings.js';
+import { COMMITTED_CONFIG_FILE, resolveSettings } from '../../config/settings.js';
 import { parseStoreUrl } from '../../store/open-store.js';
 import { LfsLazyError } from '../../errors/index.js';
 
@@ -44,6 +44,25 @@ export const command: Command = {
     const inRepo = (await git(['rev-parse', '--git-dir'], { cwd: io.cwd, okCodes: [128] })).code === 0;
     if (scope === 'local' && !inRepo) throw new LfsLazyError('--local needs to run inside a git repository');
 
+    // Everything is checked before anything is written: a refused --url or --endpoint leaves no
+    // half-done install behind.
+    const url = stringOption(values, 'url');
+    const storage: Array<[string, string]> = (
+      [
+        ['url', url],
+        ['endpoint', stringOption(values, 'endpoint')],
+        ['region', stringOption(values, 'region')],
+      ] as Array<[string, string | undefined]>
+    ).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    if (url === undefined && storage.length > 0) throw new LfsLazyError('--endpoint and --region go with --url (they are written to the storage config)');
+    let worktree: string | undefined;
+    if (url !== undefined) {
+      parseStoreUrl(url);
+      resolveSettings([{ source: 'the option for', values: new Map(storage) }]);
+      worktree = (await resolveRepositoryPaths(io.cwd)).worktree;
+      if (!worktree) throw new LfsLazyError('--url needs a repository with a working tree');
+    }
+
     let changed = 0;
     for (const entry of installEntries(installedPaths())) {
       if (await writeEntry(scope, entry, io.cwd)) changed++;
@@ -55,20 +74,9 @@ export const command: Command = {
       changed === 0 ? `lfs-lazy is already installed (${scope})\n` : `lfs-lazy installed (${scope}): ${changed} git config keys written\n`,
     );
 
-    const url = stringOption(values, 'url');
-    if (url !== undefined) {
-      parseStoreUrl(url);
-      const paths = await resolveRepositoryPaths(io.cwd);
-      if (!paths.worktree) throw new LfsLazyError('--url needs a repository with a working tree');
-      const file = join(paths.worktree, COMMITTED_CONFIG_FILE);
-      const settings: Array<[string, string | undefined]> = [
-        ['url', url],
-        ['endpoint', stringOption(values, 'endpoint')],
-        ['region', stringOption(values, 'region')],
-      ];
-      for (const [key, value] of settings) {
-        if (value !== undefined) await git(['config', '-f', file, `lfs-lazy.${key}`, value], { cwd: io.cwd });
-      }
+    if (worktree !== undefined) {
+      const file = join(worktree, COMMITTED_CONFIG_FILE);
+      for (const [key, value] of storage) await git(['config', '-f', file, `lfs-lazy.${key}`, value], { cwd: io.cwd });
       io.stdout.write(`wrote ${COMMITTED_CONFIG_FILE}: commit it so every clone uses the same storage\n`);
     }
     return 0;
