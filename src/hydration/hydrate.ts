@@ -29,6 +29,9 @@ export interface HydrateOptions {
   jobs?: number;
   // Add the pathspecs to the hydrated set, so later checkouts keep them hydrated (default true).
   remember?: boolean;
+  // A pathspec that selects no LFS file is refused (a typo, or files git-lfs does not track), as
+  // `git add` refuses one; with this it is kept in the hydrated set for later checkouts instead.
+  keepUnmatched?: boolean;
   onProgress?: (progress: HydrateProgress) => void;
   signal?: AbortSignal;
 }
@@ -62,6 +65,15 @@ export interface HydrateReport {
   alreadyLocal: number;
 }
 
+function unmatchedError(unmatched: readonly string[]): LfsLazyError {
+  const named = unmatched.map((p) => `'${p}'`).join(', ');
+  return new LfsLazyError(
+    `pathspec ${named} did not match any LFS file (a typo, or files git lfs track does not cover); nothing was hydrated — ` +
+      'to select such paths for later checkouts anyway: lfs-lazy hydrate --ignore-unmatch',
+    { code: ErrorCode.BadRequest },
+  );
+}
+
 // Abort listeners one fetch may add to the caller's signal (the SDK's request, its body, our own).
 const LISTENERS_PER_REQUEST = 4;
 
@@ -83,12 +95,14 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   // nothing, and a failure is reported below only if something has to be fetched.
   ctx.remote().catch(() => undefined);
   const files = await listWorktreeLfsFiles(root, pathspecs);
+  const unmatched = pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path)));
+  if (unmatched.length > 0 && options.keepUnmatched !== true) throw unmatchedError(unmatched);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
   if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));
   const classified = await classifyFiles(root, files, pathspecs);
   const report: HydrateReport = {
     pathspecs: [...pathspecs],
-    unmatched: pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path))),
+    unmatched,
     hydrated: [],
     alreadyHydrated: classified.filter((c) => c.state === 'hydrated').map((c) => c.file.path),
     skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),

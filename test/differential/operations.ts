@@ -145,8 +145,11 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
     case 'hydrate':
     case 'dehydrate': {
       if (side === 'oracle' || world.subjectKind === 'git-lfs') return outcomes;
-      const result = await world.lazy([op.kind, op.pathspec]);
-      outcomes.push({ command: `lfs-lazy ${op.kind} ${op.pathspec}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
+      // A random pathspec may match no LFS file yet: the user who names it selects it for later
+      // checkouts (hydrate refuses it without --ignore-unmatch).
+      const args = op.kind === 'hydrate' ? ['hydrate', '--ignore-unmatch', op.pathspec] : [op.kind, op.pathspec];
+      const result = await world.lazy(args);
+      outcomes.push({ command: `lfs-lazy ${args.join(' ')}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
       return outcomes;
     }
     case 'prune':

@@ -91,6 +91,20 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
     assert.deepEqual(set.entries, ['data/train/*']);
   });
 
+  it('a pathspec that matches no LFS file (a typo, README.md) is refused and not kept; --ignore-unmatch keeps it', async () => {
+    const own = await fx.clone('clone-unmatched');
+    for (const spec of ['data/trian', 'README.md']) {
+      const refused = await fx.box.cli(['hydrate', spec, 'data/train/t01.json'], { cwd: own, allowFail: true });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`^lfs-lazy hydrate: pathspec '${spec.replace('.', '\\.')}' did not match any LFS file .*nothing was hydrated .*--ignore-unmatch\n$`));
+    }
+    assert.deepEqual((await HydratedSet.load(join(own, '.git'))).entries, [], 'a refused pathspec joined the hydrated set');
+    const kept = await fx.box.cli(['hydrate', '--ignore-unmatch', 'data/later/*'], { cwd: own });
+    assert.match(kept.stderr, /no LFS file matches "data\/later\/\*" \(kept in the hydrated set for later checkouts\)/);
+    assert.deepEqual((await HydratedSet.load(join(own, '.git'))).entries, ['data/later/*']);
+    assert.ok((await readFile(join(own, 'data/train/t01.json'))).equals(await blob('data/train/t01.json')), 'a refused run hydrated a file');
+  });
+
   it('a locally edited file is reported and never overwritten', async () => {
     await writeFile(join(clone, 'data/test/v03.json'), 'my own edit\n');
     const result = await fx.box.cli(['hydrate', 'data/test'], { cwd: clone });

@@ -95,7 +95,9 @@ describe('hydrate / dehydrate / status under git workflows', { timeout: 600_000 
   it('item 4: a plain-git file whose text is a pointer is not an LFS file: hydrate leaves it, status does not list it', async () => {
     const clone = await fx.clone('plain');
     assert.equal((await git(['check-attr', 'filter', 'fixtures/pointer.txt'], clone)).trim(), 'fixtures/pointer.txt: filter: unspecified');
-    const { report, run } = await json<HydrateReport>(['hydrate', 'fixtures', 'sizes/good.bin'], clone);
+    const refused = await fx.box.cli(['hydrate', 'fixtures'], { cwd: clone, allowFail: true });
+    assert.match(refused.stderr, /pathspec 'fixtures' did not match any LFS file/);
+    const { report, run } = await json<HydrateReport>(['hydrate', '--ignore-unmatch', 'fixtures', 'sizes/good.bin'], clone);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(report.hydrated, ['sizes/good.bin']);
     assert.deepEqual(report.unmatched, ['fixtures']);

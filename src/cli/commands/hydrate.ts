@@ -10,7 +10,7 @@ import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
 const usage = [
-  'usage: lfs-lazy hydrate [-j N] [--json] <pathspec>...',
+  'usage: lfs-lazy hydrate [-j N] [--json] [--ignore-unmatch] <pathspec>...',
   '',
   'Fetches the content of the LFS files the pathspecs select (relative to the current directory;',
   "git wildcards: 'data/*.json' — quote them — or a directory: data/train) straight from the bucket,",
@@ -19,13 +19,19 @@ const usage = [
   'edits are reported and never overwritten. Running it again downloads nothing.',
   `  -j, --jobs N   concurrent downloads (default ${DEFAULT_HYDRATE_JOBS})`,
   '  --json         print a machine-readable report on stdout',
+  '  --ignore-unmatch  keep a pathspec that matches no LFS file yet, for later checkouts',
+  '                 (without it, such a pathspec is refused, as git add refuses one)',
 ].join('\n');
 
 export const command: Command = {
   summary: 'fetch and materialise the content of these paths; they stay hydrated',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseOptions(args, { jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' }, 'ignore-unmatch': { type: 'boolean' } },
+      usage,
+    );
     if (positionals.length === 0) {
       throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
     }
@@ -40,7 +46,7 @@ export const command: Command = {
     const bar = progressBar(io.stderr, 'hydrate');
     let report: HydrateReport;
     try {
-      report = await hydrate(ctx, pathspecs, { jobs, onProgress: (p) => bar.update(p), signal: abort.signal });
+      report = await hydrate(ctx, pathspecs, { jobs, keepUnmatched: values['ignore-unmatch'] === true, onProgress: (p) => bar.update(p), signal: abort.signal });
     } finally {
       bar.done();
       process.removeListener('SIGINT', onInterrupt);
