@@ -16,8 +16,11 @@ import { startS3rver } from '../test/helpers/s3rver.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
+// Bold only on a terminal: piped into a file or a CI log, escape codes are noise.
+const bold = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
+
 function step(text: string): void {
-  console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
+  console.log(bold ? `\n\x1b[1m==> ${text}\x1b[0m` : `\n==> ${text}`);
 }
 
 // `binary`: stdout is content, returned as latin1 and not echoed.
@@ -55,17 +58,26 @@ async function main(): Promise<void> {
   const env = isolatedGitEnv(home, S3RVER_CREDENTIALS);
   const git = (args: string[], cwd: string) => run('git', args, cwd, env);
   const lfsLazy = (args: string[], cwd: string) => run(process.execPath, [CLI, ...args], cwd, env);
+  // Ctrl-C or a kill: stop the server and remove the ~85 MB made so far, then end as interrupted.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => (cleaning ??= server.stop().finally(() => rm(root, { recursive: true, force: true })));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\ndemo interrupted (${signal}): removing ${root}`);
+      void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   try {
     await git(['config', '--global', 'user.name', 'Demo'], root);
     await git(['config', '--global', 'user.email', 'demo@lfs-lazy.invalid'], root);
     await git(['config', '--global', 'init.defaultBranch', 'main'], root);
 
-    step('a repository with a 12 MB JSON label map and three audio clips');
     const repo = join(root, 'labels-repo');
     const remote = join(root, 'remote.git');
     await git(['init', '-q', '--bare', remote], root);
     await git(['init', '-q', repo], root);
     const bytes = await writeLabelMap(join(repo, 'labels.json'), 250_000);
+    step(`a repository with a ${(bytes / 1e6).toFixed(1)} MB JSON label map and three audio clips`);
     await writeFile(join(repo, 'README.md'), '# speech labels\n');
     await mkdir(join(repo, 'clips'));
     for (let i = 1; i <= 3; i++) await writeFile(join(repo, 'clips', `clip_${i}.wav`), Buffer.alloc(2_000_000, i));
@@ -111,8 +123,7 @@ async function main(): Promise<void> {
     await lfsLazy(['doctor'], clone);
     step('done: a lazy clone, one file hydrated, one read on demand — through your own bucket');
   } finally {
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

@@ -15,5 +15,24 @@ function collect(dir) {
 const only = process.argv.slice(2);
 const files = collect('dist/test').filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+// The tests must not touch the repository they run from (the lfs-lazy checkout): its local git
+// config and hooks are compared before and after.
+const checkoutState = () => {
+  const config = spawnSync('git', ['config', '--local', '--list'], { encoding: 'utf8' });
+  const hooks = spawnSync('git', ['rev-parse', '--git-path', 'hooks'], { encoding: 'utf8' }).stdout.trim();
+  let hookFiles = [];
+  try {
+    hookFiles = readdirSync(hooks).filter((name) => !name.endsWith('.sample'));
+  } catch {
+    // not a git checkout (an unpacked tarball): nothing to guard
+  }
+  return `${config.stdout ?? ''}\nhooks: ${hookFiles.sort().join(' ')}`;
+};
+const before = checkoutState();
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
+const after = checkoutState();
+if (after !== before) {
+  process.stderr.write(`the tests changed the checkout they ran from (its .git config or hooks):\nbefore:\n${before}\nafter:\n${after}\n`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
-import { openRepositoryContext, type RepositoryContext } from '../repository/context.js';
+import { openRepositoryContext, requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/hydrate.js';
 import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
 import { buildManifest, type DatasetManifest, type ManifestOptions } from '../dataset/manifest.js';
@@ -95,10 +95,12 @@ export interface Repository {
 export async function openRepository(dir: string = process.cwd(), options: OpenRepositoryOptions = {}): Promise<Repository> {
   const base = resolve(dir);
   const ctx = await openRepositoryContext(base, options);
-  const root = ctx.paths.worktree;
-  if (root === undefined) {
+  let root: string;
+  try {
+    root = requireWorktree(ctx, base);
+  } catch (err) {
     ctx.close();
-    throw new LfsLazyError(`${base} is a bare repository: lfs-lazy reads files from a working tree`, { code: ErrorCode.BadRequest });
+    throw err;
   }
   return new LocalRepository(ctx, root, base);
 }

@@ -14,8 +14,18 @@ export function parseOptions(args: string[], options: Options, usage: string): P
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new LfsLazyError(`${(err as Error).message.split('\n')[0]}\n${usage}`, { cause: err });
+    throw new LfsLazyError(`${optionProblem(err as NodeJS.ErrnoException)}\n${usage}`, { code: ErrorCode.BadRequest, cause: err });
   }
+}
+
+// Node's own wording quotes unevenly ("as in '-- "--x""): ours for the common case.
+function optionProblem(err: NodeJS.ErrnoException): string {
+  const first = err.message.split('\n')[0] ?? '';
+  const option = /^Unknown option '([^']+)'/.exec(first)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    return `unknown option ${option} (a path that starts with - goes after --: -- ${option})`;
+  }
+  return first;
 }
 
 export function stringOption(values: ParsedOptions['values'], name: string): string | undefined {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { git } from '../git/git.js';
 import { listIndexEntries } from '../git/index-entries.js';
+import { worktreePosition } from '../git/repository-paths.js';
 import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../protocol/pointer.js';
 import { fsPath } from '../util/path-bytes.js';
@@ -37,7 +38,7 @@ export interface ManifestOptions {
 export async function buildManifest(cwd: string, pathspecs: readonly string[], options: ManifestOptions = {}): Promise<DatasetManifest> {
   const rev = options.rev ?? 'HEAD';
   // First, so that "not a git repository" is the error outside one.
-  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
+  const { prefix } = await worktreePosition(cwd);
   const commit = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] });
   if (commit.code !== 0) throw new LfsLazyError(`${rev} is not a commit${rev === 'HEAD' ? ' (nothing committed yet?)' : ''}`);
   const files = sortByPath(await listDatasetFiles(cwd, pathspecs, { rev: commit.stdout.trim() }));

@@ -10,10 +10,14 @@ import { AGENT_NAME } from '../install/install-plan.js';
 import { startRepositoryContext, type RepositoryContext } from '../repository/context.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { describeCredentialSource } from './credentials-source.js';
+import { hasLfsPatterns, largeFilesOutsideLfs, LARGE_FILE_BYTES } from '../repository/setup-mistakes.js';
+import { AccessDeniedError } from '../errors/index.js';
 
 export interface CheckResult {
   name: string;
   ok: boolean;
+  // Not a failure (the exit code stays 0), but likely a mistake: printed as `warn` with its fix.
+  warning?: boolean;
   detail: string;
   fix?: string;
 }
@@ -29,8 +33,31 @@ interface DoctorState {
 
 type Check = (state: DoctorState) => Promise<CheckResult | undefined>;
 
+// The error's first line, without the advice to run doctor that store errors carry for other
+// commands: here it would send the user round in a circle.
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  return line.replace(/ or run `lfs-lazy doctor`/, '');
+}
+
+const formatMiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+// What to do about a store failure, by its cause: each needs a different fix.
+function storeFix(err: unknown, resolved: ResolvedSettings | undefined): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const endpoint = resolved?.settings.endpoint ?? 'AWS S3';
+  if (err instanceof AccessDeniedError && /no AWS credentials were found/.test(message)) {
+    return 'give this machine credentials: AWS_PROFILE (a profile in ~/.aws/credentials), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  }
+  if (err instanceof AccessDeniedError) {
+    return 'the credentials were refused: check the access key and secret (or AWS_PROFILE), and that they allow s3:GetObject, s3:PutObject and s3:DeleteObject on the prefix';
+  }
+  if (/does not exist/.test(message)) return `create the bucket at ${endpoint}, or correct lfs-lazy.url (s3://bucket/prefix)`;
+  if (/certificate|CERT|TLS/i.test(message)) return 'trust the server\'s certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem (docs/configuration.md, TLS)';
+  if (/connection refused|DNS lookup failed|ENOTFOUND|host unreachable|network unreachable|timed out|no connection within/.test(message)) {
+    return `nothing answers at ${endpoint}: start the server, or correct lfs-lazy.endpoint (and lfs-lazy.region)`;
+  }
+  return 'check lfs-lazy.url, lfs-lazy.endpoint and lfs-lazy.region (docs/configuration.md)';
 }
 
 const checks: Check[] = [
@@ -53,7 +80,7 @@ const checks: Check[] = [
       state.paths = state.context.paths;
       return { name: 'repository', ok: true, detail: state.paths.worktree ?? state.paths.gitDir };
     } catch (err) {
-      return { name: 'repository', ok: false, detail: firstLine(err), fix: 'run lfs-lazy doctor inside the repository' };
+      return { name: 'repository', ok: false, detail: firstLine(err), fix: 'change to the repository\'s directory (or one of its subdirectories) first' };
     }
   },
   async ({ paths }) => {
@@ -64,6 +91,33 @@ const checks: Check[] = [
     return ok
       ? { name: 'install', ok, detail: `git-lfs uses the ${AGENT_NAME} agent (${path})` }
       : { name: 'install', ok, detail: `lfs.standalonetransferagent is ${agent ?? 'not set'}`, fix: 'run lfs-lazy install' };
+  },
+  async ({ paths }) => {
+    const root = paths?.worktree;
+    if (!root) return undefined;
+    if (await hasLfsPatterns(root)) return { name: 'lfs patterns', ok: true, detail: '.gitattributes sends files to LFS (filter=lfs)' };
+    return {
+      name: 'lfs patterns',
+      ok: true,
+      warning: true,
+      detail: 'no .gitattributes names filter=lfs: every file goes into git itself, none into the bucket',
+      fix: "git lfs track '*.bin' (each large file type), then commit .gitattributes",
+    };
+  },
+  async ({ paths }) => {
+    const root = paths?.worktree;
+    if (!root) return undefined;
+    const large = await largeFilesOutsideLfs(root);
+    const limit = formatMiB(LARGE_FILE_BYTES);
+    if (large.length === 0) return { name: 'large files', ok: true, detail: `none over ${limit} is committed outside LFS` };
+    const named = large.slice(0, 3).map((f) => `${f.path} (${formatMiB(f.size)})`).join(', ');
+    return {
+      name: 'large files',
+      ok: true,
+      warning: true,
+      detail: `${large.length} file${large.length === 1 ? '' : 's'} over ${limit} ${large.length === 1 ? 'is' : 'are'} in git, not LFS: ${named}${large.length > 3 ? ', …' : ''}`,
+      fix: "git lfs track the type (e.g. git lfs track '*.bin'), then git rm --cached <file> and git add <file>; git lfs migrate import --include=… rewrites the history too",
+    };
   },
   async (state) => {
     if (!state.context) return undefined;
@@ -77,21 +131,31 @@ const checks: Check[] = [
       return { name: 'config', ok: false, detail: firstLine(err), fix: 'lfs-lazy install --url s3://bucket/prefix, then commit .lfslazyconfig' };
     }
   },
-  async ({ resolved, env }) => {
-    if (!resolved?.settings.url?.startsWith('s3://')) return undefined;
-    return { name: 'credentials', ok: true, detail: describeCredentialSource(env, resolved.settings.profile) };
+  async (state) => {
+    const { resolved, env, context } = state;
+    if (!context || !resolved?.settings.url?.startsWith('s3://')) return undefined;
+    const source = describeCredentialSource(env, resolved.settings.profile);
+    try {
+      state.store = await context.remote();
+      await state.store.checkCredentials?.();
+      return { name: 'credentials', ok: true, detail: source };
+    } catch (err) {
+      return { name: 'credentials', ok: false, detail: `${firstLine(err)} (looked in: ${source})`, fix: storeFix(err, resolved) };
+    }
   },
   async (state) => {
     if (!state.context || !state.resolved?.settings.url) return undefined;
     try {
-      state.store = await state.context.remote();
-      await (state.store as ObjectStore & { checkBucket?: () => Promise<void> }).checkBucket?.();
+      state.store ??= await state.context.remote();
+      await state.store.checkBucket?.();
       return { name: 'bucket', ok: true, detail: `${state.store.url} is reachable` };
     } catch (err) {
-      return { name: 'bucket', ok: false, detail: firstLine(err), fix: 'check the bucket name, endpoint, region and credentials' };
+      delete state.store;
+      return { name: 'bucket', ok: false, detail: firstLine(err), fix: storeFix(err, state.resolved) };
     }
   },
-  async ({ store }) => {
+  async (state) => {
+    const { store } = state;
     if (!store) return undefined;
     const dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-doctor-'));
     try {
@@ -106,7 +170,7 @@ const checks: Check[] = [
       }
       return { name: 'probe', ok: true, detail: `put, get and delete of ${store.locate(oid)} worked` };
     } catch (err) {
-      return { name: 'probe', ok: false, detail: firstLine(err), fix: 'the credentials need s3:PutObject, s3:GetObject and s3:DeleteObject on the prefix' };
+      return { name: 'probe', ok: false, detail: firstLine(err), fix: storeFix(err, state.resolved) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { LfsLazyError } from '../errors/index.js';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { git, parseConfigList } from './git.js';
 
 export interface RepositoryPaths {
@@ -12,6 +12,8 @@ export interface RepositoryPaths {
   lfsDir: string;
   objectsDir: string;
   tmpDir: string;
+  // The command runs inside the .git directory of a repository that has a working tree.
+  insideGitDir: boolean;
   // Every `git config --list` entry, so callers need not run git again for their own keys.
   config: Array<[string, string]>;
 }
@@ -21,14 +23,14 @@ export interface RepositoryPaths {
 export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promise<RepositoryPaths> {
   const [revParse, configList] = await Promise.all([
     // --show-toplevel fails (128) in a bare repository after printing the rest, hence okCodes.
-    git(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--is-bare-repository', '--show-toplevel'], {
+    git(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--is-bare-repository', '--is-inside-git-dir', '--show-toplevel'], {
       cwd,
       okCodes: [128],
     }),
     git(['config', '-z', '--list'], { cwd, okCodes: [1] }),
   ]);
-  const [gitDir = '', commonDir = '', bare = '', toplevel] = revParse.stdout.split('\n');
-  if (!gitDir || !commonDir || !bare) throw new LfsLazyError(`${cwd} is not inside a git repository`);
+  const [gitDir = '', commonDir = '', bare = '', insideGitDir = '', toplevel] = revParse.stdout.split('\n');
+  if (!gitDir || !commonDir || !bare) throw notARepository(cwd);
   const config = parseConfigList(configList.stdout);
   const storage = config.findLast(([key]) => key === 'lfs.storage')?.[1];
   const lfsDir = storage ? (isAbsolute(storage) ? storage : join(commonDir, storage)) : join(commonDir, 'lfs');
@@ -39,11 +41,19 @@ export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promi
     lfsDir,
     objectsDir: join(lfsDir, 'objects'),
     tmpDir: join(lfsDir, 'tmp'),
+    insideGitDir: bare !== 'true' && insideGitDir === 'true',
     config,
   };
 }
 
-// The current directory relative to the working tree root, e.g. "data/train/" (or "").
-export async function showPrefix(cwd: string): Promise<string> {
-  return (await git(['rev-parse', '--show-prefix'], { cwd })).stdout.trim();
+const notARepository = (cwd: string): LfsLazyError => new LfsLazyError(`${cwd} is not inside a git repository`, { code: ErrorCode.BadRequest });
+
+
+// Where the current directory is: relative to the working tree root ("data/train/", or ""), and
+// the root itself (undefined inside .git or a bare repository).
+export async function worktreePosition(cwd: string): Promise<{ prefix: string; toplevel: string | undefined }> {
+  const result = await git(['rev-parse', '--show-prefix', '--show-toplevel'], { cwd, okCodes: [128] });
+  const [prefix, toplevel] = result.stdout.split('\n');
+  if (prefix === undefined || (result.code !== 0 && toplevel === undefined && prefix === '')) throw notARepository(cwd);
+  return { prefix: prefix.trim(), toplevel: result.code === 0 && toplevel ? toplevel : undefined };
 }

@@ -4,15 +4,15 @@ import pLimit from 'p-limit';
 import { git } from '../git/git.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { modifiedPaths } from '../git/index-entries.js';
-import type { RepositoryContext } from '../repository/context.js';
+import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
 import { recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
-import { assertValidPattern } from './pathspec-match.js';
+import { assertValidPattern, gitPathspec } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
-import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
+import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
 import { worktreeWriterFor, type Replaced, type WorktreeWriter } from './worktree-writer.js';
 
@@ -51,7 +51,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
   // Refused before any file changes: the set could not record the exclusion afterwards.
   pathspecs.forEach(assertValidPattern);
-  const files = await listWorktreeLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
   const classified = await classifyFiles(root, files, pathspecs);
   const report: DehydrateReport = {
     pathspecs: [...pathspecs],
@@ -92,7 +92,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);
-  if (pointers.size > 0) for (const p of await modifiedPaths(root, pathspecs)) if (pointers.has(p)) index.refresh(p);
+  if (pointers.size > 0) for (const p of await modifiedPaths(root, pathspecs.map(gitPathspec))) if (pointers.has(p)) index.refresh(p);
   const indexed = await index.finish();
   ctx.logger.debug({ ...indexed, dehydrated: report.dehydrated.length }, 'dehydrate: index updated');
   if (options.prune) {

@@ -1,15 +1,15 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
-import type { RepositoryContext } from '../repository/context.js';
+import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { extensionsRefusal } from '../protocol/pointer.js';
 import { listWorktreeLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { hydrateOid, verifiedLocalSize, type ObjectWork, type Run } from './hydrate-object.js';
 import { ProgressCounter } from './hydrate-progress.js';
-import { pathspecMatches } from './pathspec-match.js';
+import { gitPathspec, pathspecMatches } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
-import { byPath, classifyFiles, requireWorktree, type ClassifiedFile } from './status.js';
+import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { worktreeWriterFor } from './worktree-writer.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
@@ -94,7 +94,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   // The store (and the AWS SDK behind it) loads while git lists the files; opening contacts
   // nothing, and a failure is reported below only if something has to be fetched.
   ctx.remote().catch(() => undefined);
-  const files = await listWorktreeLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
   const unmatched = pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path)));
   if (unmatched.length > 0 && options.keepUnmatched !== true) throw unmatchedError(unmatched);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.

@@ -73,7 +73,8 @@ export function pathspecMatches(pattern: string, path: string): boolean {
 // pattern is fine. Such a pattern is refused when written and ignored when read.
 export function patternProblem(pattern: string): string | undefined {
   if (pattern === '') return 'it is empty';
-  if (pattern.startsWith(':')) return 'pathspec magic (":(…)" or ":!") is not supported';
+  // A leading ":" is otherwise a name (`./:x.bin` is stored as ":x.bin").
+  if (/^:[(!^/]/.test(pattern)) return 'pathspec magic (":(…)", ":!", ":^" or ":/") is not supported';
   if (pattern.startsWith('/')) return 'it is an absolute path; patterns are relative to the repository root';
   return compile(pattern).glob?.problem;
 }
@@ -96,16 +97,34 @@ export function isSelected(rules: readonly Rule[], path: string): boolean {
 // as the root-relative pattern the hydrated set stores: `cd data && hydrate '*.json'` is
 // `data/*.json`, which selects exactly what git selected from there. A pattern git cannot match
 // with is refused here, before anything is stored or changed.
-export function toRootPathspec(prefix: string, pathspec: string): string {
+// A pathspec as the user typed it (relative to the current directory `prefix`, or absolute inside
+// the working tree `toplevel`) as a pattern relative to the root. git's pathspec magic (a leading
+// `:`) is not supported; a file whose name starts with `:` is named `./:name`, as in git.
+export function toRootPathspec(prefix: string, pathspec: string, toplevel?: string): string {
   if (pathspec.startsWith(':')) {
-    throw badPathspec(`pathspec magic is not supported: ${JSON.stringify(pathspec)}; give paths relative to the current directory`);
+    throw badPathspec(`pathspec magic is not supported: ${JSON.stringify(pathspec)}; give paths relative to the current directory (a name that starts with ":" as ./${pathspec})`);
   }
-  if (pathspec.startsWith('/')) throw badPathspec(`give paths relative to the current directory, not ${JSON.stringify(pathspec)}`);
-  const joined = posix.normalize(`${prefix}${pathspec === '' ? '.' : pathspec}`);
+  let fromRoot: string;
+  if (pathspec.startsWith('/')) {
+    const inside = toplevel === undefined ? undefined : posix.relative(toplevel, posix.normalize(pathspec));
+    if (inside === undefined || inside === '..' || inside.startsWith('../') || posix.isAbsolute(inside)) {
+      throw badPathspec(`${JSON.stringify(pathspec)} is outside the repository${toplevel === undefined ? '' : ` (${toplevel})`}`);
+    }
+    fromRoot = inside === '' ? '.' : `${inside}${pathspec.endsWith('/') && inside !== '' ? '/' : ''}`;
+  } else {
+    fromRoot = `${prefix}${pathspec === '' ? '.' : pathspec}`;
+  }
+  const joined = posix.normalize(fromRoot);
   if (joined === '..' || joined.startsWith('../')) throw badPathspec(`${JSON.stringify(pathspec)} is outside the repository`);
   const root = joined === './' ? '.' : joined;
   assertValidPattern(root);
   return root;
+}
+
+// How a root-relative pattern is handed to git: one that starts with `:` would be read as magic,
+// so it goes in the long form with no magic (`:():name`).
+export function gitPathspec(pattern: string): string {
+  return pattern.startsWith(':') ? `:()${pattern}` : pattern;
 }
 
 export function assertValidPattern(pattern: string): void {

@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
-import { LfsLazyError } from '../errors/index.js';
 import { modifiedPaths } from '../git/index-entries.js';
-import type { RepositoryContext } from '../repository/context.js';
+import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listWorktreeLfsFiles, type WorktreeLfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { holdsObject, leadingDirectoriesAreReal, readSmallSync, snapshot, type FileSnapshot } from './worktree-file.js';
+import { gitPathspec } from './pathspec-match.js';
 
 // `pointer`: the working file is the committed pointer (byte for byte, or with the CRLF line ends
 // git's eol conversion gives it). `hydrated`: it holds the content. `modified`: anything else
@@ -66,11 +66,6 @@ export interface StatusOptions {
 // Parallel file reads, bounded so that 100,000 pointers do not exhaust file descriptors.
 const FS_CONCURRENCY = 32;
 
-export function requireWorktree(ctx: RepositoryContext): string {
-  const root = ctx.paths.worktree;
-  if (root === undefined) throw new LfsLazyError(`${ctx.paths.gitDir} is a bare repository: this command needs a working tree`);
-  return root;
-}
 
 // The state of each file, never trusting what cannot be verified:
 // - a pointer is the exact committed bytes; the CRLF form counts only where git says the file is
@@ -85,7 +80,7 @@ export async function classifyFiles(root: string, files: readonly WorktreeLfsFil
   const directories = new Map<string, boolean>();
   const first = await Promise.all(files.map((file) => limit(() => lookAt(root, file, directories))));
   const askGit = first.some((c) => c.state === 'ask-git');
-  const modified = askGit ? await modifiedPaths(root, pathspecs) : new Set<string>();
+  const modified = askGit ? await modifiedPaths(root, pathspecs.map(gitPathspec)) : new Set<string>();
   return Promise.all(
     first.map((c) =>
       limit(async (): Promise<ClassifiedFile> => {
@@ -139,7 +134,7 @@ function withCrlf(pointer: Buffer): Buffer {
 // Per LFS path among `pathspecs` (root-relative; none = all): state, size, local/remote presence.
 export async function status(ctx: RepositoryContext, pathspecs: readonly string[], options: StatusOptions = {}): Promise<StatusReport> {
   const root = requireWorktree(ctx);
-  const files = await listWorktreeLfsFiles(root, pathspecs);
+  const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
   const [classified, policy] = await Promise.all([classifyFiles(root, files, pathspecs), HydrationPolicy.load(ctx.paths, {})]);
   const sizes = new Map(files.map((f) => [f.pointer.oid, f.pointer.size]));
   const fsLimit = pLimit(FS_CONCURRENCY);

@@ -31,7 +31,14 @@ export async function writeEntry(scope: Scope, entry: ConfigEntry, cwd: string):
 // theirs, and uninstall leaves it alone. What install replaced is put back.
 export async function removeEntry(scope: Scope, entry: ConfigEntry, cwd: string): Promise<boolean> {
   const current = await readScoped(scope, entry.key, cwd);
-  if (current === undefined || (current !== entry.value && !entry.formerValues?.includes(current))) return false;
+  if (current === undefined) {
+    // Removed by someone else (`git lfs uninstall` removes the filter keys): nothing to put back
+    // (that would re-install what the user just took out), only our note of it to drop.
+    const hadSaved = (await readScoped(scope, savedKey(entry.key), cwd)) !== undefined;
+    if (hadSaved) await unset(scope, savedKey(entry.key), cwd);
+    return hadSaved;
+  }
+  if (current !== entry.value && !entry.formerValues?.includes(current)) return false;
   for (const other of entry.keepWhile ?? []) {
     if ((await readScoped(scope, other, cwd)) !== undefined) return false;
   }

@@ -4,6 +4,7 @@
 // with it the AWS SDK) is opened on the first fetch, so work that needs no store never fails over
 // a broken storage config.
 import { loadSettings } from '../config/load-settings.js';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { environmentLogSettings, type ResolvedSettings, type Settings } from '../config/settings.js';
 import { resolveRepositoryPaths, type RepositoryPaths } from '../git/repository-paths.js';
 import { LocalObjectStore } from '../local/local-object-store.js';
@@ -121,4 +122,15 @@ function settleSafely(settle: (options: LoggerOptions) => void, target: LoggerOp
   } catch {
     settle({ ...target, level: 'warn' });
   }
+}
+
+// The working tree's root, or why a command that works on files cannot run here: a bare
+// repository, or the inside of .git (`cwd`: where the user ran it).
+export function requireWorktree(ctx: Pick<RepositoryContext, 'paths'>, cwd: string = ctx.paths.gitDir): string {
+  const { paths } = ctx;
+  if (paths.worktree !== undefined) return paths.worktree;
+  const why = paths.insideGitDir
+    ? `${cwd} is inside the repository's .git directory; run this from its working tree`
+    : `${paths.gitDir} is a bare repository: this command needs a working tree`;
+  throw new LfsLazyError(why, { code: ErrorCode.BadRequest });
 }

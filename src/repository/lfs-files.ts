@@ -90,7 +90,7 @@ export async function listWorktreeLfsFiles(root: string, pathspecs: readonly str
 }
 
 // The `filter` attribute of each path (root-relative), in order: one `git check-attr` run.
-async function filterAttributes(root: string, paths: readonly string[]): Promise<string[]> {
+export async function filterAttributes(root: string, paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) return [];
   const { stdout } = await git(['check-attr', '-z', '--stdin', 'filter'], { cwd: root, input: paths.map((p) => `${p}\0`).join('') });
   // "<path> NUL filter NUL <value> NUL" per path, in the order given.

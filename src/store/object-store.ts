@@ -36,6 +36,10 @@ export interface ObjectStore {
   // object visible under the final key.
   put(oid: string, size: number, sourcePath: string, options?: PutOptions): Promise<void>;
   delete(oid: string): Promise<void>;
+  // For `doctor`, where a store has them: that credentials can be found (without a request), and
+  // that the bucket answers. Both throw the store's usual errors.
+  checkCredentials?(): Promise<void>;
+  checkBucket?(): Promise<void>;
   // Releases sockets and handles.
   close(): void;
 }

@@ -30,7 +30,8 @@ function bucketProblem(bucket: string): string | undefined {
 export function parseStoreUrl(url: string): StoreLocation {
   // Never echo a URL carrying credentials: that would print a secret in the error.
   const withCredentials = urlCarriesCredentials(url);
-  const shown = withCredentials ? url.replace(/:\/\/.*$/s, '://…') : url;
+  // Shortened: the reason that follows may quote a part of it again.
+  const shown = withCredentials ? url.replace(/:\/\/.*$/s, '://…') : url.length > 80 ? `${url.slice(0, 77)}…` : url;
   const bad = (why: string): ConfigError => new ConfigError(`invalid store URL ${JSON.stringify(shown)}: ${why}; ${ACCEPTED}`);
   if (withCredentials) throw bad('credentials do not belong in the URL (use AWS_PROFILE or the AWS credentials file)');
   if (url.startsWith('s3://')) {

@@ -129,6 +129,15 @@ export class S3Store implements ObjectStore {
   }
 
   // For `doctor`: the bucket exists and these credentials may use it.
+  // The SDK's default credential chain, resolved as the first request would (it signs nothing).
+  async checkCredentials(): Promise<void> {
+    try {
+      await this.client.config.credentials();
+    } catch (err) {
+      throw toStoreError(err, this.context('find credentials for', `s3://${this.bucket}`));
+    }
+  }
+
   async checkBucket(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));

@@ -125,6 +125,29 @@ describe('lfs-lazy install / uninstall', () => {
     assert.doesNotMatch(await configDump(box, 'global', box.root), /standalonetransferagent/);
   });
 
+  it('after git lfs uninstall, lfs-lazy uninstall leaves no lfs-lazy key behind (and does not put git-lfs back)', async () => {
+    const other = join(box.root, 'lfs uninstalled');
+    await box.git(['init', '-q', other]);
+    await box.git(['lfs', 'install', '--local'], { cwd: other });
+    await box.cli(['install', '--local'], { cwd: other });
+    assert.match(await configDump(box, 'local', other), /lfs-lazy\.replaced-filter-lfs-process=/);
+    await box.git(['lfs', 'uninstall', '--local'], { cwd: other });
+    await box.cli(['uninstall', '--local'], { cwd: other });
+    const after = await configDump(box, 'local', other);
+    assert.doesNotMatch(after, /lfs-lazy/);
+    assert.doesNotMatch(after, /^filter\.lfs\./m, 'uninstall put back the filter git lfs uninstall removed');
+  });
+
+  it('a global install run inside some repository leaves that repository alone', async () => {
+    const bystander = join(box.root, 'bystander');
+    await box.git(['init', '-q', bystander]);
+    const before = await configDump(box, 'local', bystander);
+    await box.cli(['install', '--global'], { cwd: bystander });
+    assert.equal(await configDump(box, 'local', bystander), before);
+    assert.equal(existsSync(join(bystander, '.git', 'hooks', 'pre-push')), false, 'git-lfs hooks written into a repository install was not pointed at');
+    await box.cli(['uninstall', '--global'], { cwd: box.root });
+  });
+
   it('checks --url and --endpoint before it writes anything', async () => {
     const fresh = join(box.root, 'fresh');
     await box.git(['init', '-q', fresh]);

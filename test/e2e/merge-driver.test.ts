@@ -277,6 +277,10 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
       { key: 'keep', change: 'changed', before: 1, after: 2 },
       { key: 'new', change: 'added', after: 'speech' },
     ]);
+    // The path forgotten: HEAD is a revision, not a file that exists nowhere.
+    const noPath = await fx.box.cli(['diff', 'HEAD~1', 'HEAD'], { cwd: clone, allowFail: true });
+    assert.equal(noPath.code, 1);
+    assert.equal(noPath.stderr, 'lfs-lazy diff: "HEAD" is a revision, not a file: name the label map after --, e.g. lfs-lazy diff HEAD~1 HEAD -- labels.json\n');
     const refused = await fx.box.cli(['diff', '--', 'data/list.json'], { cwd: clone, allowFail: true });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^lfs-lazy diff: data\/list\.json is not a JSON object label map: before: a label map must be a JSON object/);

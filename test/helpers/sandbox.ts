@@ -73,7 +73,9 @@ export async function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<San
     root,
     home,
     env,
-    run: (command, args, options = {}) => run(command, args, { ...options, env: { ...env, ...options.env } }),
+    // In the sandbox unless told otherwise: a command run in the test process's cwd (the lfs-lazy
+    // checkout) would install git-lfs's hooks into the checkout's own .git.
+    run: (command, args, options = {}) => run(command, args, { ...options, cwd: options.cwd ?? root, env: { ...env, ...options.env } }),
     git: (args, options = {}) => box.run('git', args, options),
     cli: (args, options = {}) => box.run(process.execPath, [CLI_PATH, ...args], options),
     cleanup: () => rm(root, { recursive: true, force: true }),

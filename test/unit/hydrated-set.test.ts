@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
-import { decide, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
+import { decide, gitPathspec, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
 import { formatRule, parseRule } from '../../src/hydration/pattern-line.js';
 import { bytesToPath, pathToBytes } from '../../src/util/path-bytes.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -179,7 +179,23 @@ describe('toRootPathspec', () => {
     assert.throws(() => toRootPathspec('', '../outside'), /outside the repository/);
     assert.throws(() => toRootPathspec('data/', '../../x'), /outside the repository/);
     assert.throws(() => toRootPathspec('', ':(top)data'), /pathspec magic/);
-    assert.throws(() => toRootPathspec('', '/abs/path'), /relative to the current directory/);
+    assert.throws(() => toRootPathspec('', '/abs/path'), /"\/abs\/path" is outside the repository/);
+    assert.throws(() => toRootPathspec('', '/abs/path', '/work/repo'), /outside the repository \(\/work\/repo\)/);
+    assert.throws(() => toRootPathspec('', '/work/repository-next/x', '/work/repo'), /outside the repository/);
+    assert.throws(() => toRootPathspec('', ':x.bin'), /pathspec magic is not supported: ":x\.bin"; .*as \.\/:x\.bin\)/);
+  });
+
+  it('takes an absolute path inside the working tree, as git and cat do', () => {
+    assert.equal(toRootPathspec('data/', '/work/repo/models/m.bin', '/work/repo'), 'models/m.bin');
+    assert.equal(toRootPathspec('', '/work/repo/data/', '/work/repo'), 'data/');
+    assert.equal(toRootPathspec('', '/work/repo', '/work/repo'), '.');
+  });
+
+  it('names a file whose name starts with ":" as ./:name, and hands it to git without magic', () => {
+    assert.equal(toRootPathspec('', './:x.bin'), ':x.bin');
+    assert.equal(toRootPathspec('d/', ':x.bin'.replace(/^/, './')), 'd/:x.bin');
+    assert.equal(gitPathspec(':x.bin'), ':():x.bin');
+    assert.equal(gitPathspec('data/:x.bin'), 'data/:x.bin');
   });
 
   it('refuses, in one line, a pattern git cannot match with', () => {

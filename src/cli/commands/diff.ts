@@ -6,7 +6,8 @@ import { openRepositoryContext, type RepositoryContext } from '../../repository/
 import { blobContent, fileContent, type LabelMapContent } from '../../labelmap/content.js';
 import { DEFAULT_CHANGE_LIMIT, DEFAULT_LABEL_FIELD, diffLabelMaps, type LabelMapDiff } from '../../labelmap/diff.js';
 import { LabelMapFormatError } from '../../labelmap/tokenizer.js';
-import { LfsLazyError } from '../../errors/index.js';
+import { ErrorCode, LfsLazyError } from '../../errors/index.js';
+import { git } from '../../git/git.js';
 
 const usage = [
   'usage: lfs-lazy diff [--json] [--limit N] [--field NAME] [--cached] [REV1 [REV2]] [--] <path>',
@@ -22,6 +23,17 @@ const usage = [
   '  --json        the summary as one JSON object on stdout',
   'See docs/label-maps.md.',
 ].join('\n');
+
+// `lfs-lazy diff HEAD~1 HEAD` (the path forgotten): the last word names a commit and no file, so
+// it is not taken for a path that exists nowhere.
+async function refuseRevisionAsPath(top: string, cwd: string, word: string, words: string[]): Promise<void> {
+  if (existsSync(resolve(cwd, word))) return;
+  const commit = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${word}^{commit}`], { cwd: top, okCodes: [1, 128] });
+  if (commit.code !== 0) return;
+  throw new LfsLazyError(`${JSON.stringify(word)} is a revision, not a file: name the label map after --, e.g. lfs-lazy diff ${words.join(' ')} -- labels.json`, {
+    code: ErrorCode.BadRequest,
+  });
+}
 
 interface Side {
   name: string;
@@ -57,6 +69,7 @@ export const command: Command = {
     try {
       const root = ctx.paths.worktree;
       const top = root ?? ctx.paths.gitDir;
+      if (dash < 0) await refuseRevisionAsPath(top, io.cwd, paths[0]!, [...revs, paths[0]!]);
       const path = repoPath(top, io.cwd, paths[0]!);
       const cached = values.cached === true;
       const [rev1, rev2] = revs;

@@ -4,7 +4,7 @@ import { count, formatBytes, listPaths, progressBar } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { DEFAULT_HYDRATE_JOBS, hydrate, type HydrateReport } from '../../hydration/hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { showPrefix } from '../../git/repository-paths.js';
+import { worktreePosition } from '../../git/repository-paths.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -36,8 +36,8 @@ export const command: Command = {
       throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
     }
     const jobs = parseJobs(stringOption(values, 'jobs'));
-    const prefix = await showPrefix(io.cwd);
-    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
+    const { prefix, toplevel } = await worktreePosition(io.cwd);
+    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p, toplevel));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     const abort = new AbortController();
     const onInterrupt = (): void => abort.abort();

@@ -67,9 +67,10 @@ export const command: Command = {
     for (const entry of installEntries(installedPaths())) {
       if (await writeEntry(scope, entry, io.cwd)) changed++;
     }
-    // git-lfs's hooks: pre-push is what uploads on git push. Clones made later get them from the
-    // filter on their first checkout.
-    if (inRepo) await ensureLfsHooks(io.cwd);
+    // git-lfs's hooks (pre-push is what uploads on git push), only in the repository named by
+    // --local or --url: a global install run from some directory leaves that repository alone.
+    // Every other repository gets them from the filter, on its first checkout or `git add`.
+    if (inRepo && (scope === 'local' || url !== undefined)) await ensureLfsHooks(io.cwd);
     io.stdout.write(
       changed === 0 ? `lfs-lazy is already installed (${scope})\n` : `lfs-lazy installed (${scope}): ${changed} git config keys written\n`,
     );

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { parseJobs, parseOptions, stringOption } from '../parse-options.js';
 import { count, formatBytes } from '../progress-bar.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { showPrefix } from '../../git/repository-paths.js';
+import { worktreePosition } from '../../git/repository-paths.js';
 import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
 import { openRepositoryContext, type RepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
@@ -34,9 +34,9 @@ export const command: Command = {
       { json: { type: 'boolean' }, remote: { type: 'boolean' }, jobs: { type: 'string', short: 'j' } },
       usage,
     );
-    const prefix = await showPrefix(io.cwd);
+    const { prefix, toplevel } = await worktreePosition(io.cwd);
     // No pathspec: the whole repository, from any directory, as with git status.
-    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p));
+    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p, toplevel));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     let report: StatusReport;
     let readCache: ReadCacheUsage;
@@ -76,7 +76,7 @@ function table(report: StatusReport, show: PathQuoter): string {
     .filter((s) => t.states[s].files > 0 || s === 'hydrated' || s === 'pointer')
     .map((s) => `${t.states[s].files} ${s} (${formatBytes(t.states[s].bytes)})`)
     .join(', ');
-  let totals = `${t.files} LFS files, ${formatBytes(t.bytes)}: ${states}; `;
+  let totals = `${count(t.files, 'LFS file')}, ${formatBytes(t.bytes)}: ${states}; `;
   totals += `${t.local.files} with the object in the local store (${formatBytes(t.local.bytes)})`;
   if (t.remote) totals += `; ${t.remote.files} in the bucket, ${t.files - t.remote.files} not`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') + '\n\n' : '';

@@ -1,0 +1,57 @@
+// One message style for the set-up mistakes of a first hour: what, where, what to do, one line.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
+
+describe('messages for the usual mistakes', { timeout: 300_000 }, () => {
+  let fx: LfsFixture;
+  let clone: string;
+  before(async () => {
+    fx = await makeLfsFixture({ files: [{ path: 'data/a.bin', content: fileContent(1, 5000) }, { path: ':x.bin', content: fileContent(2, 4000) }] });
+    clone = await fx.clone('clone');
+  });
+  after(() => fx?.cleanup());
+  const fail = async (args: string[], cwd: string) => {
+    const result = await fx.box.cli(args, { cwd, allowFail: true });
+    assert.notEqual(result.code, 0, `${args.join(' ')} succeeded`);
+    return result.stderr;
+  };
+
+  it('outside a repository, every command says so in the same words', async () => {
+    for (const command of [['hydrate', 'x'], ['dehydrate', 'x'], ['status'], ['fingerprint'], ['cat', 'x'], ['path', 'x']]) {
+      const stderr = await fail(command, fx.box.root);
+      assert.equal(stderr, `lfs-lazy ${command[0]}: ${fx.box.root} is not inside a git repository\n`, command.join(' '));
+    }
+  });
+
+  it('inside .git: run it from the working tree (not "a bare repository")', async () => {
+    const inside = join(clone, '.git');
+    for (const command of [['status'], ['hydrate', 'data'], ['cat', 'data/a.bin']]) {
+      const stderr = await fail(command, inside);
+      assert.match(stderr, /is inside the repository's \.git directory; run this from its working tree\n$/, command.join(' '));
+      assert.doesNotMatch(stderr, /bare/);
+    }
+  });
+
+  it('an unknown option: one balanced line, then the usage', async () => {
+    const stderr = await fail(['status', '--bogus'], clone);
+    assert.match(stderr, /^lfs-lazy status: unknown option --bogus \(a path that starts with - goes after --: -- --bogus\)\nusage: lfs-lazy status/);
+  });
+
+  it('counts in the singular', async () => {
+    const { stdout } = await fx.box.cli(['status', 'data'], { cwd: clone });
+    assert.match(stdout, /^1 LFS file, /m);
+  });
+
+  it('hydrate takes an absolute path inside the working tree, and a file named ":x.bin" as ./:x.bin', async () => {
+    const own = await fx.clone('names');
+    const abs = await fx.box.cli(['hydrate', join(own, 'data', 'a.bin')], { cwd: join(own, 'data') });
+    assert.match(abs.stdout, /^hydrated 1 file /);
+    const colon = await fx.box.cli(['hydrate', './:x.bin'], { cwd: own });
+    assert.match(colon.stdout, /^hydrated 1 file /, colon.stderr);
+    assert.equal((await fx.box.git(['status', '--porcelain'], { cwd: own })).stdout, '');
+    const magic = await fail(['hydrate', ':x.bin'], own);
+    assert.match(magic, /pathspec magic is not supported: ":x\.bin"; .*as \.\/:x\.bin\)\n$/);
+  });
+});
