@@ -45,7 +45,7 @@ export class InvalidOidError extends LfsLazyError {
 
 export class ObjectNotFoundError extends LfsLazyError {
   constructor(readonly oid: string, readonly location: string, cause?: unknown) {
-    super(`object ${oid} is missing from ${location}; push it again from a clone that has it (git lfs push --all origin)`, {
+    super(`object ${oid} is missing from ${location}; push it again from the clone where it was committed (a lazy clone does not have it): git lfs push --object-id origin ${oid}`, {
       code: ErrorCode.NotFound,
       cause,
     });

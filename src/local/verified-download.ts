@@ -35,8 +35,8 @@ export interface CopyFile {
 }
 
 // Deleting comes first: uploads skip objects the store already has at the right size.
-const repairHint = (location: string): string =>
-  `delete ${location}, then push it again from a clone that has the correct file (git lfs push --all origin)`;
+const repairHint = (location: string, oid: string): string =>
+  `delete ${location}, then push it again from the clone where it was committed (a lazy clone does not have it): git lfs push --object-id origin ${oid}`;
 
 // Temp dirs this process has made: hundreds of small downloads should not each pay a mkdir.
 const createdDirs = new Set<string>();
@@ -127,7 +127,7 @@ async function copyVerified(
     const location = store.locate(oid);
     throw new IntegrityError(
       `object ${oid} at ${location} failed verification (hash mismatch): its content has SHA-256 ${actual}; ` +
-        `the stored copy is corrupt: ${repairHint(location)}`,
+        `the stored copy is corrupt: ${repairHint(location, oid)}`,
     );
   }
 }
@@ -148,7 +148,7 @@ function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: st
   const location = store.locate(oid);
   return new IntegrityError(
     `object ${oid} at ${location} failed verification (size mismatch): expected ${expected} bytes, got ${got}; ` +
-      `the stored copy is truncated or corrupt: ${repairHint(location)}`,
+      `the stored copy is truncated or corrupt: ${repairHint(location, oid)}`,
   );
 }
 

@@ -155,14 +155,14 @@ async function upload(store: ObjectStore, request: UploadRequest, progress: Prog
 
 async function checkLocalObject({ oid, size, path }: UploadRequest): Promise<void> {
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new LfsLazyError(`local object ${oid} cannot be read at ${path} (${err.code ?? err.message}); run \`git lfs fsck\` and fetch it again`, {
+    throw new LfsLazyError(`local object ${oid} cannot be read at ${path} (${err.code ?? err.message}); fetch it again (git lfs fetch), or push from the clone that has it`, {
       code: ErrorCode.NotFound,
       cause: err,
     });
   });
   if (!info.isFile() || info.size !== size) {
     throw new IntegrityError(
-      `local object ${oid} at ${path} has ${info.size} bytes, expected ${size}; it is corrupt, run \`git lfs fsck\` before pushing`,
+      `local object ${oid} at ${path} has ${info.size} bytes, expected ${size}; it is corrupt: remove it and fetch it again (git lfs fetch) before pushing`,
     );
   }
 }

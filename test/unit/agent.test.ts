@@ -243,7 +243,7 @@ describe('runAgent', () => {
       assert.equal(complete.error?.code, ErrorCode.Integrity);
       assert.match(complete.error!.message, /failed verification \((hash|size) mismatch\)/);
       assert.match(complete.error!.message, new RegExp(`${oid} at memory://${oid}`));
-      assert.match(complete.error!.message, new RegExp(`delete memory://${oid}, then push it again .*git lfs push --all origin`));
+      assert.match(complete.error!.message, new RegExp(`delete memory://${oid}, then push it again .*git lfs push --object-id origin ${oid}`));
       assert.deepEqual(await readdir(tempDir), []);
       agent.input.end();
       await agent.finished();
