@@ -62,7 +62,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the read cache: the next read is local.
-    const path = await objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+    const path = await fetchForReading(ctx, oid, size);
     return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
@@ -96,7 +96,24 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
     await ctx.local.ingest(Readable.from([]));
     return ctx.local.pathFor(oid);
   }
-  return objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+  return fetchForReading(ctx, oid, size);
+}
+
+// One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
+// file twice, two paths with the same content) wait for the same verified download.
+const fetches = new WeakMap<RepositoryContext, Map<string, Promise<string>>>();
+
+function fetchForReading(ctx: RepositoryContext, oid: string, size: number): Promise<string> {
+  let running = fetches.get(ctx);
+  if (running === undefined) fetches.set(ctx, (running = new Map()));
+  const key = `${oid} ${size}`;
+  let fetching = running.get(key);
+  if (fetching === undefined) {
+    const done = running;
+    fetching = objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger).finally(() => done.delete(key));
+    running.set(key, fetching);
+  }
+  return fetching;
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).

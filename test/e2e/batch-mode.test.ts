@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoProcess } from '../helpers/co-process.js';
+import { faultEnv, startFaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent } from '../helpers/lfs-fixture.js';
 import { CLI_PATH } from '../helpers/sandbox.js';
 import { makeReadFixture, PATHS, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
@@ -215,6 +216,27 @@ describe('cat / path: --rev and --batch', { timeout: 300_000 }, () => {
       assert.equal(co.stderr, '');
     } finally {
       co.kill();
+    }
+  });
+
+  it('the same object asked for several times within the read-ahead is downloaded once', async () => {
+    const proxy = await startFaultProxy(rf.fx.server.endpoint);
+    try {
+      const fresh = await rf.lazyClone('clone-batch-once');
+      const { oid, content: gone } = rf.file(PATHS.gone);
+      const requests = Array.from({ length: 6 }, () => `${PATHS.gone}\n`).join('');
+      const child = spawn(process.execPath, [CLI_PATH, 'cat', '--batch', '-j', '8'], { cwd: fresh, env: { ...rf.fx.box.env, ...faultEnv(proxy) } });
+      const out: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stdin.end(requests);
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      assert.equal(code, 0);
+      const frame = Buffer.concat([Buffer.from(`${PATHS.gone} ${gone.length}\n`), gone, Buffer.from('\n')]);
+      assert.ok(Buffer.concat(out).equals(Buffer.concat(Array.from({ length: 6 }, () => frame))));
+      assert.equal(proxy.count({ method: 'GET', path: oid }), 1);
+      assert.deepEqual(rf.tempFiles(fresh), []);
+    } finally {
+      await proxy.close();
     }
   });
 
