@@ -13,6 +13,10 @@ round trip to a running process, not a process start (see docs/training.md, "Bat
     with BatchReader("/data/repo", rev="v1") as reader:     # every read at that commit
         old = reader.read("labels.json")
 
+    with BatchReader("/data/repo") as reader:               # many paths known in advance:
+        for path, data in reader.iter_read(paths):          # sent ahead, fetched up to `jobs` at
+            ...                                             # once, answered in order
+
 Paths are relative to the repository root (or absolute); `str` or `bytes`. A `str` is encoded
 with os.fsencode, so a name that is not UTF-8, as os.listdir returns it, round-trips. A file that
 cannot be read raises BatchReadError; the reader stays usable.
@@ -110,33 +114,92 @@ class BatchReader:
         self.command = list(command) if command is not None else _default_command()
         self._procs = {}
         self._pid = os.getpid()
-        self._lock = threading.Lock()
+        # One lock per co-process: its requests and answers must not interleave.
+        self._locks = {"cat": threading.Lock(), "path": threading.Lock()}
+        self._streaming = {}
 
     def read(self, path):
         """The content of the file at `path`, as bytes."""
-        request = self._request(path)
-        with self._lock:
-            proc = self._proc("cat")
-            proc.ask(request)
-            header = proc.read_until_nul()
-            size = self._answer(request, header, path)
-            data = proc.read_exactly(int(size))
-            proc.read_exactly(1)  # the NUL after the bytes
-            return data
+        return self._one("cat", path)
 
     def local_path(self, path):
         """The absolute path of a verified local file holding the content of `path`."""
+        return self._one("path", path)
+
+    def _one(self, kind, path):
         request = self._request(path)
-        with self._lock:
-            proc = self._proc("path")
+        self._refuse_nested(kind)
+        with self._locks[kind]:
+            proc = self._proc(kind)
             proc.ask(request)
-            answer = proc.read_until_nul()
-        if answer.startswith(request + b" error "):
-            raise BatchReadError(path, os.fsdecode(answer[len(request) + 7:]))
-        return os.fsdecode(answer)
+            result = self._read_answer(kind, proc, request, path)
+        if isinstance(result, BatchReadError):
+            raise result
+        return result
+
+    def iter_read(self, paths):
+        """Yields (path, bytes) for each path, in order; (path, BatchReadError) for one that
+        cannot be read. The paths are sent ahead from a thread, so lfs-lazy fetches up to `jobs`
+        of them at once while this reads the answers."""
+        return self._pipelined("cat", paths)
+
+    def iter_local_paths(self, paths):
+        """Yields (path, local path) for each path, in order; (path, BatchReadError) for one that
+        cannot be given. Sent ahead as iter_read does."""
+        return self._pipelined("path", paths)
+
+    def _pipelined(self, kind, paths):
+        requests = [(path, self._request(path)) for path in paths]
+        self._refuse_nested(kind)
+        with self._locks[kind]:
+            self._streaming[kind] = threading.get_ident()
+            proc = self._proc(kind)
+            sender = threading.Thread(target=self._send_all, args=(proc, [r for _, r in requests]), daemon=True)
+            sender.start()
+            answered = 0
+            try:
+                for path, request in requests:
+                    result = self._read_answer(kind, proc, request, path)
+                    answered += 1
+                    yield path, result
+            finally:
+                # A consumer that stops early: the answers still coming are read and dropped, so
+                # the next request gets its own answer.
+                for path, request in requests[answered:]:
+                    self._read_answer(kind, proc, request, path)
+                sender.join()
+                del self._streaming[kind]
+
+    @staticmethod
+    def _send_all(proc, requests):
+        try:
+            for request in requests:
+                proc.ask(request)
+        except (BrokenPipeError, ValueError):
+            pass  # the process went away: the reading side reports it
+
+    def _read_answer(self, kind, proc, request, path):
+        try:
+            if kind == "path":
+                answer = proc.read_until_nul()
+                if answer.startswith(request + b" error "):
+                    raise BatchReadError(path, os.fsdecode(answer[len(request) + 7:]))
+                return os.fsdecode(answer)
+            size = self._answer(request, proc.read_until_nul(), path)
+            data = proc.read_exactly(int(size))
+            proc.read_exactly(1)  # the NUL after the bytes
+            return data
+        except BatchReadError as err:
+            return err
+
+    def _refuse_nested(self, kind):
+        # This thread is iterating over answers of the same co-process: a request now would wait
+        # for the iteration to end, which waits for this thread.
+        if self._streaming.get(kind) == threading.get_ident():
+            raise RuntimeError(f"a {kind} request inside an iteration over {kind} answers of the same BatchReader: use another reader")
 
     def close(self):
-        with self._lock:
+        with self._locks["cat"], self._locks["path"]:
             procs, self._procs = self._procs, {}
         if self._pid == os.getpid():
             for proc in procs.values():

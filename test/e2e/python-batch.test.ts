@@ -35,6 +35,27 @@ with BatchReader(spec["repo"], rev=spec.get("rev"), command=spec["command"], job
             put(f"{i}.path", os.fsencode(reader.local_path(path)))
         except BatchReadError as err:
             put(f"{i}.path-error", err.message.encode())
+    pipelined = spec.get("pipelined")
+    if pipelined:
+        for i, (path, result) in enumerate(reader.iter_read(pipelined)):
+            if isinstance(result, BatchReadError):
+                put(f"iter-{i}.error", result.message.encode())
+            else:
+                put(f"iter-{i}.bin", result)
+        for i, (path, result) in enumerate(reader.iter_local_paths(pipelined)):
+            if isinstance(result, BatchReadError):
+                put(f"iterpath-{i}.error", result.message.encode())
+            else:
+                put(f"iterpath-{i}.path", os.fsencode(result))
+        for path, result in reader.iter_read(pipelined):
+            break
+        put("after-break.bin", reader.read(pipelined[-1]))
+        try:
+            for path, result in reader.iter_read(pipelined):
+                reader.read(path)
+        except RuntimeError:
+            put("nested-refused", b"")
+        put("after-nested.bin", reader.read(pipelined[0]))
     if spec.get("fork"):
         pid = os.fork()
         if pid == 0:
@@ -125,6 +146,30 @@ describe('examples/python/batch_reader.py with python3', { timeout: 300_000 }, (
     assert.ok((await got(out, 'child.bin')).equals(rf.file(PATHS.readme).content));
     assert.ok((await got(out, 'parent-after-fork.bin')).equals(rf.file(PATHS.readme).content));
     assert.equal((await rf.fx.box.git(['status', '--porcelain'], { cwd: clone })).stdout, '');
+  });
+
+  it('iter_read / iter_local_paths send the paths ahead and answer in order; stopping early or nesting leaves the reader usable', async () => {
+    const cases: Array<[string, Buffer | undefined]> = [
+      [PATHS.gone, rf.file(PATHS.gone).content],
+      [PATHS.labels, V2.labels],
+      ['data/nope.bin', undefined],
+      [V2.newline.path, V2.newline.content],
+      [PATHS.empty, Buffer.alloc(0)],
+      [PATHS.readme, rf.file(PATHS.readme).content],
+    ];
+    const out = await drive({ paths: [], pipelined: cases.map(([path]) => path) });
+    for (const [i, [path, expected]] of cases.entries()) {
+      if (expected === undefined) {
+        assert.equal((await got(out, `iter-${i}.error`)).toString(), `${path} is not in the repository`);
+        assert.equal((await got(out, `iterpath-${i}.error`)).toString(), `${path} is not in the repository`);
+        continue;
+      }
+      assert.ok((await got(out, `iter-${i}.bin`)).equals(expected), `${JSON.stringify(path)}: bytes differ`);
+      assert.ok((await readFile(await got(out, `iterpath-${i}.path`))).equals(expected), `${JSON.stringify(path)}: local file differs`);
+    }
+    assert.ok((await got(out, 'after-break.bin')).equals(rf.file(PATHS.readme).content));
+    assert.ok(existsSync(join(out, 'nested-refused')));
+    assert.ok((await got(out, 'after-nested.bin')).equals(rf.file(PATHS.gone).content));
   });
 
   it('reads at a revision: a file since removed and one since changed', async () => {
