@@ -31,8 +31,8 @@ export function parseReadOptions(args: string[], usage: string): ReadCommandOpti
   );
   const rev = stringOption(values, 'rev');
   if (values['batch'] !== true) {
-    const stray = ['z', 'jobs', 'json'].find((name) => values[name] !== undefined);
-    if (stray) throw new LfsLazyError(`${stray === 'z' ? '-z' : `--${stray}`} goes with --batch\n${usage}`, { code: ErrorCode.BadRequest });
+    const stray = ([['-z', 'z'], ['-j', 'jobs'], ['--json', 'json']] as const).find(([, name]) => values[name] !== undefined);
+    if (stray) throw new LfsLazyError(`${stray[0]} goes with --batch\n${usage}`, { code: ErrorCode.BadRequest });
     if (positionals.length === 0) throw new LfsLazyError(`no path given\n${usage}`, { code: ErrorCode.BadRequest });
     return { rev, batch: undefined, positionals };
   }
