@@ -13,6 +13,8 @@ import { CLI_PATH } from '../helpers/sandbox.js';
 import { makeReadFixture, PATHS, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/python/', import.meta.url));
+// No __pycache__ left in the source tree by importing the example.
+const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: '1' };
 
 // Reads every path of a spec file with BatchReader.read and .local_path, writing what it got to
 // <out>/<i>.bin, <i>.path, or <i>.error / <i>.path-error; then the dataset and a forked child.
@@ -110,7 +112,7 @@ describe('examples/python/batch_reader.py with python3', { timeout: 300_000 }, (
     // JSON.stringify writes an escaped byte (U+DCxx) as \\udcxx: Python's json gives it back as
     // the same lone surrogate, which os.fsencode turns into the byte.
     await writeFile(specFile, JSON.stringify({ repo: clone, command: [process.execPath, CLI_PATH], out, ...spec }));
-    const result = await runBinary('python3', ['-c', DRIVER, EXAMPLES, specFile], { cwd: clone, env: rf.fx.box.env });
+    const result = await runBinary('python3', ['-c', DRIVER, EXAMPLES, specFile], { cwd: clone, env: { ...rf.fx.box.env, ...NO_BYTECODE } });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, '');
     return out;
@@ -190,7 +192,7 @@ describe('examples/python/batch_reader.py with python3', { timeout: 300_000 }, (
   });
 
   it('as a script: size, SHA-256 and path per file, an error line for a missing one, exit status 1', async () => {
-    const env = { ...rf.fx.box.env, LFS_LAZY_COMMAND: `'${process.execPath}' '${CLI_PATH}'` };
+    const env = { ...rf.fx.box.env, ...NO_BYTECODE, LFS_LAZY_COMMAND: `'${process.execPath}' '${CLI_PATH}'` };
     const result = await runBinary('python3', [join(EXAMPLES, 'batch_reader.py'), '--repo', clone, PATHS.labels, 'data/nope.bin', PATHS.readme], { cwd: rf.fx.box.root, env });
     assert.equal(result.code, 1, result.stderr);
     const readme = rf.file(PATHS.readme).content;
