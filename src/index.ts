@@ -1,6 +1,6 @@
 // The library's public entry point (package.json "exports"): re-exports only.
 export { openRepository } from './api/repository.js';
-export type { OpenRepositoryOptions, ReadStreamOptions, Repository } from './api/repository.js';
+export type { OpenRepositoryOptions, ReadOptions, ReadStreamOptions, Repository } from './api/repository.js';
 export type { FailedFile, HydrateOptions, HydrateProgress, HydrateReport, SkippedFile } from './hydration/hydrate.js';
 export type { FileState, FileStatus, StatusOptions, StatusReport, StatusTotals } from './hydration/status.js';
 export {

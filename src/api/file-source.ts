@@ -6,37 +6,43 @@ import { lfsFileAt } from '../repository/lfs-files.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
 
 // What a repository path is, resolved once per read: a plain file read from the working tree as it
-// is, or an LFS file whose content is the object its pointer names. `absolute` is as fs takes it: a
-// Buffer for a name that is not UTF-8 (util/path-bytes.ts).
+// is, an ordinary file of a revision (a git blob), or an LFS file whose content is the object its
+// pointer names. `absolute` is as fs takes it: a Buffer for a name that is not UTF-8
+// (util/path-bytes.ts).
 export type FileSource =
   | { kind: 'plain'; path: string; absolute: string | Buffer }
+  | { kind: 'blob'; path: string; blob: string; size: number }
   | {
       kind: 'lfs';
       path: string;
-      absolute: string | Buffer;
       pointer: Pointer;
-      // The working-tree file already holds the content (hydrated): readable without the store.
-      hydrated: boolean;
+      // The working-tree file when it already holds the content (hydrated): readable without the
+      // store. Never set for a file read at a revision.
+      hydratedFile?: string | Buffer | undefined;
     };
 
 // `path` is relative to the repository root, or else to `dir` (where the repository was opened).
 // Errors name it as `show` prints it (quoted as git quotes paths).
 export async function resolveFileSource(root: string, dir: string, path: string, show: (path: string) => string = (p) => p): Promise<FileSource> {
-  if (typeof path !== 'string' || path === '') throw new LfsLazyError('a path is required', { code: ErrorCode.BadRequest });
-  const candidates = [...new Set([toRepoPath(root, resolve(root, path)), toRepoPath(root, resolve(dir, path))])];
-  if (candidates.every((rel) => rel === undefined)) {
-    throw new LfsLazyError(`${show(path)} is outside the repository at ${root}`, { code: ErrorCode.BadRequest });
-  }
-  for (const rel of candidates) {
-    const source = rel === undefined ? undefined : await resolveRepoPath(root, rel, show);
+  for (const rel of repositoryPaths(root, dir, path, show)) {
+    const source = await resolveRepoPath(root, rel, show);
     if (source) return source;
   }
   throw new LfsLazyError(`${show(path)} is not in the repository`, { code: ErrorCode.NotFound });
 }
 
+// The root-relative paths `path` may mean, in the order they are tried: relative to the root, then
+// to `dir`. git's own files are not repository content.
+export function repositoryPaths(root: string, dir: string, path: string, show: (path: string) => string): string[] {
+  if (typeof path !== 'string' || path === '') throw new LfsLazyError('a path is required', { code: ErrorCode.BadRequest });
+  const candidates = [...new Set([toRepoPath(root, resolve(root, path)), toRepoPath(root, resolve(dir, path))])];
+  if (candidates.every((rel) => rel === undefined)) {
+    throw new LfsLazyError(`${show(path)} is outside the repository at ${root}`, { code: ErrorCode.BadRequest });
+  }
+  return candidates.filter((rel): rel is string => rel !== undefined && rel !== '.git' && !rel.startsWith('.git/'));
+}
+
 async function resolveRepoPath(root: string, rel: string, show: (path: string) => string): Promise<FileSource | undefined> {
-  // git's own files are not repository content.
-  if (rel === '.git' || rel.startsWith('.git/')) return undefined;
   const absolute = fsPath(root, rel);
   // Exactly that path: a file named `*.bin` is that file, not a glob, and the contents of a
   // directory with that name do not count.
@@ -49,14 +55,14 @@ async function resolveRepoPath(root: string, rel: string, show: (path: string) =
     // Same size as the object and not the pointer itself: a hydrated file (not hashed on each read).
     const isPointer = info?.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes) === true;
     const hydrated = info !== undefined && info.isFile() && info.size === pointer.size && !isPointer;
-    return { kind: 'lfs', path: rel, absolute, pointer, hydrated };
+    return { kind: 'lfs', path: rel, pointer, ...(hydrated && { hydratedFile: absolute }) };
   }
   if (!info) return undefined;
   // Not an LFS file in the index, but its bytes may still be a pointer (untracked, or not yet added).
   if (info.size > 0 && info.size < MAX_POINTER_SIZE) {
     const bytes = await readSmall(absolute);
     const pointer = bytes && parsePointer(bytes);
-    if (pointer) return { kind: 'lfs', path: rel, absolute, pointer, hydrated: false };
+    if (pointer) return { kind: 'lfs', path: rel, pointer };
   }
   return { kind: 'plain', path: rel, absolute };
 }
@@ -79,7 +85,7 @@ async function readSmall(path: string | Buffer): Promise<Buffer | undefined> {
   }
 }
 
-// The absolute path as a string (a name that is not UTF-8 keeps its bytes escaped).
-export function absolutePath(source: FileSource): string {
-  return typeof source.absolute === 'string' ? source.absolute : bytesToPath(source.absolute);
+// An absolute path as a string (a name that is not UTF-8 keeps its bytes escaped).
+export function absolutePath(absolute: string | Buffer): string {
+  return typeof absolute === 'string' ? absolute : bytesToPath(absolute);
 }

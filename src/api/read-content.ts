@@ -4,6 +4,7 @@ import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
 import { localCopy, objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
+import { blobContent } from '../repository/revision-files.js';
 import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
 
@@ -42,18 +43,26 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
     // The working tree as it is: fs clamps the range to whatever the file holds now.
     return { stream: createReadStream(source.absolute, { ...definedRange(range) }) };
   }
+  if (source.kind === 'blob') {
+    const r = clamp(range, source.size);
+    if (r.length === 0) return empty();
+    const stream = blobContent(ctx.paths.worktree ?? ctx.paths.gitDir, source.blob);
+    return { stream: r.whole ? stream : sliceOf(stream, r.start, r.end), expectedLength: r.length, describe: `git blob ${source.blob}` };
+  }
   const { oid, size } = source.pointer;
   const r = clamp(range, size);
   if (r.length === 0) return empty();
   const slice = { start: r.start, end: r.end };
   const expected = { expectedLength: r.length };
-  if (source.hydrated) return { stream: createReadStream(source.absolute, slice), ...expected, describe: absolutePath(source) };
+  if (source.hydratedFile !== undefined) {
+    return { stream: createReadStream(source.hydratedFile, slice), ...expected, describe: absolutePath(source.hydratedFile) };
+  }
   refuseExtensions(source.pointer);
   const here = await localCopy(ctx, oid, size);
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the read cache: the next read is local.
-    const path = await objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+    const path = await fetchForReading(ctx, oid, size);
     return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
@@ -70,9 +79,15 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
 }
 
 // The absolute path of a file's verified local object (fetched if needed), or of the working-tree
-// file itself for a plain file.
+// file itself for a plain file of the working tree.
 export async function localObjectPath(ctx: RepositoryContext, source: FileSource): Promise<string> {
-  if (source.kind === 'plain') return absolutePath(source);
+  if (source.kind === 'plain') return absolutePath(source.absolute);
+  if (source.kind === 'blob') {
+    // No file holds a revision's ordinary file: its bytes go into the read cache under their
+    // SHA-256, like any object read on demand.
+    const { oid } = await ctx.readCache.ingest(blobContent(ctx.paths.worktree ?? ctx.paths.gitDir, source.blob));
+    return ctx.readCache.pathFor(oid);
+  }
   refuseExtensions(source.pointer);
   const { oid, size } = source.pointer;
   if (size === 0) {
@@ -81,13 +96,46 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
     await ctx.local.ingest(Readable.from([]));
     return ctx.local.pathFor(oid);
   }
-  return objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+  return fetchForReading(ctx, oid, size);
+}
+
+// One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
+// file twice, two paths with the same content) wait for the same verified download.
+const fetches = new WeakMap<RepositoryContext, Map<string, Promise<string>>>();
+
+function fetchForReading(ctx: RepositoryContext, oid: string, size: number): Promise<string> {
+  let running = fetches.get(ctx);
+  if (running === undefined) fetches.set(ctx, (running = new Map()));
+  const key = `${oid} ${size}`;
+  let fetching = running.get(key);
+  if (fetching === undefined) {
+    const done = running;
+    fetching = objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger).finally(() => done.delete(key));
+    running.set(key, fetching);
+  }
+  return fetching;
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).
 function refuseExtensions(pointer: Pointer): void {
   const refusal = extensionsRefusal(pointer);
   if (refusal) throw new LfsLazyError(`cannot give the content of object ${pointer.oid}: ${refusal}`, { code: ErrorCode.BadRequest });
+}
+
+// Bytes `start`–`end` (inclusive) of a stream; the source stops as soon as they are through.
+function sliceOf(source: Readable, start: number, end: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let offset = 0;
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end + 1 - offset, chunk.length);
+        if (to > from) yield chunk.subarray(from, to);
+        offset += chunk.length;
+        if (offset > end) break;
+      }
+    })(),
+  );
 }
 
 function definedRange(range: ByteRange): { start?: number; end?: number } {

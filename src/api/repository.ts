@@ -7,6 +7,8 @@ import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/h
 import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
 import { buildManifest, type DatasetManifest, type ManifestOptions } from '../dataset/manifest.js';
 import { resolveFileSource, type FileSource } from './file-source.js';
+import { resolveRevisionSource, revisionPath } from './revision-source.js';
+import { checkRevision } from '../repository/revision-files.js';
 import { LazyStream } from './lazy-stream.js';
 import { checkRange, localObjectPath, openContent } from './read-content.js';
 import { pathQuoter, type PathQuoter } from '../util/quote-path.js';
@@ -22,8 +24,20 @@ export interface OpenRepositoryOptions {
   logger?: Logger;
 }
 
+/** Options of the read methods: where the file is read from. */
+export interface ReadOptions {
+  /**
+   * A revision: any commit-ish git knows (a branch, a tag, a commit id, `HEAD~2`). The path is then
+   * looked up in that commit's tree and its content read from git (an ordinary file) or from the
+   * object its pointer names (an LFS file), without looking at or touching the working tree or the
+   * index. A revision starting with `-` is refused. Errors name the file as git does, `<rev>:<path>`.
+   * Without it: the file as the working tree and the index have it.
+   */
+  rev?: string | undefined;
+}
+
 /** A byte range of {@link Repository.createReadStream}: both ends inclusive, as in `fs.createReadStream`. */
-export interface ReadStreamOptions {
+export interface ReadStreamOptions extends ReadOptions {
   /** First byte to read; defaults to 0. A start at or beyond the end of the file reads nothing. */
   start?: number | undefined;
   /** Last byte to read (inclusive); defaults to, and is clamped to, the last byte of the file. */
@@ -46,8 +60,9 @@ export interface Repository {
   /**
    * The real content of a file. An LFS file whose object is not in the local store is fetched
    * into it first (verified against its oid), so later reads are local. Errors name the path.
+   * With `rev`, the file as that revision has it ({@link ReadOptions}).
    */
-  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, options?: ReadOptions): Promise<Buffer>;
   /**
    * Streams the real content of a file, or the inclusive byte range `start`–`end` of it. Returns at
    * once; a failure (unknown path, missing object, …) is emitted as the stream's `error`. A range
@@ -55,15 +70,17 @@ export interface Repository {
    * downloading the object (its length is checked; a partial read cannot be hashed). A full read
    * fetches the object into the read cache, verified, as {@link Repository.readFile} does (never
    * into git-lfs's store, so reading a file does not change what a later checkout writes).
-   * Throws synchronously for a negative, fractional or inverted range.
+   * With `rev`, the file as that revision has it ({@link ReadOptions}). Throws synchronously for a
+   * negative, fractional or inverted range, or a revision that starts with `-`.
    */
   createReadStream(path: string, options?: ReadStreamOptions): Readable;
   /**
    * Absolute path of the verified local object of an LFS file (git-lfs's store when it has the
    * object, else the read cache, fetched into it if needed), or of the working-tree file itself
-   * for an ordinary file.
+   * for an ordinary file. With `rev` ({@link ReadOptions}), an ordinary file has no file of its own:
+   * its bytes are copied into the read cache, under their SHA-256, and that path is returned.
    */
-  localPath(path: string): Promise<string>;
+  localPath(path: string, options?: ReadOptions): Promise<string>;
   /**
    * Fetches the objects of the LFS files selected by `pathspecs` (relative to the repository root,
    * git pathspec syntax: `data/train`, `*.json`) and replaces their pointer files with the content;
@@ -118,10 +135,10 @@ class LocalRepository implements Repository {
     this.show = pathQuoter(ctx.paths.config);
   }
 
-  readFile(path: string): Promise<Buffer> {
+  readFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
     return new Promise((resolvePromise, reject) => {
       const chunks: Buffer[] = [];
-      this.createReadStream(path)
+      this.createReadStream(path, { rev: options.rev })
         .on('data', (chunk: Buffer) => chunks.push(chunk))
         .once('error', reject)
         .once('end', () => resolvePromise(Buffer.concat(chunks)));
@@ -130,23 +147,27 @@ class LocalRepository implements Repository {
 
   createReadStream(path: string, options: ReadStreamOptions = {}): Readable {
     checkRange(options);
-    let shown = path;
+    const { rev } = options;
+    if (rev !== undefined) checkRevision(rev);
+    let source: FileSource | undefined;
     return new LazyStream({
       open: async () => {
-        const source = await this.resolve(path);
-        shown = source.path;
+        source = await this.resolve(path, rev);
         return openContent(this.ctx, source, options);
       },
-      mapError: (err) => withPath(this.show(shown), err),
+      mapError: (err) => this.named(path, rev, source, err),
     });
   }
 
-  async localPath(path: string): Promise<string> {
-    const source = await this.resolve(path);
+  async localPath(path: string, options: ReadOptions = {}): Promise<string> {
+    const { rev } = options;
+    if (rev !== undefined) checkRevision(rev);
+    let source: FileSource | undefined;
     try {
+      source = await this.resolve(path, rev);
       return await localObjectPath(this.ctx, source);
     } catch (err) {
-      throw withPath(this.show(source.path), err);
+      throw this.named(path, rev, source, err);
     }
   }
 
@@ -168,8 +189,18 @@ class LocalRepository implements Repository {
     this.ctx.close();
   }
 
-  private resolve(path: string): Promise<FileSource> {
-    return this.open().then(() => resolveFileSource(this.root, this.base, path, this.show));
+  private resolve(path: string, rev: string | undefined): Promise<FileSource> {
+    return this.open().then(() =>
+      rev === undefined ? resolveFileSource(this.root, this.base, path, this.show) : resolveRevisionSource(this.root, this.base, rev, path, this.show),
+    );
+  }
+
+  // An error of a read, with the file named (`<rev>:<path>` at a revision). Finding the file
+  // (`source` undefined) fails with messages that say what was not found: they stay as they are.
+  private named(path: string, rev: string | undefined, source: FileSource | undefined, err: unknown): Error {
+    if (source === undefined && err instanceof LfsLazyError && err.code !== ErrorCode.Internal) return err;
+    const shown = this.show(source?.path ?? path);
+    return withPath(rev === undefined ? shown : revisionPath(rev, shown), err);
   }
 
   private async open(): Promise<void> {

@@ -1,12 +1,13 @@
 // The entries of git's index or of a revision's tree, as git lists them: `git ls-files -s` and
-// `git ls-tree -r`, NUL-separated; and the index's modified paths (`git ls-files -m`). git()
-// decodes the names with bytesToPath (util/path-bytes.ts), so a name that is not UTF-8 keeps its
-// bytes. Entries come as git gives them; which ones matter (regular files, stage 0…) is the
+// `git ls-tree -r`, NUL-separated; one entry of a revision's tree (`git ls-tree -l`); and the
+// index's modified paths (`git ls-files -m`). git() decodes the names with bytesToPath
+// (util/path-bytes.ts), so a name that is not UTF-8 keeps its bytes. Entries come as git gives them; which ones matter (regular files, stage 0…) is the
 // caller's choice.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { git } from './git.js';
 
 export interface GitEntry {
@@ -83,6 +84,54 @@ export async function listRevisionAsIndex(cwd: string, rev: string, pathspecs: r
 export async function modifiedPaths(root: string, pathspecs: readonly string[]): Promise<Set<string>> {
   const { stdout } = await git(['ls-files', '-m', '-z', '--full-name', '--', ...pathspecs], { cwd: root });
   return new Set(records(stdout));
+}
+
+export interface TreeEntry {
+  // Octal git mode: "100644", "100755", "120000" (symbolic link), "160000" (submodule), "040000".
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  id: string;
+  // Bytes of a blob; 0 for anything else.
+  size: number;
+}
+
+// The entry at exactly `path` (root-relative, `/`-separated) in the tree of `commit` (a full id),
+// or undefined when there is none. Nothing is followed: a symbolic link is its own entry.
+export async function treeEntryAt(cwd: string, commit: string, path: string): Promise<TreeEntry | undefined> {
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new LfsLazyError(`not a commit id: ${JSON.stringify(commit)}`, { code: ErrorCode.Internal });
+  // A name that is not UTF-8 cannot be a process argument (util/path-bytes.ts).
+  if (/[\udc80-\udcff]/.test(path)) return walkTo(cwd, commit, path.split('/'));
+  // `:(literal)`: a file named `*.bin` is that file, not a glob. Without -r, a path inside a
+  // directory is still listed (ls-tree descends along the path), a directory as itself.
+  return findEntry(await listTree(cwd, [commit, '--', `:(literal)${path}`]), path);
+}
+
+// Down the tree one directory listing at a time, names compared as strings (git() decodes them the
+// way the path was decoded): what a directory holds is what this costs.
+async function walkTo(cwd: string, tree: string, names: readonly string[]): Promise<TreeEntry | undefined> {
+  let entry: TreeEntry | undefined;
+  for (const name of names) {
+    if (entry !== undefined && entry.type !== 'tree') return undefined;
+    entry = findEntry(await listTree(cwd, [entry?.id ?? tree]), name);
+    if (entry === undefined) return undefined;
+  }
+  return entry;
+}
+
+function listTree(cwd: string, args: readonly string[]): Promise<string> {
+  return git(['ls-tree', '-l', '-z', '--full-tree', ...args], { cwd }).then((result) => result.stdout);
+}
+
+function findEntry(listing: string, name: string): TreeEntry | undefined {
+  for (const record of records(listing)) {
+    const tab = record.indexOf('\t');
+    if (tab < 0 || record.slice(tab + 1) !== name) continue;
+    // "<mode> <type> <id> <size, padded; '-' for a tree or a submodule>"
+    const [mode = '', type = '', id = '', size = ''] = record.slice(0, tab).split(/ +/);
+    if (type !== 'blob' && type !== 'tree' && type !== 'commit') return undefined;
+    return { mode, type, id, size: /^\d+$/.test(size) ? Number(size) : 0 };
+  }
+  return undefined;
 }
 
 function records(stdout: string): string[] {

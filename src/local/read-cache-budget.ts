@@ -6,8 +6,9 @@
 //   - one read (or handed out by `path`) within the last HANDOUT_GRACE_MS: its reader may not have
 //     opened it yet (a file already open stays readable after it is removed, as POSIX unlink goes);
 //   - the one just fetched, which the caller is about to read.
-// Every object in the read cache came from the bucket (nothing else writes there: hydrate, merges
-// and clean write git-lfs's store), so evicting one never deletes the only copy of anything.
+// Every object in the read cache came from the bucket, or is a copy of a git blob (`path --rev` of
+// an ordinary file); nothing else writes there (hydrate, merges and clean write git-lfs's store),
+// so evicting one never deletes the only copy of anything.
 import { readdir, rm, stat, statfs, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 

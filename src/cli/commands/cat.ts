@@ -1,86 +1,49 @@
-import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import type { Command } from '../command.js';
-import { parseOptions } from '../parse-options.js';
+import { parseReadOptions, runBatch } from '../batch-command.js';
+import { copyOut, watchOutput } from '../batch-output.js';
 import { openRepository } from '../../api/repository.js';
-import { LfsLazyError } from '../../errors/index.js';
 
 const usage = [
-  'usage: lfs-lazy cat <path>...',
+  'usage: lfs-lazy cat [--rev REV] <path>...',
+  '       lfs-lazy cat --batch [-z] [-j N] [--json] [--rev REV]',
   '',
   'Writes the real content of each file to stdout, in order: LFS objects are read from the local',
   'store or fetched on demand, ordinary files from the working tree. The working tree is not touched.',
   'Stops at the first file that cannot be read.',
+  '',
+  '  --rev REV   read the files as commit REV has them (a branch, tag, id, HEAD~2), from git and the',
+  '              object store, without a checkout',
+  '  --batch     read paths from stdin, one per line, and answer each in order as soon as it is',
+  '              ready, like git cat-file --batch: "<path> <size>\\n<bytes>\\n", or one line',
+  '              "<path> error <message>\\n" for a file that cannot be read (the batch goes on)',
+  '  -z          with --batch: paths separated by NUL, and NUL instead of each \\n of the answers',
+  '  -j N        with --batch: fetch up to N files ahead of the answer being written (default 8)',
+  '  --json      with --batch: each answer header is one JSON line, {"path","size","localPath"}',
+  '              (then the bytes and \\n) or {"path","error"}',
+  '',
+  'Paths are echoed as the bytes they came as. See docs/training.md.',
 ].join('\n');
 
 export const command: Command = {
   summary: 'stream the real content of files to stdout, fetching on demand',
   usage,
   async run(args, io) {
-    const { positionals } = parseOptions(args, {}, usage);
-    if (positionals.length === 0) throw new LfsLazyError(`no path given\n${usage}`);
-    const out = watch(io.stdout);
+    const { rev, batch, positionals } = parseReadOptions(args, usage);
     const repo = await openRepository(io.cwd, { env: io.env });
     try {
-      for (const path of positionals) {
-        if (!(await copy(repo.createReadStream(path), out))) break;
+      if (batch) return await runBatch('cat', repo, rev, batch, io);
+      const out = watchOutput(io.stdout);
+      try {
+        for (const path of positionals) {
+          if ((await copyOut(repo.createReadStream(path, { rev }), out)) === undefined) break;
+        }
+      } finally {
+        out.release();
       }
     } finally {
-      out.release();
       repo.close();
     }
     // A reader that went away (`| head`) is a normal end, not a failure.
     return 0;
   },
 };
-
-interface WatchedOutput {
-  stream: Writable;
-  // Set once the reader is gone (EPIPE) or the stream failed.
-  closed: boolean;
-  error: Error | undefined;
-  release(): void;
-}
-
-function watch(stream: Writable): WatchedOutput {
-  const state: WatchedOutput = {
-    stream,
-    closed: false,
-    error: undefined,
-    release: () => stream.off('error', onError),
-  };
-  // Without a listener an EPIPE on stdout would crash the process with a stack trace.
-  const onError = (err: NodeJS.ErrnoException): void => {
-    state.closed = true;
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') state.error = err;
-  };
-  stream.on('error', onError);
-  return state;
-}
-
-// Copies with backpressure; false when the output went away (and the source was abandoned).
-async function copy(source: Readable, out: WatchedOutput): Promise<boolean> {
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (out.closed) break;
-      if (!out.stream.write(chunk)) await drained(out);
-      if (out.error) throw new LfsLazyError(`cannot write to stdout: ${out.error.message}`, { cause: out.error });
-      if (out.closed) break;
-    }
-  } finally {
-    source.destroy();
-  }
-  return !out.closed;
-}
-
-async function drained(out: WatchedOutput): Promise<void> {
-  if (out.closed) return;
-  // 'error' and 'close' also end the wait: a reader that vanished never drains.
-  const ac = new AbortController();
-  await Promise.race([
-    once(out.stream, 'drain', { signal: ac.signal }),
-    once(out.stream, 'close', { signal: ac.signal }),
-    once(out.stream, 'error', { signal: ac.signal }),
-  ]).catch(() => undefined);
-  ac.abort();
-}
