@@ -37,7 +37,8 @@ function clamp(range: ByteRange, size: number): { start: number; end: number; le
 const empty = (): OpenedSource => ({ stream: Readable.from([]), expectedLength: 0 });
 
 // Opens the bytes of a file (or of a range of it), from the cheapest place that has them.
-export async function openContent(ctx: RepositoryContext, source: FileSource, range: ByteRange): Promise<OpenedSource> {
+// Aborting `signal` abandons a fetch still under way (its temp file removed).
+export async function openContent(ctx: RepositoryContext, source: FileSource, range: ByteRange, signal?: AbortSignal): Promise<OpenedSource> {
   if (source.kind === 'plain') {
     // The working tree as it is: fs clamps the range to whatever the file holds now.
     return { stream: createReadStream(source.absolute, { ...definedRange(range) }) };
@@ -53,13 +54,13 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the read cache: the next read is local.
-    const path = await objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger);
+    const path = await objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger, signal);
     return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked. The store retries (and resumes) it itself.
   const store = await ctx.remote();
-  const stream = await store.get(oid, slice);
+  const stream = await store.get(oid, signal ? { ...slice, signal } : slice);
   return {
     stream,
     ...expected,

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   status: () => import('./commands/status.js'),
   cat: () => import('./commands/cat.js'),
   path: () => import('./commands/path.js'),
+  serve: () => import('./commands/serve.js'),
   doctor: () => import('./commands/doctor.js'),
   'merge-driver': () => import('./commands/merge-driver.js'),
   diff: () => import('./commands/diff.js'),

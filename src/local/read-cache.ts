@@ -20,16 +20,17 @@ export interface ReadStores {
 }
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
-// fetched into the read cache when neither has it.
+// fetched into the read cache when neither has it. Aborting `signal` abandons that fetch.
 export async function objectForReading(
   stores: ReadStores,
   remote: () => Promise<ObjectStore>,
   oid: string,
   size: number,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<string> {
   if (await stores.local.has(oid, size)) return stores.local.pathFor(oid);
-  return stores.readCache.ensure(remote, oid, size, { logger });
+  return stores.readCache.ensure(remote, oid, size, { logger, ...(signal && { signal }) });
 }
 
 // The store whose copy of the object can be read now, if any.
