@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RepositoryContext } from '../repository/context.js';
+import { LfsSnapshots } from './lfs-snapshots.js';
 import type { Target } from './request-target.js';
 import { revisionLookup } from './revision-files.js';
 import type { Lookup } from './served-file.js';
@@ -27,8 +28,9 @@ export function urlFilePath(ctx: RepositoryContext): string {
 
 export async function serve(ctx: RepositoryContext, root: string, options: ServeOptions, announce: (line: string) => void): Promise<StopReason> {
   const token = newToken();
+  const snapshots = new LfsSnapshots(root, ctx.paths.gitDir);
   const find = (target: Target): Promise<Lookup> =>
-    target.rev === undefined ? worktreeFile(ctx, root, target.path) : revisionLookup(ctx, root, target.rev, target.path);
+    target.rev === undefined ? worktreeFile(ctx, root, snapshots, target.path) : revisionLookup(ctx, root, snapshots, target.rev, target.path);
   const server = await startServer({ token, find, logger: ctx.logger }, options, ctx.logger);
   const urlFile = urlFilePath(ctx);
   let reason: StopReason;

@@ -10,11 +10,12 @@ import { LazyStream, type OpenedSource } from '../api/lazy-stream.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
+import type { LfsSnapshots } from './lfs-snapshots.js';
 import { bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
 
 // `path` has been checked by request-target.ts: root-relative, no `.`, `..`, `.git` or empty
 // segment.
-export async function worktreeFile(ctx: RepositoryContext, root: string, path: string): Promise<Lookup> {
+export async function worktreeFile(ctx: RepositoryContext, root: string, snapshots: LfsSnapshots, path: string): Promise<Lookup> {
   const walk = await walkWithoutFollowing(root, path);
   if (walk.kind === 'through-link') return { missing: `${path} is not in the repository (the path goes through a symbolic link)` };
   if (walk.kind === 'link') {
@@ -25,7 +26,7 @@ export async function worktreeFile(ctx: RepositoryContext, root: string, path: s
 
   let source: FileSource;
   try {
-    source = await resolveFileSource(root, root, path);
+    source = await resolveFileSource(root, root, path, undefined, (_, rel) => snapshots.inIndex(rel));
   } catch (err) {
     // Not in the repository, or a directory: the client asked for nothing that exists.
     if (err instanceof LfsLazyError && (err.code === ErrorCode.NotFound || err.code === ErrorCode.BadRequest)) return { missing: err.message };

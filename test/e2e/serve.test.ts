@@ -292,6 +292,18 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
     }
   });
 
+  it('sees the index change under it: a file added while it runs is served with its new content and ETag', async () => {
+    const before = await get(served, `/${PATHS.labels}`);
+    assert.ok(before.body.equals(NEW_LABELS));
+    const third = Buffer.from('{"third": 3}\n');
+    await writeFile(join(clone, PATHS.labels), third);
+    await rf.fx.box.git(['add', PATHS.labels], { cwd: clone });
+    const after = await get(served, `/${PATHS.labels}`);
+    assert.ok(after.body.equals(third), `stale: ${after.body.toString()}`);
+    assert.equal(after.headers['etag'], `"${sha256(third)}"`);
+    assert.notEqual(after.headers['etag'], before.headers['etag']);
+  });
+
   it('logs nothing that holds the token', () => {
     assert.ok(!served.stderr().includes(served.token));
   });
