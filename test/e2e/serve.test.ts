@@ -2,7 +2,7 @@
 // requests sent byte for byte as written (a `..` reaches the server as `..`).
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -290,6 +290,8 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
       const { code } = await onSocket.stop();
       assert.equal(code, 0);
     }
+    assert.equal(existsSync(socketPath), false, 'the socket file outlived the server');
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('sees the index change under it: a file added while it runs is served with its new content and ETag', async () => {
