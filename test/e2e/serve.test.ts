@@ -2,7 +2,9 @@
 // requests sent byte for byte as written (a `..` reaches the server as `..`).
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,6 +266,58 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
     }
   });
 
+  it('store failures: an object missing from the bucket is 502, a store that keeps answering 503 is 503; one line each, logged without the token', async () => {
+    const { oid } = rf.file(PATHS.gone);
+    const stored = rf.fx.bucketObjectPath(oid);
+    await rename(stored, `${stored}.away`);
+    try {
+      for (const headers of [{}, { Range: 'bytes=5-9' }]) {
+        const answer = await get(served, `/${PATHS.gone}`, { headers });
+        assert.equal(answer.status, 502, JSON.stringify(headers));
+        assert.equal(answer.body.toString().trimEnd().split('\n').length, 1);
+        assert.match(answer.body.toString(), new RegExp(`${PATHS.gone}.*${oid}.*missing`));
+      }
+    } finally {
+      await rename(`${stored}.away`, stored);
+    }
+    assert.deepEqual(rf.tempFiles(clone), []);
+    assert.match(served.stderr(), new RegExp(oid));
+    assert.ok(!served.stderr().includes(served.token));
+
+    const proxy = await startFaultProxy(rf.fx.server.endpoint);
+    const fresh = await rf.lazyClone('clone-serve-503');
+    const throttled = await startServe(fresh, { ...rf.fx.box.env, ...faultEnv(proxy, { maxAttempts: 2 }) });
+    try {
+      await proxy.setFault({ method: 'GET', action: { kind: 'status', status: 503, code: 'SlowDown' } });
+      const answer = await get(throttled, `/${PATHS.labels}`);
+      assert.equal(answer.status, 503);
+      await proxy.clearFault();
+      const again = await get(throttled, `/${PATHS.labels}`);
+      assert.equal(again.status, 200);
+      assert.ok(again.body.equals(rf.file(PATHS.labels).content));
+    } finally {
+      await throttled.stop();
+      await proxy.close();
+    }
+  });
+
+  it('caps connections: one past the limit is refused, and served again once others close', async () => {
+    const port = Number(new URL(served.base!).port);
+    const idle: Socket[] = [];
+    try {
+      while (idle.length < 256) {
+        const socket = connect(port, '127.0.0.1');
+        await once(socket, 'connect');
+        idle.push(socket);
+      }
+      await assert.rejects(get(served, `/${PATHS.readme}`), /ECONNRESET|socket hang up|EPIPE/);
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+    // The server counts a connection out once it sees it close: ask until it has.
+    await until(async () => (await get(served, `/${PATHS.readme}`).catch(() => undefined))?.status === 200, 'a connection slot');
+  });
+
   it('--idle-exit exits once that long has passed without a request', async () => {
     const idle = await startServe(clone, rf.fx.box.env, ['--idle-exit', '1']);
     const answer = await get(idle, `/${PATHS.readme}`);
@@ -318,9 +372,9 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 // Polls a condition the test cannot be told about (a file appearing), with a bound.
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
