@@ -68,6 +68,7 @@ async function* slice(source: Readable, span: Span): AsyncGenerator<Buffer> {
   }
 }
 
-function asError(err: unknown): Error {
+// The library's errors as they are (they already name what failed).
+export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -11,7 +11,7 @@ import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { LfsSnapshots } from './lfs-snapshots.js';
-import { bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
+import { asError, bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
 
 // `path` has been checked by request-target.ts: root-relative, no `.`, `..`, `.git` or empty
 // segment.
@@ -82,7 +82,7 @@ function plainFile(root: string, path: string, found: Stats): ServedFile {
     path,
     size: found.size,
     etag: `"${sha256(Buffer.from(`${found.dev}:${found.ino}:${found.size}:${found.mtimeMs}`))}"`,
-    open: (span) => new LazyStream({ open: () => open(span), mapError: (err) => (err instanceof Error ? err : new Error(String(err))) }),
+    open: (span) => new LazyStream({ open: () => open(span), mapError: asError }),
   };
 }
 
