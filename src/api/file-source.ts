@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
-import { lfsFileAt } from '../repository/lfs-files.js';
+import { lfsFileAt, type LfsFile } from '../repository/lfs-files.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
 
 // What a repository path is, resolved once per read: a plain file read from the working tree as it
@@ -21,11 +21,21 @@ export type FileSource =
       hydratedFile?: string | Buffer | undefined;
     };
 
+// How a path's index entry is found: by default, asking git (three processes per path); a
+// long-running caller (the read server) may answer from a snapshot of the index.
+export type IndexLookup = (root: string, path: string) => Promise<LfsFile | undefined>;
+
 // `path` is relative to the repository root, or else to `dir` (where the repository was opened).
 // Errors name it as `show` prints it (quoted as git quotes paths).
-export async function resolveFileSource(root: string, dir: string, path: string, show: (path: string) => string = (p) => p): Promise<FileSource> {
+export async function resolveFileSource(
+  root: string,
+  dir: string,
+  path: string,
+  show: (path: string) => string = (p) => p,
+  indexLookup: IndexLookup = lfsFileAt,
+): Promise<FileSource> {
   for (const rel of repositoryPaths(root, dir, path, show)) {
-    const source = await resolveRepoPath(root, rel, show);
+    const source = await resolveRepoPath(root, rel, show, indexLookup);
     if (source) return source;
   }
   throw new LfsLazyError(`${show(path)} is not in the repository`, { code: ErrorCode.NotFound });
@@ -42,11 +52,11 @@ export function repositoryPaths(root: string, dir: string, path: string, show: (
   return candidates.filter((rel): rel is string => rel !== undefined && rel !== '.git' && !rel.startsWith('.git/'));
 }
 
-async function resolveRepoPath(root: string, rel: string, show: (path: string) => string): Promise<FileSource | undefined> {
+async function resolveRepoPath(root: string, rel: string, show: (path: string) => string, indexLookup: IndexLookup): Promise<FileSource | undefined> {
   const absolute = fsPath(root, rel);
   // Exactly that path: a file named `*.bin` is that file, not a glob, and the contents of a
   // directory with that name do not count.
-  const indexed = await lfsFileAt(root, rel);
+  const indexed = await indexLookup(root, rel);
   const info = await stat(absolute).catch(() => undefined);
   if (info?.isDirectory()) throw new LfsLazyError(`${show(rel)} is a directory`, { code: ErrorCode.BadRequest });
 

@@ -38,7 +38,8 @@ function clamp(range: ByteRange, size: number): { start: number; end: number; le
 const empty = (): OpenedSource => ({ stream: Readable.from([]), expectedLength: 0 });
 
 // Opens the bytes of a file (or of a range of it), from the cheapest place that has them.
-export async function openContent(ctx: RepositoryContext, source: FileSource, range: ByteRange): Promise<OpenedSource> {
+// Aborting `signal` abandons a fetch still under way (its temp file removed).
+export async function openContent(ctx: RepositoryContext, source: FileSource, range: ByteRange, signal?: AbortSignal): Promise<OpenedSource> {
   if (source.kind === 'plain') {
     // The working tree as it is: fs clamps the range to whatever the file holds now.
     return { stream: createReadStream(source.absolute, { ...definedRange(range) }) };
@@ -62,13 +63,13 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the read cache: the next read is local.
-    const path = await fetchForReading(ctx, oid, size);
+    const path = await fetchForReading(ctx, oid, size, signal);
     return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked. The store retries (and resumes) it itself.
   const store = await ctx.remote();
-  const stream = await store.get(oid, slice);
+  const stream = await store.get(oid, signal ? { ...slice, signal } : slice);
   return {
     stream,
     ...expected,
@@ -100,20 +101,45 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
 }
 
 // One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
-// file twice, two paths with the same content) wait for the same verified download.
-const fetches = new WeakMap<RepositoryContext, Map<string, Promise<string>>>();
+// file twice, two paths with the same content, server requests) wait for the same verified
+// download. A reader that gives up (its `signal`) stops waiting; the download itself is abandoned
+// (its temp file removed) only once every reader waiting for it has given up.
+interface SharedFetch {
+  done: Promise<string>;
+  waiting: number;
+  abort: AbortController;
+}
+const fetches = new WeakMap<RepositoryContext, Map<string, SharedFetch>>();
 
-function fetchForReading(ctx: RepositoryContext, oid: string, size: number): Promise<string> {
+async function fetchForReading(ctx: RepositoryContext, oid: string, size: number, signal?: AbortSignal): Promise<string> {
+  signal?.throwIfAborted();
   let running = fetches.get(ctx);
   if (running === undefined) fetches.set(ctx, (running = new Map()));
   const key = `${oid} ${size}`;
-  let fetching = running.get(key);
-  if (fetching === undefined) {
-    const done = running;
-    fetching = objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger).finally(() => done.delete(key));
-    running.set(key, fetching);
+  let shared = running.get(key);
+  if (shared === undefined) {
+    const abort = new AbortController();
+    const table = running;
+    const done = objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger, abort.signal).finally(() => table.delete(key));
+    done.catch(() => undefined);
+    shared = { done, waiting: 0, abort };
+    running.set(key, shared);
   }
-  return fetching;
+  const fetch = shared;
+  fetch.waiting++;
+  if (signal === undefined) {
+    // A reader that never gives up keeps the download going.
+    fetch.waiting = Number.POSITIVE_INFINITY;
+    return fetch.done;
+  }
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = (): void => {
+      if (--fetch.waiting === 0) fetch.abort.abort(signal.reason);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    fetch.done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).

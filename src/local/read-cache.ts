@@ -69,13 +69,14 @@ export interface ReadStores {
 }
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
-// fetched into the read cache when neither has it.
+// fetched into the read cache when neither has it. Aborting `signal` abandons that fetch.
 export async function objectForReading(
   stores: ReadStores,
   remote: () => Promise<ObjectStore>,
   oid: string,
   size: number,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<string> {
   const { local, readCache } = stores;
   if (await local.has(oid, size)) return local.pathFor(oid);
@@ -83,7 +84,7 @@ export async function objectForReading(
     await readCache.markRead(oid);
     return readCache.pathFor(oid);
   }
-  const path = await readCache.ensure(remote, oid, size, { logger });
+  const path = await readCache.ensure(remote, oid, size, { logger, ...(signal && { signal }) });
   await readCache.admitted(oid, size, logger);
   return path;
 }

@@ -12,8 +12,11 @@ export { checkRevision, resolveCommit, showRevision };
 export type RevisionFile =
   | { kind: 'lfs'; path: string; pointer: Pointer }
   | { kind: 'blob'; path: string; blob: string; size: number }
+  // A symbolic link: its blob is the link's target, as text (what git stores). The library
+  // refuses to read one; the read server serves the text, never the target.
+  | { kind: 'symlink'; path: string; blob: string; size: number }
   // Entries that are not a file's content: a read of one is refused by the caller.
-  | { kind: 'directory' | 'submodule' | 'symlink'; path: string };
+  | { kind: 'directory' | 'submodule'; path: string };
 
 // The file at exactly `path` (root-relative, `/`-separated) in `commit` (a full id, resolveCommit's).
 export async function revisionFileAt(root: string, commit: string, path: string): Promise<RevisionFile | undefined> {
@@ -21,7 +24,7 @@ export async function revisionFileAt(root: string, commit: string, path: string)
   if (entry === undefined) return undefined;
   if (entry.type === 'tree') return { kind: 'directory', path };
   if (entry.type === 'commit') return { kind: 'submodule', path };
-  if (entry.mode === '120000') return { kind: 'symlink', path };
+  if (entry.mode === '120000') return { kind: 'symlink', path, blob: entry.id, size: entry.size };
   if (entry.size > 0 && entry.size < MAX_POINTER_SIZE) {
     const bytes = (await readWholeObjects(root, [entry.id])).get(entry.id);
     const pointer = bytes && parsePointer(bytes);

@@ -32,6 +32,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   dataset: ['git', 'protocol', 'errors', 'util'],
   labelmap: ['repository', 'local', 'git', 'protocol', 'errors', 'log', 'util'],
   api: ['repository', 'hydration', 'dataset', 'local', 'protocol', 'errors', 'log', 'util'],
+  serve: ['api', 'repository', 'errors', 'log', 'util'],
   install: ['git', 'errors', 'util'],
   doctor: ['repository', 'store', 'config', 'install', 'git', 'errors', 'log', 'util'],
   cli: ['*'],
