@@ -7,6 +7,7 @@ import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/h
 import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
 import { buildManifest, type DatasetManifest, type ManifestOptions } from '../dataset/manifest.js';
 import { resolveFileSource, type FileSource } from './file-source.js';
+import { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { resolveRevisionSource, revisionPath } from './revision-source.js';
 import { checkRevision } from '../repository/revision-files.js';
 import { LazyStream } from './lazy-stream.js';
@@ -122,10 +123,18 @@ export async function openRepository(dir: string = process.cwd(), options: OpenR
   return new LocalRepository(ctx, root, base);
 }
 
+// Reads that ask git about their own path (three short git runs each); from the next one on, the
+// LFS files of the index (or of a commit) are listed once and answered from memory: a one-off
+// `cat` of a large repository does not list it all, a batch or a training loop does not pay git
+// per file.
+const DIRECT_LOOKUPS = 4;
+
 class LocalRepository implements Repository {
   private closed = false;
   // Error messages name paths as git prints them (core.quotePath).
   private readonly show: PathQuoter;
+  private readonly snapshots: LfsSnapshots;
+  private lookups = 0;
 
   constructor(
     private readonly ctx: RepositoryContext,
@@ -133,6 +142,7 @@ class LocalRepository implements Repository {
     private readonly base: string,
   ) {
     this.show = pathQuoter(ctx.paths.config);
+    this.snapshots = new LfsSnapshots(root, ctx.paths.gitDir);
   }
 
   readFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
@@ -191,7 +201,13 @@ class LocalRepository implements Repository {
 
   private resolve(path: string, rev: string | undefined): Promise<FileSource> {
     return this.open().then(() =>
-      rev === undefined ? resolveFileSource(this.root, this.base, path, this.show) : resolveRevisionSource(this.root, this.base, rev, path, this.show),
+      ++this.lookups <= DIRECT_LOOKUPS
+        ? rev === undefined
+          ? resolveFileSource(this.root, this.base, path, this.show)
+          : resolveRevisionSource(this.root, this.base, rev, path, this.show)
+        : rev === undefined
+          ? resolveFileSource(this.root, this.base, path, this.show, (_, rel) => this.snapshots.inIndex(rel))
+          : resolveRevisionSource(this.root, this.base, rev, path, this.show, this.snapshots),
     );
   }
 

@@ -3,6 +3,7 @@
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit, revisionFileAt, showRevision, type RevisionFile } from '../repository/revision-files.js';
 import { repositoryPaths, type FileSource } from './file-source.js';
+import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 
 // `path` is relative to the repository root, or else to `dir`, as for the working tree. Errors name
 // the path (as `show` prints it) at the revision as git does, `<rev>:<path>`.
@@ -12,10 +13,15 @@ export async function resolveRevisionSource(
   rev: string,
   path: string,
   show: (path: string) => string,
+  // A reader of many files: the commit's LFS files listed once (repository/lfs-snapshots.ts).
+  snapshots?: LfsSnapshots,
 ): Promise<FileSource> {
   const candidates = repositoryPaths(root, dir, path, show);
-  const commit = await resolveCommit(root, rev);
+  const commit = snapshots ? await snapshots.commitOf(rev, (r) => resolveCommit(root, r)) : await resolveCommit(root, rev);
+  if (commit === undefined) throw new LfsLazyError(`unknown revision ${rev}`, { code: ErrorCode.NotFound }); // resolveCommit throws first
   for (const rel of candidates) {
+    const lfs = await snapshots?.inCommit(commit, rel);
+    if (lfs) return { kind: 'lfs', path: rel, pointer: lfs.pointer };
     const file = await revisionFileAt(root, commit, rel);
     if (file) return toSource(file, rev, show);
   }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RepositoryContext } from '../repository/context.js';
-import { LfsSnapshots } from './lfs-snapshots.js';
+import { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import type { Target } from './request-target.js';
 import { revisionLookup } from './revision-files.js';
 import type { Lookup } from './served-file.js';

@@ -5,7 +5,7 @@
 import type { FileSource } from '../api/file-source.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { blobContent, resolveCommit, revisionFileAt } from '../repository/revision-files.js';
-import type { LfsSnapshots } from './lfs-snapshots.js';
+import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { libraryFile, sliceOf, type Lookup } from './served-file.js';
 
 // `rev` has been checked by request-target.ts (no leading `-`, no control characters).

@@ -10,7 +10,7 @@ import { LazyStream, type OpenedSource } from '../api/lazy-stream.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
-import type { LfsSnapshots } from './lfs-snapshots.js';
+import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { asError, bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
 
 // `path` has been checked by request-target.ts: root-relative, no `.`, `..`, `.git` or empty
