@@ -4,13 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoProcess } from '../helpers/co-process.js';
 import { faultEnv, startFaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent } from '../helpers/lfs-fixture.js';
 import { CLI_PATH } from '../helpers/sandbox.js';
-import { makeReadFixture, PATHS, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
+import { makeReadFixture, PATHS, pushNextVersion, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
 
 // The second version (HEAD): labels and README changed, big.bin removed, odd names added.
 const V2 = {
@@ -33,32 +33,20 @@ describe('cat / path: --rev and --batch', { timeout: 300_000 }, () => {
 
   // The CLI with `input` on stdin, all of it at once.
   const run = (args: string[], input: Buffer | string, cwd = clone): Promise<RunResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: rf.fx.box.env, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), code: code ?? 1 }));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    });
+    runBinary(process.execPath, [CLI_PATH, ...args], { cwd, env: rf.fx.box.env, input });
   const content = (path: string): Buffer => rf.file(path).content;
 
   before(async () => {
     rf = await makeReadFixture();
-    const origin = rf.fx.origin;
-    const git = (args: string[]) => rf.fx.box.git(args, { cwd: origin });
-    v1 = (await git(['rev-parse', 'HEAD'])).stdout.trim();
-    await writeFile(join(origin, PATHS.labels), V2.labels);
-    await writeFile(join(origin, PATHS.readme), V2.readme);
-    await writeFile(join(origin, V2.newline.path), V2.newline.content);
-    await writeFile(Buffer.concat([Buffer.from(`${origin}/`), V2.notUtf8.bytes]), V2.notUtf8.content);
-    await git(['rm', '-q', PATHS.big]);
-    await git(['add', '-A']);
-    await git(['commit', '-q', '-m', 'v2']);
-    await git(['push', '-q', 'origin', 'main']);
+    v1 = await pushNextVersion(rf, {
+      write: [
+        [PATHS.labels, V2.labels],
+        [PATHS.readme, V2.readme],
+        [V2.newline.path, V2.newline.content],
+        [V2.notUtf8.bytes, V2.notUtf8.content],
+      ],
+      remove: [PATHS.big],
+    });
     clone = await rf.lazyClone('clone-batch');
   });
   after(async () => {

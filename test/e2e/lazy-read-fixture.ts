@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type FixtureFile, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { CLI_PATH } from '../helpers/sandbox.js';
@@ -70,19 +71,42 @@ export async function makeReadFixture(): Promise<ReadFixture> {
   };
 }
 
+// Commits and pushes a next version of the fixture's repository: each file written (a Buffer
+// name: one that is not UTF-8, relative to the repository), each of `remove` deleted. Returns the
+// commit it builds on.
+export async function pushNextVersion(rf: ReadFixture, change: { write: Array<[string | Buffer, Buffer]>; remove?: string[] }): Promise<string> {
+  const origin = rf.fx.origin;
+  const git = (args: string[]) => rf.fx.box.git(args, { cwd: origin });
+  const previous = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  for (const [name, content] of change.write) {
+    await writeFile(typeof name === 'string' ? join(origin, name) : Buffer.concat([Buffer.from(`${origin}/`), name]), content);
+  }
+  for (const path of change.remove ?? []) await git(['rm', '-q', path]);
+  await git(['add', '-A']);
+  await git(['commit', '-q', '-m', 'next version']);
+  await git(['push', '-q', 'origin', 'main']);
+  return previous;
+}
+
 export function runBinary(
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: Buffer | string },
 ): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  const { input } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), code: code ?? 1 }));
+    if (input !== undefined) {
+      // All of it at once; a child that exits before reading it all is not an error here.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    }
   });
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileContent } from '../helpers/lfs-fixture.js';
 import { CLI_PATH } from '../helpers/sandbox.js';
-import { makeReadFixture, PATHS, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
+import { makeReadFixture, PATHS, pushNextVersion, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/python/', import.meta.url));
 // No __pycache__ left in the source tree by importing the example.
@@ -89,15 +89,14 @@ describe('examples/python/batch_reader.py with python3', { timeout: 300_000 }, (
 
   before(async () => {
     rf = await makeReadFixture();
-    const origin = rf.fx.origin;
-    const git = (args: string[]) => rf.fx.box.git(args, { cwd: origin });
-    await writeFile(join(origin, PATHS.labels), V2.labels);
-    await writeFile(join(origin, V2.newline.path), V2.newline.content);
-    await writeFile(Buffer.concat([Buffer.from(`${origin}/`), V2.notUtf8.bytes]), V2.notUtf8.content);
-    await git(['rm', '-q', PATHS.big]);
-    await git(['add', '-A']);
-    await git(['commit', '-q', '-m', 'v2']);
-    await git(['push', '-q', 'origin', 'main']);
+    await pushNextVersion(rf, {
+      write: [
+        [PATHS.labels, V2.labels],
+        [V2.newline.path, V2.newline.content],
+        [V2.notUtf8.bytes, V2.notUtf8.content],
+      ],
+      remove: [PATHS.big],
+    });
     clone = await rf.lazyClone('clone-python');
   });
   after(async () => {
