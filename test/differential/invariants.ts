@@ -1,7 +1,7 @@
 // The checks after every step. The oracle (plain git-lfs) says what the files must hold; the
 // subject (lfs-lazy) must agree, except that an LFS file may be its exact pointer where the lazy
 // policy allows one: never where the content would exist only in the local store with nothing
-// keeping it there (an uncommitted edit), never where the user hydrated the path, never where
+// keeping it there (an uncommitted edit: no local branch names it), never where the user hydrated the path, never where
 // the object is in the local store (unless the user dehydrated the path, or the step left an
 // earlier pointer untouched).
 import type { CommandOutcome, Op } from './operations.js';
@@ -66,11 +66,12 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subjec
   const local = localObjectExists(world, 'subject', oid);
   const shared = remoteObjectExists(world, oid);
   if (!local && !shared) return 'the subject holds a pointer to content that is nowhere else (not in its local store, not in the shared store): the content is lost';
-  if (!shared && !(subject.lfs.index.get(path) === oid && subject.lfs.onBranches.has(oid))) {
-    // Not pushed, and not what a commit at this path names (an uncommitted edit, a staged file):
-    // nothing keeps the object — `git lfs prune` deletes it — and hydrate skips the file as
-    // modified. Its content must stay in the working tree, dehydrated or not.
-    return 'the subject holds a pointer to content that exists only in its local store, where nothing keeps it (not pushed, not committed at this path): git lfs prune would delete it and hydrate skips the file as modified';
+  if (!shared && !subject.lfs.onBranches.has(oid)) {
+    // Not pushed, and no commit of a local branch names it (an uncommitted edit, a staged file):
+    // nothing keeps the object — `git lfs prune`, which ignores the index, deletes it. Its content
+    // must stay in the working tree, dehydrated or not. (An object a branch names is kept; a
+    // pointer to it elsewhere is then judged by the policy below, as any other.)
+    return 'the subject holds a pointer to content that exists only in its local store, where nothing keeps it (not pushed, no local branch names it): git lfs prune would delete it';
   }
   if (model.dehydrated(path)) return null;
   const justHydrated = op?.kind === 'hydrate' && pathspecMatches(op.pathspec, path);

@@ -8,7 +8,7 @@ import { SubjectModel } from './model.js';
 import { apply, describe, type Op, type OpKind } from './operations.js';
 import { Prng } from './prng.js';
 import { snapshot, type Snapshot } from './snapshot.js';
-import { makeWorld, MODES, type Mode, type SubjectKind, type World } from './world.js';
+import { keepWorld, makeWorld, MODES, type Mode, type SubjectKind, type World } from './world.js';
 
 export interface SequenceOptions {
   steps: number;
@@ -68,7 +68,10 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
     // A query that hung or broke: still a report with the seed and the steps so far.
     failure = { step: steps.length, failures: [{ what: `the test stopped: ${(err as Error).message.split('\n')[0]}`, detail: (err as Error).stack ?? String(err) }], report: '' };
   } finally {
-    if (failure && options.keep) failure.failures.push({ what: 'repositories kept for inspection', detail: world.root });
+    if (failure && options.keep) {
+      keepWorld(world.root);
+      failure.failures.push({ what: 'repositories kept for inspection', detail: world.root });
+    }
     else await world.cleanup();
   }
   const result: SequenceResult = { seed, mode, steps, commands, failure, stopped };

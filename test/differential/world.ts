@@ -88,6 +88,11 @@ async function removeWorld(root: string): Promise<void> {
 }
 
 // Removes the starting points and any world still open (at the end of a run, or on Ctrl-C).
+// A world kept for inspection (--keep) outlives the run: disposeAll leaves it.
+export function keepWorld(root: string): void {
+  openWorlds.delete(root);
+}
+
 export async function disposeAll(): Promise<void> {
   const roots = await Promise.allSettled(templates.values());
   templates.clear();

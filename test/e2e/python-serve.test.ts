@@ -32,7 +32,8 @@ describe('examples/python/server_reader.py', { timeout: 300_000 }, () => {
     await rf?.fx.cleanup();
   });
 
-  const python = (args: string[]) => runBinary('python3', args, { cwd: clone, env: rf.fx.box.env });
+  // PYTHONDONTWRITEBYTECODE: no __pycache__ left in examples/ by importing the client.
+  const python = (args: string[]) => runBinary('python3', args, { cwd: clone, env: { ...rf.fx.box.env, PYTHONDONTWRITEBYTECODE: '1' } });
 
   async function assertRead(out: string, paths: string[], expected: (path: string) => Buffer): Promise<void> {
     for (const [i, path] of paths.entries()) {
