@@ -26,6 +26,27 @@ interface S3 {
   endpoint: string;
 }
 
+// Why a row of this group misses, as far as the code and the row's details show it (written
+// under the table by run.ts, only for the rows that missed).
+export const READS_REASONS: Array<[RegExp, string]> = [
+  [
+    /^7a\.|^7e\./,
+    "7a / 7e (Python through `lfs-lazy serve`, first epoch): per object not yet local, the server does a verified download into a temp file of the read cache, renames it into its shard directory, marks it read (utimes), then reads it back from there to send it (src/api/read-content.ts `openContent` → `fetchForReading` → src/local/read-cache.ts `objectForReading`); the row's details set that against raw SDK GETs of the same objects and against the same reads once cached (the HTTP and lookup part). hydrate fetches 8 objects at once, a reader asking for one file at a time cannot: the raw GETs one after another in 7a's details are the floor for that. On this 2-core machine the Python readers, the server and s3rver share the CPU.",
+  ],
+  [
+    /^7c\./,
+    "7c (Python through `path --batch`): every request resolves its path with the library's default index lookup (src/api/file-source.ts `resolveFileSource` → src/repository/lfs-files.ts `lfsFileAt`), which runs three git processes (ls-files, two cat-file) per path, whether or not the object is local: the second pass over files already local (details) costs about ten times what the same read costs through the server, which answers from a snapshot of the index (src/serve/lfs-snapshots.ts). Batch mode (src/cli/batch-command.ts `prepare` → `Repository.localPath`) could use such a snapshot too.",
+  ],
+  [
+    /^7g\./,
+    '7g (64 KiB Range read through `lfs-lazy serve`): on top of the Range GET the server adds a loopback HTTP hop, an lstat per path component, the index-snapshot check and two local-store lookups (src/serve/worktree-files.ts, src/api/read-content.ts); the same ranges once the object is in the read cache (details) measure that part alone.',
+  ],
+  [
+    /^7h\./,
+    "7h (a large file read whole through `lfs-lazy serve`): a whole read of an object that is not local is downloaded, hashed and written into the read cache before its first byte is sent (src/api/read-content.ts `openContent`, the `r.whole` branch → `fetchForReading`), then read back from the cache and sent: download and sending one after the other, never overlapped (the details give the time to the first byte and the same read once cached). Sending the bytes while they are hashed and written, and cutting the connection on a mismatch, would overlap them, at the price of a client receiving bytes not yet verified.",
+  ],
+];
+
 export interface ReadsContext {
   bench: BenchEnv;
   s3: S3;
