@@ -133,7 +133,8 @@ interface PythonResult {
 }
 
 async function python(bench: BenchEnv, cfg: Record<string, unknown>): Promise<PythonResult> {
-  const run = await exec('python3', ['-c', PYTHON], { env: bench.env, input: JSON.stringify({ examples: EXAMPLES, command: [process.execPath, CLI], ...cfg }) });
+  // No __pycache__ left in examples/python.
+  const run = await exec('python3', ['-c', PYTHON], { env: { ...bench.env, PYTHONDONTWRITEBYTECODE: '1' }, input: JSON.stringify({ examples: EXAMPLES, command: [process.execPath, CLI], ...cfg }) });
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as PythonResult;
 }
 
