@@ -60,7 +60,19 @@ function storeFix(err: unknown, resolved: ResolvedSettings | undefined): string 
   return 'check lfs-lazy.url, lfs-lazy.endpoint and lfs-lazy.region (docs/configuration.md)';
 }
 
+// Node versions the pinned AWS SDK supports, and until when (its notice: releases after the first
+// week of January 2027 require Node 22). Kept with the pin in package.json.
+export const NODE_SUPPORT = { minimum: 20, sdkRequiresFrom: 22, until: 'January 2027' };
+
 const checks: Check[] = [
+  async () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major < NODE_SUPPORT.minimum) {
+      return { name: 'node', ok: false, detail: `node ${process.version} is older than ${NODE_SUPPORT.minimum}`, fix: `install Node.js ${NODE_SUPPORT.sdkRequiresFrom} or newer` };
+    }
+    const horizon = major < NODE_SUPPORT.sdkRequiresFrom ? `; supported until the AWS SDK's releases of ${NODE_SUPPORT.until}, which need Node ${NODE_SUPPORT.sdkRequiresFrom}` : '';
+    return { name: 'node', ok: true, detail: `node ${process.version}${horizon}` };
+  },
   async ({ cwd }) => {
     const out = await git(['--version'], { cwd }).catch(() => undefined);
     return out

@@ -20,7 +20,11 @@ const ACCEPTED = 'expected s3://bucket[/prefix] or file:///absolute/dir';
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP_SHAPED = /^\d+\.\d+\.\d+\.\d+$/;
 
+const shorten = (text: string): string => (text.length > 80 ? `${text.slice(0, 77)}…` : text);
+
 function bucketProblem(bucket: string): string | undefined {
+  // A name too long to be one is not repeated in full after the URL that holds it.
+  if (bucket.length > 63) return `a bucket name has at most 63 characters, this one ${bucket.length}`;
   if (!BUCKET.test(bucket)) return `"${bucket}" is not an S3 bucket name (3–63 characters: lowercase letters, digits, dots and hyphens, a letter or digit at each end)`;
   if (bucket.includes('..')) return `"${bucket}" is not an S3 bucket name (two dots in a row)`;
   if (IP_SHAPED.test(bucket)) return `"${bucket}" is not an S3 bucket name (shaped like an IP address)`;
@@ -31,7 +35,7 @@ export function parseStoreUrl(url: string): StoreLocation {
   // Never echo a URL carrying credentials: that would print a secret in the error.
   const withCredentials = urlCarriesCredentials(url);
   // Shortened: the reason that follows may quote a part of it again.
-  const shown = withCredentials ? url.replace(/:\/\/.*$/s, '://…') : url.length > 80 ? `${url.slice(0, 77)}…` : url;
+  const shown = withCredentials ? url.replace(/:\/\/.*$/s, '://…') : shorten(url);
   const bad = (why: string): ConfigError => new ConfigError(`invalid store URL ${JSON.stringify(shown)}: ${why}; ${ACCEPTED}`);
   if (withCredentials) throw bad('credentials do not belong in the URL (use AWS_PROFILE or the AWS credentials file)');
   if (url.startsWith('s3://')) {

@@ -51,4 +51,14 @@ describe('parseStoreUrl', () => {
       });
     });
   }
+
+  it('shows a long URL once, shortened', () => {
+    const url = `s3://${'x'.repeat(300)}/prefix`;
+    assert.throws(() => parseStoreUrl(url), (err: unknown) => {
+      const message = (err as Error).message;
+      assert.ok(message.length < 400, message);
+      assert.equal(message.split('x'.repeat(60)).length, 2, 'the URL (or its bucket) appears more than once');
+      return true;
+    });
+  });
 });
