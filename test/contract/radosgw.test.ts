@@ -4,6 +4,7 @@
 // with the daemons' log tails: never skipped.
 import { before } from 'node:test';
 import { radosgwEnv, sharedRadosgw, type RadosgwHandle } from '../helpers/radosgw.js';
+import { runMainFlows } from '../e2e/main-flows.js';
 import { runS3StoreContract } from './s3-store-contract.js';
 
 let gateway: RadosgwHandle;
@@ -16,4 +17,12 @@ before(async () => {
 
 runS3StoreContract('radosgw', {}, () => ({
   name: 'radosgw', endpoint: gateway.endpoint, bucket: gateway.bucket, accessKeyId: gateway.accessKeyId, secretAccessKey: gateway.secretAccessKey,
+}));
+
+runMainFlows('radosgw', {}, () => ({
+  endpoint: gateway.endpoint,
+  bucket: gateway.bucket,
+  env: radosgwEnv(gateway),
+  refusedEnv: { AWS_SECRET_ACCESS_KEY: 'a-wrong-secret-for-radosgw' },
+  secrets: [gateway.secretAccessKey, 'a-wrong-secret-for-radosgw'],
 }));

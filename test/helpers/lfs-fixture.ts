@@ -7,6 +7,15 @@ import { dirname, join } from 'node:path';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { startS3rver, testS3Env, type S3rverHandle } from './s3rver.js';
 
+// The S3 server a fixture pushes to, when not its own s3rver (e.g. the shared radosgw): the
+// fixture does not stop it.
+export interface StoreTarget {
+  endpoint: string;
+  bucket: string;
+  // Credentials and SDK settings for the sandbox (testS3Env, radosgwEnv).
+  env: Record<string, string>;
+}
+
 export interface FixtureFile {
   path: string;
   content: Buffer;
@@ -15,6 +24,7 @@ export interface FixtureFile {
 
 export interface LfsFixture {
   box: Sandbox;
+  // The fixture's own s3rver (the stub of an external target has dataDir '' and a no-op stop).
   server: S3rverHandle;
   remote: string;
   origin: string;
@@ -40,12 +50,18 @@ export function fileContent(index: number, size: number): Buffer {
 export async function makeLfsFixture(options: {
   files: Array<{ path: string; content: Buffer }>;
   patterns?: string[];
+  // Push to this server instead of a fresh s3rver; `prefix` keeps runs on a shared one apart.
+  store?: StoreTarget;
+  prefix?: string;
 }): Promise<LfsFixture> {
-  const server = await startS3rver();
+  const external = options.store;
+  const server: S3rverHandle = external
+    ? { endpoint: external.endpoint, port: Number(new URL(external.endpoint).port), dataDir: '', bucket: external.bucket, stop: async () => {} }
+    : await startS3rver();
   // A failed set-up must not leave s3rver running: the test's after() never sees this fixture.
   let box: Sandbox | undefined;
   try {
-    box = await makeSandbox(testS3Env(server.endpoint));
+    box = await makeSandbox(external ? external.env : testS3Env(server.endpoint));
     return await setUp(box, server, options);
   } catch (err) {
     await box?.cleanup();
@@ -54,8 +70,8 @@ export async function makeLfsFixture(options: {
   }
 }
 
-async function setUp(box: Sandbox, server: S3rverHandle, options: { files: Array<{ path: string; content: Buffer }>; patterns?: string[] }): Promise<LfsFixture> {
-  const prefix = 'repo';
+async function setUp(box: Sandbox, server: S3rverHandle, options: { files: Array<{ path: string; content: Buffer }>; patterns?: string[]; prefix?: string }): Promise<LfsFixture> {
+  const prefix = options.prefix ?? 'repo';
   const remote = join(box.root, 'remote.git');
   const origin = join(box.root, 'origin');
   await box.git(['init', '-q', '--bare', remote]);

@@ -26,6 +26,7 @@ export const S3RVER_KNOWN_WRONG = {
   interruptedPut: 'it keeps the part of a PUT body that arrived before the connection broke, under the final key',
   multipartAbort: 'it answers AbortMultipartUpload with 405',
   streamedChunkedPut: 'it answers an aws-chunked streamed PUT with 200 and stores the chunk framing as the data',
+  multipartEtag: 'a multipart object gets a plain MD5 ETag, without the "-<parts>" of S3',
 } as const;
 const require = createRequire(import.meta.url);
 
