@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { startS3rver, testS3Env, type S3rverHandle } from './s3rver.js';
 
@@ -30,11 +31,62 @@ export interface LfsFixture {
   origin: string;
   files: FixtureFile[];
   prefix: string;
-  // Path of an object in s3rver's data dir (to inspect, delete or corrupt it).
-  bucketObjectPath(oid: string): string;
+  // The bucket, through plain S3 calls (never through a server's files): to inspect, remove or
+  // corrupt an object.
+  bucket: BucketView;
   // A fresh `git clone` of the remote; with lfs-lazy installed, a lazy one.
   clone(name: string, options?: { env?: NodeJS.ProcessEnv }): Promise<string>;
   cleanup(): Promise<void>;
+}
+
+export interface BucketView {
+  // The stored bytes, or undefined when the key does not exist.
+  get(oid: string): Promise<Buffer | undefined>;
+  put(oid: string, bytes: Buffer): Promise<void>;
+  // LastModified and ETag of the stored object: changes when it is written again.
+  version(oid: string): Promise<string>;
+  remove(oid: string): Promise<void>;
+  // Removes the object and gives back a function that puts it back as it was.
+  takeAway(oid: string): Promise<() => Promise<void>>;
+  close(): void;
+}
+
+// A plain SDK client on the same credentials the sandbox gives lfs-lazy.
+export function bucketView(endpoint: string, bucket: string, prefix: string, env: Record<string, string | undefined>): BucketView {
+  const client = new S3Client({
+    endpoint, forcePathStyle: true, region: 'us-east-1', requestChecksumCalculation: 'WHEN_REQUIRED',
+    credentials: { accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '', secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '' },
+  });
+  const Key = (oid: string): string => `${prefix ? `${prefix}/` : ''}${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`;
+  const view: BucketView = {
+    async get(oid) {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: Key(oid) }));
+        return Buffer.from(await out.Body!.transformToByteArray());
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw err;
+      }
+    },
+    async put(oid, bytes) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: Key(oid), Body: bytes }));
+    },
+    async version(oid) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: Key(oid) }));
+      return `${head.LastModified?.toISOString()} ${head.ETag}`;
+    },
+    async remove(oid) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: Key(oid) }));
+    },
+    async takeAway(oid) {
+      const saved = await view.get(oid);
+      if (saved === undefined) throw new Error(`${Key(oid)} is not in the bucket to take away`);
+      await view.remove(oid);
+      return () => view.put(oid, saved);
+    },
+    close: () => client.destroy(),
+  };
+  return view;
 }
 
 export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -89,6 +141,7 @@ async function setUp(box: Sandbox, server: S3rverHandle, options: { files: Array
   await box.git(['commit', '-q', '-m', 'data'], { cwd: origin });
   await box.git(['remote', 'add', 'origin', remote], { cwd: origin });
   await box.git(['push', '-q', 'origin', 'main'], { cwd: origin });
+  const bucket = bucketView(server.endpoint, server.bucket, prefix, box.env as Record<string, string | undefined>);
   return {
     box,
     server,
@@ -96,13 +149,14 @@ async function setUp(box: Sandbox, server: S3rverHandle, options: { files: Array
     origin,
     files,
     prefix,
-    bucketObjectPath: (oid) => join(server.dataDir, server.bucket, prefix, oid.slice(0, 2), oid.slice(2, 4), `${oid}._S3rver_object`),
+    bucket,
     async clone(name, cloneOptions = {}) {
       const dir = join(box.root, name);
       await box.git(['clone', '-q', remote, dir], cloneOptions.env ? { env: cloneOptions.env } : {});
       return dir;
     },
     async cleanup() {
+      bucket.close();
       await box.cleanup();
       await server.stop();
     },
