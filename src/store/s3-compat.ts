@@ -12,9 +12,10 @@ import type { Logger } from 'pino';
 // `Content-Encoding: aws-chunked` with a trailing checksum and no Content-Length. radosgw (Ceph
 // 16) refuses it with 411 MissingContentLength (s3-errors.ts then names this setting); s3rver
 // answers 200 and stores the chunk framing as the object's bytes (1,048,583 bytes in, 1,048,768
-// stored, no error anywhere), as any server that does not decode aws-chunked may. Custom endpoints therefore get
-// checksums only where the API requires them (plain `Content-Length` bodies); AWS S3 keeps the
-// default. An explicit setting, or AWS_REQUEST_CHECKSUM_CALCULATION, always wins.
+// stored, no error anywhere), as any server that does not decode aws-chunked may. Custom
+// endpoints therefore get checksums only where the API requires them (plain `Content-Length`
+// bodies); AWS S3 keeps the default. An explicit setting, or AWS_REQUEST_CHECKSUM_CALCULATION,
+// always wins.
 export function checksumMode(
   option: 'when_required' | 'when_supported' | undefined,
   customEndpoint: boolean,
@@ -28,8 +29,10 @@ export function checksumMode(
 
 // 2. A failed abort hiding the failure. lib-storage aborts a failed multipart upload and, when
 // the abort fails too, throws the abort's error instead of the one that made it abort: on AWS S3 a
-// policy without s3:AbortMultipartUpload answers 403, s3rver always answers 405 (radosgw aborts). The user needs the original cause; the parts left behind cost storage until
-// a bucket lifecycle rule removes them, which the warning says.
+// policy without s3:AbortMultipartUpload answers 403, s3rver always answers 405 (radosgw aborts;
+// a second abort of the same upload meets 404 NoSuchUpload, s3-multipart.ts). The user needs the
+// original cause; the parts left behind cost storage until a bucket lifecycle rule removes them,
+// which the warning says.
 export function keepOriginalErrorOnAbort(client: S3Client, logger: Logger | undefined): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
