@@ -1,5 +1,5 @@
 // A real S3 implementation for the tests: Ceph's RADOS Gateway on a single-host cluster (one mon,
-// one mgr, one memstore OSD, radosgw), every daemon a child process run in the foreground (`-f`)
+// an optional mgr, one memstore OSD, radosgw), every daemon a child process run in the foreground (`-f`)
 // on 127.0.0.1, everything under one temp directory. The facts behind each setting are in
 // ../shared/reference/ceph-rgw-on-loopback.md (the key without which the gateway hangs:
 // `ms mon client mode = crc secure`).
@@ -52,6 +52,7 @@ export const RADOSGW_PACKAGES = 'ceph-mon ceph-osd ceph-mgr radosgw ceph-common'
 // Everything the helper runs, so a missing package is named at once.
 const BINARIES = ['monmaptool', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'ceph', 'radosgw', 'radosgw-admin'];
 
+// `mgr`: also start a manager (default true); nothing S3 needs it.
 export async function startRadosgw(options: { mgr?: boolean } = {}): Promise<RadosgwHandle> {
   const started = Date.now();
   const missing = BINARIES.filter((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0);
@@ -143,7 +144,8 @@ let shared: Promise<RadosgwHandle> | undefined;
 // on a failed test, or on SIGINT/SIGTERM). Suites call it in before(); nobody calls stop().
 export function sharedRadosgw(): Promise<RadosgwHandle> {
   if (shared) return shared;
-  shared = startRadosgw();
+  // No mgr: S3 I/O does not need one (health only warns), and it spends CPU the tests need.
+  shared = startRadosgw({ mgr: false });
   void shared.then(
     (handle) => {
       const onSignal = (signal: NodeJS.Signals): void => {
