@@ -28,7 +28,7 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 // Cases a store under test is known to get wrong, each with the reason. Only the S3 emulator has
 // any (test/helpers/s3rver.ts S3RVER_KNOWN_WRONG, the one place that says why); a case it gets
 // wrong runs against every store that implements S3 correctly (the file and memory stores, radosgw).
-export type ContractCase = 'rangeZeroZero' | 'rangeOnEmptyObject' | 'wrongSecret' | 'interruptedPut' | 'multipartAbort' | 'streamedChunkedPut' | 'multipartEtag';
+export type ContractCase = 'rangeZeroZero' | 'rangeOnEmptyObject' | 'wrongSecret' | 'interruptedPut' | 'multipartAbort' | 'streamedChunkedPut' | 'multipartEtag' | 'rangeSuffix';
 export type KnownWrong = Partial<Record<ContractCase, string>>;
 
 // Counts what ran against each store, printed when its suite ends (npm test shows it).

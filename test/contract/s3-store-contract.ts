@@ -220,6 +220,38 @@ export function runS3StoreContract(label: string, knownWrong: KnownWrong, getTar
       }
     });
 
+    // ObjectStore has no suffix range (no caller needs one), so this asks the server itself, with
+    // the SDK: what S3 specifies for every kind of Range, that the store's own ranges rest on.
+    it('the server answers every kind of Range as S3 does (suffix, 0-0, past the end, empty object)', async () => {
+      const store = makeStore();
+      const client = rawClient();
+      const { oid, data, path } = await fixture(100);
+      const empty = await fixture(0);
+      const ask = async (id: string, Range: string): Promise<{ status?: number; body?: Buffer; error?: string }> => {
+        try {
+          const Key = store.locate(id).replace(`s3://${getTarget().bucket}/`, '');
+          const out = await client.send(new GetObjectCommand({ Bucket: getTarget().bucket, Key, Range }));
+          return { status: out.$metadata.httpStatusCode!, body: Buffer.from(await out.Body!.transformToByteArray()) };
+        } catch (err) {
+          return { status: (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode!, error: (err as Error).name };
+        }
+      };
+      try {
+        await store.put(oid, data.length, path);
+        await store.put(empty.oid, 0, empty.path);
+        assert.deepEqual(await ask(oid, 'bytes=-5'), { status: 206, body: data.subarray(95) }, 'suffix');
+        assert.deepEqual(await ask(oid, 'bytes=-500'), { status: 206, body: data }, 'suffix longer than the object');
+        assert.deepEqual(await ask(oid, 'bytes=0-0'), { status: 206, body: data.subarray(0, 1) }, '0-0');
+        assert.deepEqual(await ask(oid, 'bytes=90-1000'), { status: 206, body: data.subarray(90) }, 'past the end');
+        assert.deepEqual(await ask(oid, 'bytes=100-'), { status: 416, error: 'InvalidRange' }, 'starting at the end');
+        assert.deepEqual(await ask(empty.oid, 'bytes=-5'), { status: 416, error: 'InvalidRange' }, 'suffix of an empty object');
+        assert.deepEqual(await ask(empty.oid, 'bytes=0-'), { status: 416, error: 'InvalidRange' }, 'range of an empty object');
+      } finally {
+        store.close();
+        client.destroy();
+      }
+    }, 'rangeSuffix');
+
     it('the stored object is what a plain S3 GET returns (no framing, no re-encoding)', async () => {
       const store = makeStore();
       const client = rawClient();

@@ -21,6 +21,7 @@ const HOST = '127.0.0.1';
 // Measured in ../shared/reference/s3-emulator-and-git-lfs-findings.md §3.3–3.4.
 export const S3RVER_KNOWN_WRONG = {
   rangeZeroZero: 'it answers bytes=0-0 with the whole object',
+  rangeSuffix: 'it reads the suffix range bytes=-5 as bytes=0-5, and breaks the connection on any Range of an empty object',
   rangeOnEmptyObject: 'a Range on an empty object gets Content-Length: 1 and no body, which breaks the connection',
   wrongSecret: 'it checks no signature, so any secret is accepted (only an unknown access key id is refused)',
   interruptedPut: 'it keeps the part of a PUT body that arrived before the connection broke, under the final key',
