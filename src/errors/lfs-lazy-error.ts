@@ -64,9 +64,12 @@ export class AccessDeniedError extends LfsLazyError {
   }
 }
 
+// A store's failure. A retryable one goes to git-lfs as 503 (the store already spent its retries on
+// it); a permanent one never does: it carries the server's own 4xx status where there is one, else 502.
 export class StorageError extends LfsLazyError {
   constructor(message: string, options: { cause?: unknown; retryable?: boolean; code?: ErrorCodeValue } = {}) {
-    super(message, { code: options.code ?? ErrorCode.Unavailable, cause: options.cause, retryable: options.retryable ?? true });
+    const retryable = options.retryable ?? true;
+    super(message, { code: options.code ?? (retryable ? ErrorCode.Unavailable : ErrorCode.StoreFailed), cause: options.cause, retryable });
   }
 }
 

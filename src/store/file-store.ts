@@ -7,7 +7,7 @@ import { AccessDeniedError, ConfigError, IntegrityError, LfsLazyError, ObjectNot
 import { shardedPath } from '../util/oid.js';
 import { RetryBudget, defaultRetryPolicy, type RetryPolicy } from '../util/retry.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
-import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import { rangeNotSatisfiable, type GetOptions, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.js';
 import { resumableBody } from './resumable-body.js';
 
 // Worth another try on a NAS: the file system is busy or the mount hiccuped.
@@ -85,6 +85,10 @@ export class FileStore implements ObjectStore {
       throw this.mapError(err, 'get', oid);
     });
     try {
+      if (options.start !== undefined || options.end !== undefined) {
+        const { size } = await handle.stat();
+        if ((options.start ?? 0) >= size) throw rangeNotSatisfiable(this.locate(oid), options.start ?? 0, size);
+      }
       const stream = handle.createReadStream({
         highWaterMark: 1024 * 1024,
         ...(options.start !== undefined ? { start: options.start } : {}),
@@ -93,6 +97,7 @@ export class FileStore implements ObjectStore {
       return options.signal ? addAbortSignal(options.signal, stream) : stream;
     } catch (err) {
       await handle.close();
+      if (err instanceof LfsLazyError) throw err;
       throw new StorageError(`get ${this.locate(oid)} failed: ${(err as Error).message}`, { cause: err, retryable: false });
     }
   }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { IntegrityError, ObjectNotFoundError } from '../errors/index.js';
 import { assertOid } from '../util/oid.js';
-import type { GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import { rangeNotSatisfiable, type GetOptions, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.js';
 
 // The reference implementation: used by unit tests of the protocol layers and as the executable
 // definition of the ObjectStore contract.
@@ -22,6 +22,8 @@ export class MemoryStore implements ObjectStore {
   async get(oid: string, options: GetOptions = {}): Promise<Readable> {
     const data = this.objects.get(assertOid(oid));
     if (!data) throw new ObjectNotFoundError(oid, this.locate(oid));
+    const ranged = options.start !== undefined || options.end !== undefined;
+    if (ranged && (options.start ?? 0) >= data.length) throw rangeNotSatisfiable(this.locate(oid), options.start ?? 0, data.length);
     const end = options.end === undefined ? data.length : options.end + 1;
     return Readable.from([data.subarray(options.start ?? 0, end)]);
   }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ErrorCode, StorageError } from '../errors/index.js';
 
 export interface ObjectInfo {
   size: number;
@@ -9,7 +10,9 @@ export interface ProgressCallback {
 }
 
 export interface GetOptions {
-  // Inclusive byte range, as in HTTP Range; omitted means the whole object.
+  // Inclusive byte range, as in HTTP Range; omitted means the whole object. As S3 answers: an `end`
+  // past the object's end is clamped to it; a `start` at or past the end (so any range of an empty
+  // object) is refused with rangeNotSatisfiable().
   start?: number;
   end?: number;
   signal?: AbortSignal;
@@ -42,4 +45,12 @@ export interface ObjectStore {
   checkBucket?(): Promise<void>;
   // Releases sockets and handles.
   close(): void;
+}
+
+// What every store throws for a range that starts at or past the end of the object (S3's 416).
+export function rangeNotSatisfiable(location: string, start: number, size: number): StorageError {
+  return new StorageError(`get ${location} failed: the byte range starts at ${start}, at or past the end of the object (${size} bytes) (InvalidRange)`, {
+    retryable: false,
+    code: ErrorCode.RangeNotSatisfiable,
+  });
 }

@@ -1,7 +1,10 @@
 // The one place an S3 SDK or socket error becomes an lfs-lazy error: 404 → not found, 401/403 and
-// credential errors → access denied, 5xx / throttling / resets / time-outs → retryable, TLS
-// failures → never retried. Pure: it looks at the error's shape, never imports the SDK.
-import { AccessDeniedError, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
+// credential errors → access denied, 5xx / throttling / resets / time-outs → retryable; everything
+// else is permanent and goes to git-lfs with a code that says so, never a retryable 503: a missing
+// bucket 404, a refused streamed upload 411, a bad range 416, any other 4xx 400, an endpoint that
+// cannot be right or a refused certificate 78 (configuration), anything else 502. Pure: it looks
+// at the error's shape, never imports the SDK.
+import { AccessDeniedError, ErrorCode, LfsLazyError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 
 export interface StoreErrorContext {
   operation: string;
@@ -32,6 +35,14 @@ const NETWORK_CODES: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   EAI_AGAIN: 'DNS lookup failed',
+};
+// An endpoint that cannot be right: retrying it changes nothing.
+const BAD_ENDPOINT_CODES: Record<string, string> = {
+  ENOTFOUND: 'the host name does not resolve',
+  ERR_INVALID_URL: 'not a valid URL',
+  EPROTO: 'not the protocol the URL names (http:// vs https://)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'not the protocol the URL names (http:// vs https://)',
+  EADDRNOTAVAIL: 'the address is not available',
 };
 
 // Node's (OpenSSL's) certificate verification failures: DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED,
@@ -70,6 +81,7 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
     return new StorageError(`bucket "${ctx.bucket}" does not exist at ${ctx.endpoint} (${code ?? 'HTTP 404'}); check the store URL`, {
       cause: err,
       retryable: false,
+      code: ErrorCode.NotFound,
     });
   }
   if (ctx.oid !== undefined && (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && code === undefined))) {
@@ -87,6 +99,28 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
   if ((status !== undefined && (status >= 500 || status === 429)) || (code !== undefined && THROTTLE_CODES.has(code))) {
     return new StorageError(`${fail}: HTTP ${status ?? '?'} ${code ?? ''}`.trimEnd(), { cause: err, retryable: true });
   }
+  if (status === 411 || code === 'MissingContentLength') {
+    // radosgw (and others) refuse the SDK's aws-chunked streamed upload, which has no Content-Length.
+    return new StorageError(
+      `${fail}: ${ctx.endpoint} refused a streamed upload without Content-Length (${code ?? 'HTTP 411'}); ` +
+        'it does not take the SDK\'s aws-chunked uploads: set lfs-lazy.checksum = when_required (git config lfs-lazy.checksum when_required)',
+      { cause: err, retryable: false, code: ErrorCode.LengthRequired },
+    );
+  }
+  if (status === 416 || code === 'InvalidRange') {
+    return new StorageError(`${fail}: the byte range starts at or past the end of the object (${code ?? 'HTTP 416'})`, {
+      cause: err,
+      retryable: false,
+      code: ErrorCode.RangeNotSatisfiable,
+    });
+  }
+  if (netCode !== undefined && BAD_ENDPOINT_CODES[netCode]) {
+    return new StorageError(`${fail}: cannot reach ${ctx.endpoint}: ${BAD_ENDPOINT_CODES[netCode]} (${netCode}); check the endpoint`, {
+      cause: err,
+      retryable: false,
+      code: ErrorCode.Config,
+    });
+  }
   if (netCode !== undefined && NETWORK_CODES[netCode]) {
     return new StorageError(`${fail}: ${NETWORK_CODES[netCode]} (${netCode}) to ${ctx.endpoint}`, { cause: err, retryable: true });
   }
@@ -101,10 +135,12 @@ export function toStoreError(err: unknown, ctx: StoreErrorContext): Error {
     return new StorageError(
       `${fail}: the TLS certificate of ${ctx.endpoint} was not accepted (${e.message ?? netCode}; ${netCode}). ` +
         'lfs-lazy always verifies certificates: give the endpoint a certificate from a trusted CA, or trust a private CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
-      { cause: err, retryable: false },
+      { cause: err, retryable: false, code: ErrorCode.Config },
     );
   }
   const detail = status !== undefined ? `HTTP ${status} ${code ?? ''}`.trimEnd() : (netCode ?? e.name ?? 'error');
   const message = e.message && e.message !== 'UnknownError' ? `: ${e.message}` : '';
-  return new StorageError(`${fail}: ${detail}${message}`, { cause: err, retryable: false });
+  // A 4xx is the server's final word on this request: git-lfs shows that status, not a 503.
+  const wire = status !== undefined && status >= 400 && status < 500 ? ErrorCode.BadRequest : ErrorCode.StoreFailed;
+  return new StorageError(`${fail}: ${detail}${message}`, { cause: err, retryable: false, code: wire });
 }

@@ -1,7 +1,7 @@
 // Large objects go up as a parallel multipart upload (lib-storage): parts sized to stay under S3's
 // part-count limit, progress from the upload's own events, cancellation through the signal.
 import { createReadStream } from 'node:fs';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { PutOptions } from './object-store.js';
 
@@ -42,6 +42,17 @@ export async function putMultipart(target: MultipartTarget, size: number, source
   try {
     if (options.signal?.aborted) onAbort();
     await upload.done();
+  } catch (err) {
+    // On a cancel, done() rejects at once while lib-storage aborts the upload later, in the
+    // background, once its parts in flight have ended: a process that exits meanwhile (the agent
+    // on terminate) would leave the parts behind, billed and invisible. So abort it here, before
+    // returning (lib-storage's own later abort then meets NoSuchUpload; s3-compat.ts keeps quiet).
+    // `uploadId` is lib-storage's own field: the store contract's abort test notices if it goes.
+    const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+    if (options.signal?.aborted && uploadId !== undefined) {
+      await target.client.send(new AbortMultipartUploadCommand({ Bucket: target.Bucket, Key: target.Key, UploadId: uploadId })).catch(() => undefined);
+    }
+    throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     file.destroy();

@@ -21,7 +21,6 @@ import { defaultRetryPolicy, type RetryPolicy } from '../util/retry.js';
 import { objectKey } from './keys.js';
 import { resumableBody } from './resumable-body.js';
 import { connectS3, S3_DEFAULTS, type S3ClientOptions, type S3Connection } from './s3-client.js';
-import { removePartialObject, retryRange } from './s3-compat.js';
 import { toStoreError, type StoreErrorContext } from './s3-errors.js';
 import { MIN_PART_SIZE, putMultipart } from './s3-multipart.js';
 import { s3Retries, sendOptions, type S3RetryContext } from './s3-request.js';
@@ -112,15 +111,11 @@ export class S3Store implements ObjectStore {
     await checkSourceSize(oid, size, sourcePath);
     const multipart = size >= this.multipartThreshold;
     const target = { client: this.client, Bucket: this.bucket, Key, partSize: this.partSize, queueSize: this.queueSize };
-    try {
-      // A streamed PUT is never retried by the SDK (it cannot rewind the stream): the budget does it.
-      await s3Retries(this.retry, 'put', oid, options.signal).run(() =>
-        multipart ? putMultipart(target, size, sourcePath, options) : this.putSingle(Key, size, sourcePath, options),
-      );
-    } catch (err) {
-      if (!multipart) await removePartialObject(this.client, { Bucket: this.bucket, Key }, size, this.logger, oid);
-      throw err;
-    }
+    // A streamed PUT is never retried by the SDK (it cannot rewind the stream): the budget does it.
+    // A PUT that breaks off stores nothing under the key (S3 and radosgw store only a whole body).
+    await s3Retries(this.retry, 'put', oid, options.signal).run(() =>
+      multipart ? putMultipart(target, size, sourcePath, options) : this.putSingle(Key, size, sourcePath, options),
+    );
   }
 
   async delete(oid: string): Promise<void> {
@@ -194,6 +189,12 @@ function checkResumed(location: string, first: GetObjectCommandOutput, next: Get
   (next.Body as Readable | undefined)?.destroy();
   const why = changed ? `the object changed (ETag ${first.ETag} → ${next.ETag})` : `the server did not honour Range bytes=${from}- (got ${next.ContentRange ?? 'the whole object'})`;
   throw new StorageError(`get ${location} failed: cannot resume an interrupted download: ${why}`, { retryable: false });
+}
+
+// The range of a resumed GET. Before its first byte arrived (`from` undefined) it repeats the
+// caller's request exactly: a `bytes=0-` the caller never sent is a 416 on an empty object.
+function retryRange(callerRange: string | undefined, from: number | undefined, end: number | undefined): string | undefined {
+  return from === undefined ? callerRange : `bytes=${from}-${end ?? ''}`;
 }
 
 function rangeHeader({ start, end }: GetOptions): string | undefined {

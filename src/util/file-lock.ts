@@ -5,7 +5,7 @@
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LfsLazyError } from '../errors/index.js';
-import { waitWithBackoff, type Backoff } from './retry.js';
+import { waitWithBackoff, type Backoff, type Clock } from './retry.js';
 import { isStaleTemp, ownerOf, ownerToken } from './temp-files.js';
 
 export interface FileLockOptions {
@@ -14,6 +14,8 @@ export interface FileLockOptions {
   // A holder in another pid space (another host on a shared disk) cannot be checked: its lock is
   // taken as abandoned once it is this old. Default 60 s.
   staleForeignMs?: number;
+  // The clock of the waits (tests: to see the moment a waiter pauses for a live holder).
+  clock?: Clock;
 }
 
 // A lock file without a token is one whose holder died between creating and writing it.
@@ -46,7 +48,7 @@ async function acquire(lockPath: string, options: FileLockOptions): Promise<stri
         await breakLock(lockPath, holder.content);
       }
     },
-    { timeoutMs, backoff: LOCK_POLL },
+    { timeoutMs, backoff: LOCK_POLL, ...(options.clock && { clock: options.clock }) },
   );
   if (taken !== undefined) return taken;
   const owner = holder && ownerOf(holder.content);

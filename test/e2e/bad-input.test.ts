@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { CLI_PATH, makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { startS3rver, testS3Env, type S3rverHandle } from '../helpers/s3rver.js';
+import { bucketView } from '../helpers/lfs-fixture.js';
 import { assertLocalObjectsIntact, fileNames as filesUnder } from '../helpers/disk.js';
 
 interface Spawned {
@@ -230,7 +231,12 @@ describe('the agent process under bad input on stdin', { timeout: 180_000 }, () 
           assert.ok(match, `request ${request.method} ${request.url} names an invalid key`);
           assert.equal(match[1], oid);
         }
-        assert.ok((await readFile(join(server.dataDir, server.bucket, 'bad-input', oid.slice(0, 2), oid.slice(2, 4), `${oid}._S3rver_object`))).equals(content));
+        const view = bucketView(server.endpoint, server.bucket, 'bad-input', testS3Env(server.endpoint));
+        try {
+          assert.ok((await view.get(oid))?.equals(content));
+        } finally {
+          view.close();
+        }
       }
     });
 
@@ -478,14 +484,14 @@ describe('a bucket object whose bytes do not match its oid', { timeout: 240_000 
 
   const [FLIPPED, SHORT] = [0, 1];
   async function corrupt(): Promise<void> {
-    for (const file of fx.files) originals.set(file.oid, await readFile(fx.bucketObjectPath(file.oid)));
+    for (const file of fx.files) originals.set(file.oid, (await fx.bucket.get(file.oid))!);
     const flipped = Buffer.from(originals.get(fx.files[FLIPPED]!.oid)!);
     flipped[12_345] = flipped[12_345]! ^ 0xff;
-    await writeFile(fx.bucketObjectPath(fx.files[FLIPPED]!.oid), flipped);
-    await writeFile(fx.bucketObjectPath(fx.files[SHORT]!.oid), originals.get(fx.files[SHORT]!.oid)!.subarray(0, 60_000));
+    await fx.bucket.put(fx.files[FLIPPED]!.oid, flipped);
+    await fx.bucket.put(fx.files[SHORT]!.oid, originals.get(fx.files[SHORT]!.oid)!.subarray(0, 60_000));
   }
   async function restore(): Promise<void> {
-    for (const [oid, bytes] of originals) await writeFile(fx.bucketObjectPath(oid), bytes);
+    for (const [oid, bytes] of originals) await fx.bucket.put(oid, bytes);
   }
   const pointerOf = (content: Buffer): Buffer => encodePointer({ oid: sha256(content), size: content.length, extensions: [] });
 
@@ -536,7 +542,7 @@ describe('a bucket object whose bytes do not match its oid', { timeout: 240_000 
     for (const file of fx.files) {
       const target = join(storeDir, file.oid.slice(0, 2), file.oid.slice(2, 4), file.oid);
       await mkdir(join(target, '..'), { recursive: true });
-      await cp(fx.bucketObjectPath(file.oid), target);
+      await writeFile(target, (await fx.bucket.get(file.oid))!);
     }
     const flipped = fx.files[FLIPPED]!;
     const bad = Buffer.from(flipped.content);

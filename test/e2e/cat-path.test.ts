@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { CLI_PATH } from '../helpers/sandbox.js';
 import { makeReadFixture, PATHS, runBinary, sha256, type ReadFixture } from './lazy-read-fixture.js';
@@ -84,8 +84,7 @@ describe('lfs-lazy cat / path', { timeout: 300_000 }, () => {
 
   it('an object missing from the bucket is a one-line error naming the path and the oid', async () => {
     const { oid } = rf.file(PATHS.gone);
-    const stored = rf.fx.bucketObjectPath(oid);
-    await rename(stored, `${stored}.away`);
+    const putBack = await rf.fx.bucket.takeAway(oid);
     try {
       for (const command of ['cat', 'path']) {
         const result = await rf.cli([command, PATHS.gone], clone);
@@ -98,7 +97,7 @@ describe('lfs-lazy cat / path', { timeout: 300_000 }, () => {
       assert.equal(existsSync(rf.lfsObject(clone, oid)), false);
       assert.deepEqual(rf.tempFiles(clone), []);
     } finally {
-      await rename(`${stored}.away`, stored);
+      await putBack();
     }
   });
 });

@@ -79,7 +79,7 @@ describe('crash safety: kill -9 at any moment, then rerun', { timeout: 600_000 }
       assert.ok(data.equals(file.content) || data.equals(pointer(file.content)), `${file.path} is neither its pointer nor its content (${data.length} bytes)`);
     }
     for (const file of files) {
-      const stored = await readFile(fx.bucketObjectPath(sha256(file.content))).catch(() => undefined);
+      const stored = await fx.bucket.get(sha256(file.content));
       if (stored) assert.equal(sha256(stored), sha256(file.content), `bucket copy of ${file.path} is partial`);
     }
   }
@@ -286,7 +286,7 @@ describe('crash safety: kill -9 at any moment, then rerun', { timeout: 600_000 }
     await fx.box.git(['commit', '-q', '-m', `add ${name}`], { cwd: fx.origin });
     return { path: name, oid: sha256(data), content: data };
   }
-  const inBucket = (oid: string): Promise<Buffer | undefined> => readFile(fx.bucketObjectPath(oid)).catch(() => undefined);
+  const inBucket = (oid: string): Promise<Buffer | undefined> => fx.bucket.get(oid);
   const startGit = (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Started =>
     start('git', ['-c', 'lfs.concurrenttransfers=1', ...args], { cwd, env: env(extraEnv), timeoutMs: 60_000 });
 

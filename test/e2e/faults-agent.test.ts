@@ -48,7 +48,7 @@ describe('git-lfs transfers through the agent under faults', { timeout: 300_000 
   }
 
   async function inBucket(oid: string): Promise<Buffer | undefined> {
-    return readFile(fx.bucketObjectPath(oid)).catch(() => undefined);
+    return fx.bucket.get(oid);
   }
 
   // A clone whose local LFS store is empty, so that `git lfs pull` must download everything. Works

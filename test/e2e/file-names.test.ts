@@ -3,7 +3,7 @@
 // manifests), and names with control characters are printed quoted, as git prints them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodePointer } from '../../src/protocol/pointer.js';
@@ -148,15 +148,14 @@ describe('file names that are not plain text', { timeout: 300_000 }, () => {
   });
 
   it("the filter's report line quotes the name too", async () => {
-    const object = fx.bucketObjectPath(sha256(contentOf(1)));
-    await rename(object, `${object}.away`);
+    const putBack = await fx.bucket.takeAway(sha256(contentOf(1)));
     try {
       const dir = join(fx.box.root, 'report');
       const result = await fx.box.git(['clone', '-q', fx.remote, dir], { env: { LFS_LAZY_HYDRATE: 'esc*' } });
       assert.match(result.stderr, /could not fetch "esc\\033\[31mred\.bin" \(oid /);
       assert.ok(!result.stderr.includes('\x1b'), result.stderr);
     } finally {
-      await rename(`${object}.away`, object);
+      await putBack();
     }
   });
 });

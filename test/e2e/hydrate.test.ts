@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
@@ -133,8 +133,7 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
   });
 
   it('a failed fetch exits non-zero naming the file; the others are hydrated, from a subdirectory', async () => {
-    const gone = fx.bucketObjectPath(oidOf('models/m1.bin'));
-    await rename(gone, `${gone}.away`);
+    const putBack = await fx.bucket.takeAway(oidOf('models/m1.bin'));
     try {
       const result = await fx.box.cli(['hydrate', '.'], { cwd: join(clone, 'models'), allowFail: true });
       assert.equal(result.code, 1);
@@ -144,7 +143,7 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
       assert.match(result.stdout, /hydrated 3 files .*1 already local.*, 1 failed/);
       assert.ok((await read('models/m1.bin')).equals(await blob('models/m1.bin')), 'm1 stays a pointer');
     } finally {
-      await rename(`${gone}.away`, gone);
+      await putBack();
     }
     const report = await hydrateJson(['m1.bin'], { cwd: join(clone, 'models') });
     assert.deepEqual(report.hydrated, ['models/m1.bin']);

@@ -2,7 +2,7 @@
 // A plain clone leaves pointers and moves no object bytes; LFS_LAZY_HYDRATE makes an eager clone
 // through git's delay capability; a missing object leaves its pointer and the checkout completes.
 import assert from 'node:assert/strict';
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodePointer } from '../../src/protocol/pointer.js';
@@ -99,9 +99,7 @@ describe('lazy clone through the lfs-lazy filter', { timeout: 300_000 }, () => {
 
   it('an object missing from the bucket leaves its pointer, is reported with its oid, and the checkout completes', async () => {
     const victim = regular().find((f) => f.path === 'labels/l03.json')!;
-    const objectPath = fixture.bucketObjectPath(victim.oid);
-    const saved = await readFile(objectPath);
-    await rm(objectPath);
+    const putBack = await fixture.bucket.takeAway(victim.oid);
     try {
       const clone = join(fixture.box.root, 'missing');
       const result = await fixture.box.git(['clone', '-q', fixture.remote, clone], { env: { LFS_LAZY_HYDRATE: 'data/*,labels/*' } });
@@ -118,7 +116,7 @@ describe('lazy clone through the lfs-lazy filter', { timeout: 300_000 }, () => {
       // No temp file of the failed download is left behind.
       assert.deepEqual(await filesUnder(join(clone, '.git', 'lfs', 'tmp')), []);
     } finally {
-      await writeFile(objectPath, saved);
+      await putBack();
     }
   });
 

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openRepository, type Repository } from '../../src/index.js';
@@ -90,13 +90,12 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
     const { content } = rf.file(PATHS.big);
     assert.ok((await collect(repo.createReadStream(PATHS.big))).equals(content));
     // With the bucket's copy gone, only the local store can answer.
-    const stored = rf.fx.bucketObjectPath(rf.file(PATHS.big).oid);
-    await rename(stored, `${stored}.away`);
+    const putBack = await rf.fx.bucket.takeAway(rf.file(PATHS.big).oid);
     try {
       const got = await collect(repo.createReadStream(PATHS.big, { start: 10, end: 2_500_000 }));
       assert.ok(got.equals(content.subarray(10, 2_500_001)));
     } finally {
-      await rename(`${stored}.away`, stored);
+      await putBack();
     }
   });
 
@@ -116,8 +115,7 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
     const clone = await rf.lazyClone('clone-missing');
     const repo = await open(clone);
     const { oid } = rf.file(PATHS.gone);
-    const stored = rf.fx.bucketObjectPath(oid);
-    await rename(stored, `${stored}.away`);
+    const putBack = await rf.fx.bucket.takeAway(oid);
     try {
       const message = new RegExp(`^${PATHS.gone}: object ${oid} is missing from s3://`);
       await assert.rejects(repo.readFile(PATHS.gone), { message });
@@ -125,7 +123,7 @@ describe('library API: openRepository', { timeout: 300_000 }, () => {
       await assert.rejects(repo.localPath(PATHS.gone), { message });
       assert.deepEqual(rf.tempFiles(clone), []);
     } finally {
-      await rename(`${stored}.away`, stored);
+      await putBack();
     }
   });
 

@@ -3,10 +3,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { startS3rver, testS3Env } from '../helpers/s3rver.js';
+import { bucketView, type BucketView } from '../helpers/lfs-fixture.js';
 import { writeLabelMap } from '../../scripts/lib/label-map.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -17,7 +18,7 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
   let repo: string;
   let remote: string;
   const files = new Map<string, Buffer>();
-  const objectFile = (oid: string) => join(server.dataDir, server.bucket, `data/${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}._S3rver_object`);
+  let bucket: BucketView;
 
   before(async () => {
     server = await startS3rver();
@@ -41,9 +42,11 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
     await box.git(['commit', '-q', '-m', 'dataset'], { cwd: repo });
     await box.git(['remote', 'add', 'origin', remote], { cwd: repo });
     await box.git(['push', '-q', 'origin', 'main'], { cwd: repo });
+    bucket = bucketView(server.endpoint, server.bucket, 'data', testS3Env(server.endpoint));
   });
 
   after(async () => {
+    bucket?.close();
     await box?.cleanup();
     await server?.stop();
   });
@@ -51,8 +54,8 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
   it('stores every object in the bucket at its key with identical bytes', async () => {
     for (const [path, data] of files) {
       if (data.length === 0) continue; // git-lfs never uploads the empty object
-      const stored = await readFile(objectFile(sha256(data)));
-      assert.ok(stored.equals(data), `${path}: stored bytes differ (${stored.length} vs ${data.length})`);
+      const stored = await bucket.get(sha256(data));
+      assert.ok(stored?.equals(data), `${path}: stored bytes differ (${stored?.length} vs ${data.length})`);
     }
   });
 
@@ -77,10 +80,10 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
 
   it('git lfs push --all uploads nothing that is already in the bucket', async () => {
     const oids = [...files.values()].filter((d) => d.length > 0).map(sha256);
-    const before = await Promise.all(oids.map(async (oid) => (await stat(objectFile(oid))).mtimeMs));
+    const before = await Promise.all(oids.map((oid) => bucket.version(oid)));
     const log = join(box.root, 'push-all.log');
     await box.git(['lfs', 'push', '--all', 'origin'], { cwd: repo, env: { LFS_LAZY_LOG_FILE: log, LFS_LAZY_LOG_LEVEL: 'debug' } });
-    const afterTimes = await Promise.all(oids.map(async (oid) => (await stat(objectFile(oid))).mtimeMs));
+    const afterTimes = await Promise.all(oids.map((oid) => bucket.version(oid)));
     assert.deepEqual(afterTimes, before, 'an object in the bucket was rewritten');
     const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { msg: string; oid?: string });
     const skipped = new Set(lines.filter((l) => /already/.test(l.msg)).map((l) => l.oid));
@@ -89,8 +92,7 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
 
   it('git lfs pull of an object deleted from the bucket fails naming the oid', async () => {
     const oid = sha256(files.get('small/s3.json')!);
-    const saved = await readFile(objectFile(oid));
-    await rm(objectFile(oid));
+    const putBack = await bucket.takeAway(oid);
     try {
       const clone = join(box.root, 'clone-missing');
       await box.git(['clone', '-q', remote, clone]);
@@ -98,7 +100,7 @@ describe('git push / git clone through the lfs-lazy agent and s3rver', { timeout
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, new RegExp(`${oid}.*missing from s3://`));
     } finally {
-      await writeFile(objectFile(oid), saved);
+      await putBack();
     }
   });
 

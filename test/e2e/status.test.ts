@@ -1,7 +1,7 @@
 // lfs-lazy status end to end: every state a working file can be in, local and bucket presence.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
 import type { FileState, StatusReport } from '../../src/hydration/status.js';
@@ -49,7 +49,7 @@ describe('lfs-lazy status', { timeout: 300_000 }, () => {
     await utimes(join(clone, 's/touched-hydrated.bin'), later, later);
     await utimes(join(clone, 's/touched-pointer.json'), later, later);
     const oid = fx.files.find((f) => f.path === 's/not-in-bucket.bin')!.oid;
-    await rename(fx.bucketObjectPath(oid), `${fx.bucketObjectPath(oid)}.away`);
+    await fx.bucket.remove(oid);
   });
   after(() => fx?.cleanup());
 

@@ -49,7 +49,9 @@ export interface FaultProxy {
   port: number;
   // Every request that reached the proxy, in order.
   readonly seen: SeenRequest[];
-  // Replaces the active rule and empties `seen`, so counts are per fault.
+  // Replaces the active rule and empties `seen`, so counts are per fault. Both setFault and
+  // clearFault first check that the rule before them fired (as often as its `times` says, at
+  // least once) and throw if it did not: a fault test cannot pass with a fault that never happened.
   setFault(rule: FaultRule): Promise<void>;
   clearFault(): Promise<void>;
   resetCounters(): void;
@@ -59,6 +61,10 @@ export interface FaultProxy {
 }
 
 const HOST = '127.0.0.1';
+
+// FAULT_PROXY_SABOTAGE=1 makes the proxy forward everything unchanged, to show that the fault tests
+// then fail (each checks its fault fired): `FAULT_PROXY_SABOTAGE=1 node scripts/run-tests.mjs faults-`.
+const SABOTAGED = process.env['FAULT_PROXY_SABOTAGE'] === '1';
 
 const S3_ERRORS: Record<number, { code: string; message: string }> = {
   403: { code: 'AccessDenied', message: 'Access Denied' },
@@ -72,10 +78,22 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   let rule: FaultRule | undefined;
   let matched = 0;
+  // The rule whose firing is still to be checked, and how often it fired.
+  let armed: FaultRule | undefined;
+  let fired = 0;
   const seen: SeenRequest[] = [];
+  const checkFired = (): void => {
+    const last = armed;
+    armed = undefined;
+    if (last === undefined) return;
+    const needed = last.times ?? 1;
+    if (fired < needed) {
+      throw new Error(`the fault ${JSON.stringify(last)} fired ${fired} time(s), expected at least ${needed}: the test did not test what it says`);
+    }
+  };
 
   const pick = (req: IncomingMessage): FaultAction | undefined => {
-    if (!rule) return undefined;
+    if (!rule || SABOTAGED) return undefined;
     if (rule.method && rule.method !== req.method) return undefined;
     if (rule.path && !(req.url ?? '').includes(rule.path)) return undefined;
     matched++;
@@ -85,6 +103,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server: Server = createServer((req, res) => {
     const action = pick(req);
+    if (action) fired++;
     seen.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range, faulted: action !== undefined });
     handle(req, res, action, target);
   });
@@ -110,11 +129,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     port,
     seen,
     async setFault(next) {
+      checkFired();
       rule = next;
+      armed = next;
       matched = 0;
+      fired = 0;
       seen.length = 0;
-      if (next.action.kind === 'refuse' && listening) {
+      if (next.action.kind === 'refuse' && listening && !SABOTAGED) {
         listening = false;
+        // Nothing reaches a closed port to be counted: closing it is the fault.
+        fired = 1;
         await closeListener();
       }
     },
@@ -126,6 +150,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         await listen(port);
         listening = true;
       }
+      checkFired();
     },
     resetCounters() {
       seen.length = 0;
@@ -138,8 +163,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           (match.faulted === undefined || r.faulted === match.faulted),
       ).length;
     },
+    // Clean-up, so it never throws (an after() hook must get to stop the servers).
     async close() {
       rule = undefined;
+      armed = undefined;
       if (listening) await closeListener();
       listening = false;
     },

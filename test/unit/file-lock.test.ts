@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '../../src/util/retry.js';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { withFileLock } from '../../src/util/file-lock.js';
 import { machineTag } from '../../src/util/temp-files.js';
@@ -69,15 +70,21 @@ describe('withFileLock', () => {
   it('waits for a live holder, then says who holds it and what to do', async () => {
     const lock = join(dir, 'live.lock');
     let release!: () => void;
-    const holding = withFileLock(lock, () => new Promise<void>((resolve) => (release = resolve)));
-    await sleep(20);
+    let acquired!: () => void;
+    const held = new Promise<void>((resolve) => (acquired = resolve));
+    const holding = withFileLock(lock, () => new Promise<void>((resolve) => ((release = resolve), acquired())));
+    await held;
     const err = await withFileLock(lock, async () => 'no', { timeoutMs: 300 }).then(
       () => assert.fail('took a held lock'),
       (e: Error) => e,
     );
     assert.match(err.message, new RegExp(`live\\.lock is held by process ${process.pid}; waited 300 ms\\. If no lfs-lazy command is running, delete that file`));
-    const waiting = withFileLock(lock, async () => 'after', { timeoutMs: 5_000 });
-    await sleep(50);
+    // The moment the waiter has found the lock held and pauses before its next try.
+    let pausing!: () => void;
+    const paused = new Promise<void>((resolve) => (pausing = resolve));
+    const clock: Clock = { now: systemClock.now, sleep: (ms, signal) => (pausing(), systemClock.sleep(ms, signal)) };
+    const waiting = withFileLock(lock, async () => 'after', { timeoutMs: 5_000, clock });
+    await paused;
     release();
     await holding;
     assert.equal(await waiting, 'after');

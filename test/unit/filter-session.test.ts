@@ -280,12 +280,19 @@ describe('filter session', () => {
     });
     await git.handshake(['clean', 'smudge', 'delay']);
     assert.equal(started, 1, 'the work starts right after the handshake');
+    const written = git.written.length;
     const blob = Buffer.from('not a pointer\n');
     const first = git.request(['command=smudge', 'pathname=a.bin'], [blob]);
     let answered = false;
     void first.then(() => (answered = true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The events: the filter has taken the whole request off its input, then sat through 200
+    // turns of the event loop without a byte of answer. Turns, not milliseconds: a pass-through
+    // smudge needs no I/O, so a filter that did not wait answers within a few turns however
+    // loaded the machine is (shown by removing the wait in filter-session.ts: this test fails).
+    await until(() => git.toFilter.readableLength === 0 && git.toFilter.writableLength === 0);
+    for (let turn = 0; turn < 200; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(answered, false, 'a request was answered before the hand-shake work finished');
+    assert.equal(git.written.length, written, 'the filter wrote something before the hand-shake work finished');
     finish();
     assert.ok((await first).content.equals(blob));
     assert.ok((await git.request(['command=smudge', 'pathname=b.bin'], [blob])).content.equals(blob));
@@ -392,3 +399,13 @@ describe('DelayedFetches', () => {
     assert.equal(delayed.maxConcurrent, 1);
   });
 });
+
+// Waits for `ready` to hold, checking after each turn of the event loop (no timer): for an event a
+// stream does not announce.
+async function until(ready: () => boolean, turns = 10_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (ready()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`the condition did not hold within ${turns} turns of the event loop`);
+}
