@@ -121,11 +121,10 @@ describe('reads at a revision (library)', { timeout: 300_000 }, () => {
     const clone = await rf.lazyClone('clone-corrupt');
     const repo = await open(clone);
     const oid = sha256(V1.glob.content);
-    const stored = rf.fx.bucketObjectPath(oid);
-    const original = await readFile(stored);
+    const original = (await rf.fx.bucket.get(oid))!;
     const flipped = Buffer.from(original);
     flipped[4_321] = flipped[4_321]! ^ 0xff;
-    await writeFile(stored, flipped);
+    await rf.fx.bucket.put(oid, flipped);
     try {
       await assert.rejects(repo.readFile(V1.glob.path, { rev: 'v1' }), (err: Error) => {
         assert.match(err.message, new RegExp(`^v1:data/\\*\\.bin: object ${oid} at s3://\\S+ failed verification \\(hash mismatch\\)`));
@@ -135,7 +134,7 @@ describe('reads at a revision (library)', { timeout: 300_000 }, () => {
       assert.equal(existsSync(rf.readCacheObject(clone, oid)), false);
       assert.deepEqual(rf.tempFiles(clone), []);
     } finally {
-      await writeFile(stored, original);
+      await rf.fx.bucket.put(oid, original);
     }
     assert.ok((await repo.readFile(V1.glob.path, { rev: 'v1' })).equals(V1.glob.content));
   });

@@ -2,7 +2,7 @@
 // requests sent byte for byte as written (a `..` reaches the server as `..`).
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Agent } from 'node:http';
@@ -268,8 +268,7 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
 
   it('store failures: an object missing from the bucket is 502, a store that keeps answering 503 is 503; one line each, logged without the token', async () => {
     const { oid } = rf.file(PATHS.gone);
-    const stored = rf.fx.bucketObjectPath(oid);
-    await rename(stored, `${stored}.away`);
+    const putBack = await rf.fx.bucket.takeAway(oid);
     try {
       for (const headers of [{}, { Range: 'bytes=5-9' }]) {
         const answer = await get(served, `/${PATHS.gone}`, { headers });
@@ -278,7 +277,7 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
         assert.match(answer.body.toString(), new RegExp(`${PATHS.gone}.*${oid}.*missing`));
       }
     } finally {
-      await rename(`${stored}.away`, stored);
+      await putBack();
     }
     assert.deepEqual(rf.tempFiles(clone), []);
     assert.match(served.stderr(), new RegExp(oid));
