@@ -19,6 +19,16 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+// A fresh random object, written to a file in `dir`: oids are real sha256s, so a store that
+// verified them would pass.
+export async function randomObject(dir: string, size: number): Promise<{ oid: string; data: Buffer; path: string }> {
+  const data = randomBytes(size);
+  const oid = sha256(data);
+  const path = join(dir, oid);
+  await writeFile(path, data);
+  return { oid, data, path };
+}
+
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
@@ -64,14 +74,7 @@ export function runObjectStoreContract(name: string, makeStore: () => Promise<Co
     let scratch: string;
     const cases = new CaseCounter(`ObjectStore contract on ${name}`, knownWrong);
 
-    // A fresh random object per test: oids are real sha256s, so a store that verified them would pass.
-    async function fixture(size: number): Promise<{ oid: string; data: Buffer; path: string }> {
-      const data = randomBytes(size);
-      const oid = sha256(data);
-      const path = join(scratch, oid);
-      await writeFile(path, data);
-      return { oid, data, path };
-    }
+    const fixture = (size: number) => randomObject(scratch, size);
 
     before(async () => {
       scratch = await mkdtemp(join(tmpdir(), 'lfs-lazy-contract-'));

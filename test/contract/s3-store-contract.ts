@@ -5,7 +5,7 @@
 // must see as permanent. Cases the emulator gets wrong say so (KnownWrong) and run on radosgw.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -13,7 +13,7 @@ import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sd
 import { AccessDeniedError, ErrorCode, StorageError } from '../../src/errors/index.js';
 import { S3Store, type S3StoreOptions } from '../../src/store/s3-store.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { CaseCounter, readAll, runObjectStoreContract, sha256, type ContractCase, type KnownWrong } from './object-store-contract.js';
+import { CaseCounter, randomObject, readAll, runObjectStoreContract, sha256, type ContractCase, type KnownWrong } from './object-store-contract.js';
 
 const MiB = 1024 * 1024;
 
@@ -53,13 +53,7 @@ export function runS3StoreContract(label: string, knownWrong: KnownWrong, getTar
     const cases = new CaseCounter(`S3Store contract on ${label}`, knownWrong);
     const it = (title: string, fn: () => Promise<void>, kase?: ContractCase): void => cases.it(title, kase, fn);
 
-    async function fixture(size: number): Promise<{ oid: string; data: Buffer; path: string }> {
-      const data = randomBytes(size);
-      const oid = sha256(data);
-      const path = join(scratch, oid);
-      await writeFile(path, data);
-      return { oid, data, path };
-    }
+    const fixture = (size: number) => randomObject(scratch, size);
     const rawClient = (secret?: string): S3Client => {
       const target = getTarget();
       return new S3Client({
