@@ -68,7 +68,7 @@ export class Smudger {
     const decision = policy.decide(pathname);
     // Excluded: a pointer for what the user dehydrated, or what is not here. Other content of an
     // excluded path (a stashed edit, a version only this machine has) is given like any local object.
-    if (decision === 'excluded' && (policy.wasDehydrated(pointer.oid) || pointer.size === 0)) return { bytes: blob };
+    if (decision === 'excluded' && (policy.wasDehydrated(pointer.oid, pathname) || pointer.size === 0)) return { bytes: blob };
     if (pointer.extensions.length > 0) {
       // git-lfs refuses these too ("extension is not configured"); the pointer is the safe answer.
       if (decision === 'selected') {

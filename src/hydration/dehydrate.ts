@@ -88,7 +88,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // committed defaults select and whether or not their objects are local.
   await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
   // ...but only for the objects asked to go (dehydrated-objects.ts): other content stays content.
-  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !staged.has(f.path)).map((f) => f.pointer.oid));
+  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !staged.has(f.path)).map((f) => ({ oid: f.pointer.oid, path: f.path })));
   // Pointers written by a run killed before its index refresh: git lists them as modified (their
   // size differs from the index's stat data) until they are re-indexed.
   const pointers = new Set(report.alreadyPointers);

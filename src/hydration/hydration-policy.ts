@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_CONFIG_FILE } from '../config/settings.js';
 import { git } from '../git/git.js';
-import { loadDehydratedObjects } from './dehydrated-objects.js';
+import { DehydratedObjects, loadDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { decide, patternProblem, type Selection, type Rule } from './pathspec-match.js';
 import { parseRule } from './pattern-line.js';
@@ -35,7 +35,7 @@ export class HydrationPolicy {
     committed: ReadRules = { rules: [], problems: [] },
     fromEnv: ReadRules = { rules: [], problems: [] },
     // The objects `dehydrate` turned into pointers (dehydrated-objects.ts).
-    private readonly dehydratedObjects: ReadonlySet<string> = new Set(),
+    private readonly dehydratedObjects: DehydratedObjects = new DehydratedObjects(),
   ) {
     this.committed = committed.rules;
     this.fromEnv = fromEnv.rules;
@@ -61,10 +61,10 @@ export class HydrationPolicy {
     return decide(this.rules, path);
   }
 
-  // Whether `dehydrate` turned this object into a pointer: only those stay pointers on an
-  // excluded path when the object is local.
-  wasDehydrated(oid: string): boolean {
-    return this.dehydratedObjects.has(oid);
+  // Whether `dehydrate` turned this object into a pointer at this path: only those stay pointers
+  // on an excluded path when the object is local.
+  wasDehydrated(oid: string, path: string): boolean {
+    return this.dehydratedObjects.has(oid, path);
   }
 
   // Whether any rule takes paths in: without one, no path of a checkout is fetched.

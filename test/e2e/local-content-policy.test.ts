@@ -124,6 +124,20 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(edit));
   });
 
+  // Found by the differential test (seed 500214): an edit whose content equals an object that
+  // `dehydrate` turned into a pointer at another path came back from a stash as that pointer.
+  it('after dehydrate ., an edit equal to an object dehydrated elsewhere comes back from a stash as content', async () => {
+    const clone = await fixture.clone('lazy-dehydrate-same-object');
+    await fixture.box.cli(['hydrate', 'data'], { cwd: clone });
+    await fixture.box.cli(['dehydrate', '.'], { cwd: clone });
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)), 'a.bin was dehydrated');
+    await writeFile(join(clone, 'data/b.bin'), a);
+    await git(['stash'], clone);
+    await git(['stash', 'pop'], clone);
+    assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(a), 'the edit of b.bin came back as the pointer of a.bin\'s object');
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(a)), 'a.bin, dehydrated, stays a pointer');
+  });
+
   // Found by the differential test (seeds 53 and 56): in one checkout, a selected file's download
   // also gives its content to every file of the same object that is not selected, asked for after
   // it (z.bin) or before it (0.bin), as git-lfs would.
