@@ -10,7 +10,7 @@ import { LfsLazyError } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 import { objectForReading } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
-import type { LabelMapInput } from './sources.js';
+import type { LabelMapInput } from './sorted-inputs.js';
 
 export interface LabelMapContent {
   // Present when the file or blob is an LFS pointer.

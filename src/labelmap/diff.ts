@@ -1,8 +1,11 @@
-// Key-level comparison of two versions of a JSON label map, streaming: `before` is read into
-// key → digest of its canonical value (the same table the merge uses), `after` is streamed against
-// it, and a second, short pass over `before` fetches the old values of the few changes listed.
-import { KeyIndex, duplicateKey, detach, forEachMember, type LabelMapInput } from './sources.js';
-import { canonicalDigest } from './canonical-digest.js';
+// Key-level comparison of two versions of a JSON label map: both are walked side by side in key
+// order (sorted-inputs.ts), so memory holds the listed changes and the label counts, whatever the
+// size of the maps. Values are compared by bytes, and by canonical form only when the bytes differ.
+import { compareBytes } from './json-bytes.js';
+import { LabelCounts, labelOf, type LabelCount } from './label-counts.js';
+import { stepBoth, type MemberCursor } from './member-cursor.js';
+import { withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
+import { ValueEquality, type ValueDigest } from './value-equality.js';
 
 export type KeyChange = 'added' | 'removed' | 'changed';
 
@@ -12,13 +15,6 @@ export interface LabelMapChange {
   // Raw JSON text of the value before / after; absent on the side without the key.
   before?: string;
   after?: string;
-}
-
-export interface LabelCount {
-  // null: values that have no label (see labelOf).
-  label: string | null;
-  before: number;
-  after: number;
 }
 
 export interface LabelMapDiff {
@@ -37,179 +33,100 @@ export interface LabelMapDiff {
   truncated: boolean;
 }
 
-export interface DiffOptions {
+export interface DiffOptions extends SortBudget {
   limit?: number;
   labelField?: string;
+  // For tests: a value digest that collides on purpose.
+  valueDigest?: ValueDigest;
 }
 
 export const DEFAULT_CHANGE_LIMIT = 20;
 export const DEFAULT_LABEL_FIELD = 'label';
 
-const SEEN = 1;
+// The `limit` changes that come first in their side's order (a walk in key order meets them in any
+// order when the input was not sorted).
+class FirstChanges {
+  readonly items: Array<{ seq: number; change: LabelMapChange }> = [];
 
-// The label of one value: a string value is its own label; a number, boolean or null its JSON
-// text; an object's label is its `field` member when that is a string, number, boolean or null.
-// Anything else (arrays, objects without the member, a non-scalar member) has no label (null).
-// `raw` must be valid JSON (the caller has canonicalised it): objects are scanned, not parsed.
-export function labelOf(raw: string, field: string): string | null {
-  const c = raw.charCodeAt(0);
-  if (c === 0x22) return decodeString(raw, 0, raw.length);
-  if (c === 0x5b) return null;
-  if (c !== 0x7b) return raw;
-  let found: string | null = null;
-  let i = skipSpace(raw, 1);
-  while (raw.charCodeAt(i) === 0x22) {
-    const keyEnd = stringEnd(raw, i);
-    const key = decodeString(raw, i, keyEnd);
-    i = skipSpace(raw, skipSpace(raw, keyEnd) + 1); // past ':'
-    const valueEnd = valueEndAt(raw, i);
-    // The last occurrence of a repeated member wins, as in JSON.parse.
-    if (key === field) found = scalarLabel(raw, i, valueEnd);
-    i = skipSpace(raw, valueEnd);
-    if (raw.charCodeAt(i) !== 0x2c) break;
-    i = skipSpace(raw, i + 1);
+  constructor(private readonly limit: number) {}
+
+  // `make` runs only for a change that is kept.
+  offer(seq: number, make: () => LabelMapChange): void {
+    const items = this.items;
+    if (items.length >= this.limit && (items.length === 0 || seq > items[items.length - 1]!.seq)) return;
+    let at = items.length;
+    while (at > 0 && items[at - 1]!.seq > seq) at--;
+    items.splice(at, 0, { seq, change: make() });
+    if (items.length > this.limit) items.pop();
   }
-  return found;
 }
 
-function scalarLabel(raw: string, start: number, end: number): string | null {
-  const c = raw.charCodeAt(start);
-  if (c === 0x22) return decodeString(raw, start, end);
-  if (c === 0x7b || c === 0x5b) return null;
-  return raw.slice(start, end);
-}
-
-function decodeString(raw: string, start: number, end: number): string {
-  const token = raw.slice(start, end);
-  return token.indexOf('\\') < 0 ? token.slice(1, -1) : (JSON.parse(token) as string);
-}
-
-function skipSpace(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
-  return i;
-}
-
-// Index after the string that starts at `i`.
-function stringEnd(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c === 0x5c) j++;
-    else if (c === 0x22) return j + 1;
-  }
-  return s.length;
-}
-
-// Index after the (valid) value that starts at `i`.
-function valueEndAt(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c === 0x22) return stringEnd(s, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < s.length; j++) {
-      const d = s.charCodeAt(j);
-      if (d === 0x22) j = stringEnd(s, j) - 1;
-      else if (d === 0x7b || d === 0x5b) depth++;
-      else if ((d === 0x7d || d === 0x5d) && --depth === 0) return j + 1;
+async function walk(before: MemberCursor, after: MemberCursor, limit: number, labelField: string, values: ValueEquality): Promise<LabelMapDiff> {
+  const labels = new LabelCounts(labelField);
+  const result: LabelMapDiff = {
+    keysBefore: 0,
+    keysAfter: 0,
+    added: 0,
+    removed: 0,
+    changed: 0,
+    unchanged: 0,
+    labelField,
+    labels: [],
+    changes: [],
+    truncated: false,
+  };
+  const afterChanges = new FirstChanges(limit);
+  const removedChanges = new FirstChanges(limit);
+  const raw = (c: MemberCursor): string => c.buf.toString('utf8', c.rawStart, c.rawEnd);
+  await stepBoth(before, after);
+  while (!before.done || !after.done) {
+    const order = before.done ? 1 : after.done ? -1 : compareBytes(before.keyBuf, before.keyStart, before.keyEnd, after.keyBuf, after.keyStart, after.keyEnd);
+    if (order < 0) {
+      labels.add(before.buf, before.rawStart, before.rawEnd, 0);
+      result.removed++;
+      removedChanges.offer(before.seq, () => ({ key: before.key(), change: 'removed', before: raw(before) }));
+      const pending = before.next();
+      if (pending) await pending;
+    } else if (order > 0) {
+      labels.add(after.buf, after.rawStart, after.rawEnd, 1);
+      result.added++;
+      afterChanges.offer(after.seq, () => ({ key: after.key(), change: 'added', after: raw(after) }));
+      const pending = after.next();
+      if (pending) await pending;
+    } else {
+      labels.add(before.buf, before.rawStart, before.rawEnd, 0);
+      labels.add(after.buf, after.rawStart, after.rawEnd, 1);
+      if (values.same(before.buf, before.rawStart, before.rawEnd, after.buf, after.rawStart, after.rawEnd)) {
+        result.unchanged++;
+      } else {
+        result.changed++;
+        afterChanges.offer(after.seq, () => ({ key: after.key(), change: 'changed', before: raw(before), after: raw(after) }));
+      }
+      const pending = stepBoth(before, after);
+      if (pending) await pending;
     }
-    return s.length;
   }
-  let j = i;
-  while (j < s.length) {
-    const d = s.charCodeAt(j);
-    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
-    j++;
-  }
-  return j;
-}
+  result.keysBefore = before.count;
+  result.keysAfter = after.count;
+  result.changes = [...afterChanges.items, ...removedChanges.items].slice(0, limit).map((c) => c.change);
+  result.truncated = result.added + result.changed + result.removed > limit;
 
-function count(counts: Map<string | null, number>, label: string | null): void {
-  counts.set(label, (counts.get(label) ?? 0) + 1);
+  result.labels = labels.result();
+  return result;
 }
 
 // undefined on either side: the file does not exist there (an empty map).
 export async function diffLabelMaps(before: LabelMapInput | undefined, after: LabelMapInput | undefined, options: DiffOptions = {}): Promise<LabelMapDiff> {
   const limit = options.limit ?? DEFAULT_CHANGE_LIMIT;
   const field = options.labelField ?? DEFAULT_LABEL_FIELD;
-  const index = new KeyIndex();
-  const labelsBefore = new Map<string | null, number>();
-  const labelsAfter = new Map<string | null, number>();
-  if (before) {
-    await forEachMember('before', before, ({ key, raw }) => {
-      if (index.add(key, raw) < 0) throw duplicateKey(key);
-      count(labelsBefore, labelOf(raw, field));
-    });
-  }
-
-  const result: LabelMapDiff = {
-    keysBefore: index.length,
-    keysAfter: 0,
-    added: 0,
-    removed: 0,
-    changed: 0,
-    unchanged: 0,
-    labelField: field,
-    labels: [],
-    changes: [],
-    truncated: false,
-  };
-  const listed: LabelMapChange[] = [];
-  const list = (change: LabelMapChange): void => {
-    if (listed.length < limit) listed.push(change);
-    else result.truncated = true;
-  };
-  const digest = new Uint32Array(2);
-  const addedKeys = new Set<string>();
-  if (after) {
-    result.keysAfter = await forEachMember('after', after, ({ key, raw }) => {
-      canonicalDigest(raw, digest, 0);
-      count(labelsAfter, labelOf(raw, field));
-      const b = index.get(key);
-      if (b < 0) {
-        const size = addedKeys.size;
-        addedKeys.add(detach(key));
-        if (addedKeys.size === size) throw duplicateKey(key);
-        result.added++;
-        list({ key, change: 'added', after: detach(raw) });
-        return;
-      }
-      if (index.flags[b]! & SEEN) throw duplicateKey(key);
-      index.flags[b]! |= SEEN;
-      if (index.same(b, digest, 0)) {
-        result.unchanged++;
-      } else {
-        result.changed++;
-        list({ key, change: 'changed', after: detach(raw) });
-      }
-    });
-  }
-  for (let b = 0; b < index.length; b++) {
-    if (index.flags[b]! & SEEN) continue;
-    result.removed++;
-    list({ key: index.keys[b]!, change: 'removed' });
-  }
-
-  // The old values of the listed changes.
-  const wanted = new Map(listed.filter((c) => c.change !== 'added').map((c) => [c.key, c]));
-  if (before && wanted.size > 0) {
-    await forEachMember('before', before, ({ key, raw }) => {
-      const c = wanted.get(key);
-      if (c) c.before = detach(raw);
-    });
-  }
-  // Key order of the properties in each change: key, change, before, after.
-  result.changes = listed.map(({ key, change, before: b, after: a }) => ({ key, change, ...(b !== undefined && { before: b }), ...(a !== undefined && { after: a }) }));
-
-  const labels = new Set([...labelsBefore.keys(), ...labelsAfter.keys()]);
-  result.labels = [...labels]
-    .map((label) => ({ label, before: labelsBefore.get(label) ?? 0, after: labelsAfter.get(label) ?? 0 }))
-    .sort((x, y) => y.after - x.after || y.before - x.before || compareLabels(x.label, y.label));
-  return result;
+  return withSortedCursors(
+    [
+      { side: 'before', input: before },
+      { side: 'after', input: after },
+    ],
+    options,
+    ([b, a]) => walk(b!, a!, limit, field, new ValueEquality(options.valueDigest)),
+  );
 }
 
-function compareLabels(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : 1;
-}
+export { labelOf, type LabelCount };

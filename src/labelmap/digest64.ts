@@ -1,20 +1,20 @@
-// A 64-bit digest of a string as two unsigned 32-bit halves: two multiplicative lanes over the
-// UTF-16 code units, cross-mixed with the length at the end (the "cyrb53" construction, kept at 64
-// bits). Not cryptographic: label-map merge and diff compare digests of canonical values, where a
-// false "equal" needs a 2^-64 coincidence between a value and the one it replaced. Fed in pieces
-// (canonical-digest.ts hashes a value's canonical text without building it), one instance per
-// string hashed.
+// A 64-bit digest of bytes as two unsigned 32-bit halves: two multiplicative lanes over the bytes,
+// cross-mixed with the length at the end (the "cyrb53" construction, kept at 64 bits). Not
+// cryptographic: label-map merge and diff compare digests of canonical values only when their
+// bytes differ, where a false "equal" needs a 2^-64 coincidence between a value and the one it
+// replaced. Fed in pieces (canonical-digest.ts hashes a value's canonical text without building
+// it), one instance per value hashed.
 export class Digest64 {
   private a = 0xdeadbeef;
   private b = 0x41c6ce57;
   private length = 0;
 
-  // The code units s[start..end).
-  addRange(s: string, start: number, end: number): void {
+  // The bytes b[start..end).
+  addRange(bytes: Uint8Array, start: number, end: number): void {
     let a = this.a;
     let b = this.b;
     for (let i = start; i < end; i++) {
-      const c = s.charCodeAt(i);
+      const c = bytes[i]!;
       a = Math.imul(a ^ c, 2654435761);
       b = Math.imul(b ^ c, 1597334677);
     }
@@ -23,7 +23,7 @@ export class Digest64 {
     this.length += end - start;
   }
 
-  addChar(c: number): void {
+  addByte(c: number): void {
     this.a = Math.imul(this.a ^ c, 2654435761);
     this.b = Math.imul(this.b ^ c, 1597334677);
     this.length++;
@@ -42,8 +42,8 @@ export class Digest64 {
   }
 }
 
-export function digest64(s: string, out: Uint32Array, index: number): void {
+export function digest64(bytes: Uint8Array, out: Uint32Array, index: number): void {
   const digest = new Digest64();
-  digest.addRange(s, 0, s.length);
+  digest.addRange(bytes, 0, bytes.length);
   digest.finish(out, index);
 }

@@ -1,6 +1,5 @@
 // JSON's insignificant whitespace (RFC 8259 §2: space, tab, line feed, carriage return), the one
-// definition the tokenizer and the canonicaliser share. The tokenizer tests one character at a
-// time (its chunks may end anywhere); the canonicaliser skips runs.
+// definition the byte scanners (json-bytes.ts) and the canonicaliser of text share.
 
 export function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -1,28 +1,30 @@
-// Three-way, key-level merge of JSON label maps, streaming.
+// Three-way, key-level merge of JSON label maps, streaming, in memory that grows with the changes,
+// not with the maps.
 //
-// Memory: base is read once into key → (64-bit digest of its canonical value); theirs is streamed
-// against it, keeping only the keys it adds or changes (with their text); ours is streamed last and
-// the result is written as ours is read. Nothing holds a parsed document or a copy of the
-// unchanged values, so memory grows with the number of base keys (~70 bytes each, key included)
-// plus the size of theirs' changes (and of the conflicts), not with three copies of the file.
+// 1. base and theirs are walked side by side in key order (sorted-inputs.ts): the keys theirs
+//    added, changed or deleted are kept, with their values — nothing else is.
+// 2. ours is streamed in its own order, any order, and the result written as it is read: a key
+//    theirs did not touch is ours' as it stands; the others are looked up among theirs' changes
+//    (by a pointer that moves forward while ours is sorted, by binary search if it is not).
+// Values are compared by their bytes, and by canonical form (canonical-digest.ts) only when the
+// bytes differ, so reformatting is not a change and the usual unchanged value costs one memcmp.
 //
-// Rules, per key (values compared by canonical form, canonical-value.ts):
-//   unchanged on both sides, or changed on one side only (added, removed, modified) → that side's
-//   the same change on both sides → taken once (ours' text)
-//   different changes → a conflict: modified/modified, added/added with different values,
-//   modified/deleted, deleted/modified. The strategy decides: `conflict` (report, keep ours),
-//   `ours`, `theirs`.
+// Rules, per key: unchanged on both sides, or changed on one side only (added, removed, modified)
+// → that side's; the same change on both sides → taken once (ours' text); different changes → a
+// conflict: modified/modified, added/added with different values, modified/deleted,
+// deleted/modified. The strategy decides: `conflict` (report, keep ours), `ours`, `theirs`.
 //
 // Output (deterministic): keys in ours' order, then keys only theirs has (its additions, and keys
-// ours deleted but a `theirs` resolution keeps) in theirs' order. Layout: "{", one member per line
-// indented by two spaces as `<key>: <value>` joined by ",", "}" and a final newline; "{}\n" when
-// empty. Values keep the exact text of the side they are taken from; keys are written as ours
-// spells them (`"caf\u00e9"` stays escaped) unless only theirs has the key.
-import { once } from 'node:events';
+// ours deleted but a `theirs` resolution keeps) in theirs' order. Layout: map-writer.ts. Values keep
+// the exact text of the side they are taken from; keys are written as ours spells them
+// (`"caf\u00e9"` stays escaped) unless only theirs has the key.
 import type { Writable } from 'node:stream';
-import { canonicalDigest } from './canonical-digest.js';
-import { detach, KeyIndex, duplicateKey, forEachMember, type LabelMapInput } from './sources.js';
+import { MapWriter } from './map-writer.js';
+import { duplicateKey, sideError } from './member-cursor.js';
+import { ChangeFinder, theirsChanges } from './theirs-changes.js';
+import { checkUniqueKeys, streamCursor, withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
 import { LabelMapFormatError } from './tokenizer.js';
+import { ValueEquality, type ValueDigest } from './value-equality.js';
 
 export type MergeStrategy = 'conflict' | 'ours' | 'theirs';
 export const MERGE_STRATEGIES: readonly MergeStrategy[] = ['conflict', 'ours', 'theirs'];
@@ -63,184 +65,115 @@ export interface MergeInputs {
   theirs: LabelMapInput;
 }
 
-// Per base key.
-const THEIRS_SEEN = 1;
-const THEIRS_CHANGED = 2;
-const OURS_SEEN = 4;
-
-interface TheirsChange {
-  rawKey: string;
-  raw: string;
-  // Index in the base table, or -1 for a key theirs added.
-  base: number;
-  // Set when ours has the key too (so it is not appended), or when it is to be appended.
-  ours: boolean;
-  append: boolean;
-  // digest64 of the canonical value.
-  d0: number;
-  d1: number;
+export interface MergeOptions extends SortBudget {
+  strategy?: MergeStrategy;
+  // For tests: a value digest that collides on purpose.
+  valueDigest?: ValueDigest;
 }
 
-class MapWriter {
-  private buffer = '{';
-  private first = true;
-  count = 0;
-
-  constructor(private readonly out: Writable) {}
-
-  add(rawKey: string, raw: string): void {
-    this.buffer += (this.first ? '\n  ' : ',\n  ') + rawKey + ': ' + raw;
-    this.first = false;
-    this.count++;
-  }
-
-  async flush(final = false): Promise<void> {
-    if (final) this.buffer += this.first ? '}\n' : '\n}\n';
-    else if (this.buffer.length < 1 << 16) return;
-    const chunk = this.buffer;
-    this.buffer = '';
-    if (!this.out.write(chunk)) await once(this.out, 'drain');
-  }
+// A conflict with the values each side has.
+function conflictOf(key: string, kind: ConflictKind, base: Buffer | undefined, ours: string | undefined, theirs: Buffer | undefined): MergeConflict {
+  return {
+    key,
+    kind,
+    ...(base !== undefined && { base: base.toString('utf8') }),
+    ...(ours !== undefined && { ours }),
+    ...(theirs !== undefined && { theirs: theirs.toString('utf8') }),
+  };
 }
 
 // Merges and writes the result to `out` (not ended). With conflicts and strategy `conflict`, the
 // output is ours-biased and not meant to be used; the caller discards it.
-export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options: { strategy?: MergeStrategy } = {}): Promise<MergeResult> {
+export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options: MergeOptions = {}): Promise<MergeResult> {
   const strategy = options.strategy ?? 'conflict';
-  const stats: MergeStats = {
+  const useTheirs = strategy === 'theirs';
+  const newStats = (): MergeStats => ({
     baseKeys: 0,
     oursKeys: 0,
     theirsKeys: 0,
     resultKeys: 0,
     takenFromTheirs: { added: 0, modified: 0, deleted: 0 },
     sameChange: 0,
-  };
-
-  // 1. base: key → index in a table of digests.
-  const table = new KeyIndex();
-  if (inputs.base) {
-    stats.baseKeys = await forEachMember('base', inputs.base, ({ key, raw }) => {
-      if (table.add(key, raw) < 0) throw duplicateKey(key);
-    });
-  }
-  const flags = table.flags;
-
-  // 2. theirs: the keys it added or changed, with their text; flags mark the base keys it kept.
-  const changes = new Map<string, TheirsChange>();
-  const digests = new Uint32Array(2);
-  stats.theirsKeys = await forEachMember('theirs', inputs.theirs, ({ key, rawKey, raw }) => {
-    canonicalDigest(raw, digests, 0);
-    const b = table.get(key);
-    if (b >= 0) {
-      if (flags[b]! & THEIRS_SEEN) throw duplicateKey(key);
-      if (table.same(b, digests, 0)) {
-        flags[b]! |= THEIRS_SEEN;
-        return;
-      }
-      flags[b]! |= THEIRS_SEEN | THEIRS_CHANGED;
-    } else if (changes.has(key)) {
-      throw duplicateKey(key);
-    }
-    changes.set(detach(key), {
-      rawKey: detach(rawKey),
-      raw: detach(raw),
-      base: b,
-      ours: false,
-      append: false,
-      d0: digests[0]!,
-      d1: digests[1]!,
-    });
   });
-
-  // 3. ours, writing the result as it goes.
-  const writer = new MapWriter(out);
-  const conflicts: MergeConflict[] = [];
-  const oursAdded = new Set<string>();
-  const useTheirs = strategy === 'theirs';
-  stats.oursKeys = await forEachMember(
-    'ours',
-    inputs.ours,
-    ({ key, rawKey, raw }) => {
-      canonicalDigest(raw, digests, 0);
-      const b = table.get(key);
-      if (b >= 0) {
-        const f = flags[b]!;
-        if (f & OURS_SEEN) throw duplicateKey(key);
-        flags[b] = f | OURS_SEEN;
-        const oursChanged = !table.same(b, digests, 0);
-        if (!(f & THEIRS_SEEN)) {
-          // theirs deleted the key
-          if (!oursChanged) {
-            stats.takenFromTheirs.deleted++;
-          } else {
-            conflicts.push({ key: detach(key), kind: 'modified-ours-deleted-theirs', ours: detach(raw) });
-            if (useTheirs) stats.takenFromTheirs.deleted++;
-            else writer.add(rawKey, raw);
-          }
-          return;
-        }
-        if (!(f & THEIRS_CHANGED)) return writer.add(rawKey, raw);
-        const change = changes.get(key)!;
-        change.ours = true;
-        if (!oursChanged) {
-          stats.takenFromTheirs.modified++;
-          return writer.add(rawKey, change.raw);
-        }
-        if (change.d0 === digests[0] && change.d1 === digests[1]) {
-          stats.sameChange++;
-          return writer.add(rawKey, raw);
-        }
-        conflicts.push({ key: detach(key), kind: 'modified-both', ours: detach(raw), theirs: change.raw });
-        return useTheirs ? writer.add(rawKey, change.raw) : writer.add(rawKey, raw);
-      }
-      const change = changes.get(key);
-      if (change) {
-        if (change.ours) throw duplicateKey(key);
-        change.ours = true;
-        if (change.d0 === digests[0] && change.d1 === digests[1]) {
-          stats.sameChange++;
-          return writer.add(rawKey, raw);
-        }
-        conflicts.push({ key: detach(key), kind: 'added-both', ours: detach(raw), theirs: change.raw });
-        return useTheirs ? writer.add(rawKey, change.raw) : writer.add(rawKey, raw);
-      }
-      const size = oursAdded.size;
-      oursAdded.add(detach(key));
-      if (oursAdded.size === size) throw duplicateKey(key);
-      writer.add(rawKey, raw);
+  let stats = newStats();
+  const values = new ValueEquality(options.valueDigest);
+  const changes = await withSortedCursors(
+    [
+      { side: 'base', input: inputs.base },
+      { side: 'theirs', input: inputs.theirs },
+    ],
+    options,
+    ([base, theirs]) => {
+      stats = newStats();
+      return theirsChanges(base!, theirs!, stats, values);
     },
-    () => writer.flush(),
   );
 
-  // 4. Keys ours deleted: fine unless theirs changed them.
-  for (let b = 0; b < table.length; b++) {
-    const f = flags[b]!;
-    if (f & OURS_SEEN || !(f & THEIRS_CHANGED)) continue;
-    const key = table.keys[b]!;
-    const change = changes.get(key)!;
-    conflicts.push({ key, kind: 'deleted-ours-modified-theirs', theirs: change.raw });
-    if (useTheirs) change.append = true;
-  }
-  // 5. Appended in theirs' order: its additions, and what a `theirs` resolution restores.
-  for (const change of changes.values()) {
-    if ((change.base < 0 && !change.ours) || change.append) {
-      if (change.base < 0) stats.takenFromTheirs.added++;
-      writer.add(change.rawKey, change.raw);
-      await writer.flush();
+  // 2. ours, writing the result as it goes.
+  const writer = new MapWriter(out);
+  const conflicts: MergeConflict[] = [];
+  const finder = new ChangeFinder(changes);
+  const ours = streamCursor('ours', inputs.ours);
+  try {
+    for (;;) {
+      const pending = ours.next();
+      if (pending) await pending;
+      if (ours.done) break;
+      const change = finder.find(ours);
+      const { buf, rawKeyStart, rawKeyEnd, rawStart, rawEnd } = ours;
+      const writeOurs = (): void => writer.add(buf, rawKeyStart, rawKeyEnd, buf, rawStart, rawEnd);
+      const same = (value: Buffer): boolean => values.same(buf, rawStart, rawEnd, value, 0, value.length);
+      if (change === undefined) {
+        writeOurs();
+      } else {
+        if (change.ours) throw sideError('ours', duplicateKey(ours.key()));
+        change.ours = true;
+        const conflict = (kind: ConflictKind): void => {
+          conflicts.push(conflictOf(ours.key(), kind, change.base, buf.toString('utf8', rawStart, rawEnd), change.theirs));
+        };
+        if (change.theirs === undefined) {
+          // theirs deleted the key
+          if (same(change.base!)) {
+            stats.takenFromTheirs.deleted++;
+          } else {
+            conflict('modified-ours-deleted-theirs');
+            if (useTheirs) stats.takenFromTheirs.deleted++;
+            else writeOurs();
+          }
+        } else if (change.base !== undefined && same(change.base)) {
+          stats.takenFromTheirs.modified++;
+          writer.add(buf, rawKeyStart, rawKeyEnd, change.theirs, 0, change.theirs.length);
+        } else if (same(change.theirs)) {
+          stats.sameChange++;
+          writeOurs();
+        } else {
+          conflict(change.base === undefined ? 'added-both' : 'modified-both');
+          if (useTheirs) writer.add(buf, rawKeyStart, rawKeyEnd, change.theirs, 0, change.theirs.length);
+          else writeOurs();
+        }
+      }
+      if (writer.full) await writer.flush();
     }
+  } finally {
+    await ours.close();
+  }
+  stats.oursKeys = ours.count;
+  // A repeated key in ours shows as such only in key order.
+  if (!ours.ascending) await checkUniqueKeys({ side: 'ours', input: inputs.ours }, options);
+
+  // 3. Keys ours does not have: theirs' additions, both deleted, or deleted by ours but changed by
+  // theirs (a conflict, in base order).
+  const deletedByOurs = changes.filter((c) => !c.ours && c.base !== undefined && c.theirs !== undefined).sort((a, b) => a.baseSeq - b.baseSeq);
+  for (const c of deletedByOurs) conflicts.push(conflictOf(c.key.toString('utf8'), 'deleted-ours-modified-theirs', c.base, undefined, c.theirs));
+  // 4. Appended in theirs' order: its additions, and what a `theirs` resolution restores.
+  const appended = changes.filter((c) => !c.ours && c.theirs !== undefined && (c.base === undefined || useTheirs)).sort((a, b) => a.theirsSeq - b.theirsSeq);
+  for (const c of appended) {
+    if (c.base === undefined) stats.takenFromTheirs.added++;
+    writer.add(c.rawKey, 0, c.rawKey.length, c.theirs!, 0, c.theirs!.length);
+    if (writer.full) await writer.flush();
   }
   await writer.flush(true);
   stats.resultKeys = writer.count;
-
-  // 6. The base values of the conflicts, for the report: one more pass over base, if needed.
-  if (inputs.base && conflicts.length > 0) {
-    const wanted = new Map<string, MergeConflict>();
-    for (const c of conflicts) if (c.kind !== 'added-both') wanted.set(c.key, c);
-    await forEachMember('base', inputs.base, ({ key, raw }) => {
-      const c = wanted.get(key);
-      if (c) c.base = detach(raw);
-    });
-  }
   return { conflicts, resolved: conflicts.length > 0 && strategy !== 'conflict', stats };
 }
 

@@ -1,17 +1,197 @@
 // A streaming reader of JSON label maps: one top-level object `{"key": value, …}`, read chunk by
-// chunk, yielding each member as (key, raw key text, raw value text) without ever parsing or holding
-// the whole document. The tokenizer only delimits values (strings, brackets, scalars); each raw
-// value is validated by whoever canonicalises it (canonical-value.ts), so together they accept
-// exactly RFC 8259 JSON. Pure: text in, members out. One unit, over the usual length: the states
-// of one push parser, which read only together.
-import { ErrorCode, LfsLazyError } from '../errors/index.js';
-import { isJsonSpace } from './json-whitespace.js';
+// chunk as UTF-8 bytes, delivering each member as offsets of its key and value in a buffer, without
+// decoding, parsing or holding the document. Values are validated as they are delimited
+// (json-bytes.ts), so whatever is read is RFC 8259 JSON. Pure: bytes in, offsets out.
+//
+// A member cut by the end of a chunk is scanned again from its start once the next chunk has come;
+// a value longer than a chunk waits until the bytes held have doubled before the next attempt, so a
+// huge value costs linear time, not quadratic.
+import { LabelMapFormatError } from './format-error.js';
+import { ContainerStack, JsonSyntaxError, NEED_MORE, QUOTE, scanString, scanValue, skipSpace } from './json-bytes.js';
+import { Utf8Check } from './utf8-check.js';
 
-// The input is not a label map (not JSON, or not one top-level object): the user's data, not a bug.
-export class LabelMapFormatError extends LfsLazyError {
-  constructor(message: string) {
-    super(message, { code: ErrorCode.BadRequest });
+export { LabelMapFormatError };
+
+// Offsets of the members read from one buffer: for member m, at 5m: the key with its quotes
+// (start, end), the value (start, end), and 1 when the key holds an escape.
+export interface MemberBatch {
+  buf: Buffer;
+  count: number;
+  offsets: Int32Array;
+}
+
+export const MEMBER_FIELDS = 5;
+
+const enum State {
+  Start,
+  FirstKeyOrEnd,
+  NextKey,
+  AfterValue,
+  Done,
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+const EMPTY = Buffer.alloc(0);
+
+function describeByte(c: number | undefined): string {
+  if (c === undefined) return 'end of input';
+  return JSON.stringify(String.fromCharCode(c));
+}
+
+export class LabelMapScanner {
+  private state = State.Start;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  // Bytes of the input before held[0], for error positions.
+  private consumed = 0;
+  // After an attempt that completed nothing, the held size the next attempt waits for.
+  private waitFor = 0;
+  private readonly utf8 = new Utf8Check();
+  private readonly stack = new ContainerStack();
+  private readonly escapes = new Uint8Array(1);
+  private offsets = new Int32Array(MEMBER_FIELDS * 1024);
+  members = 0;
+
+  push(chunk: Uint8Array): MemberBatch {
+    this.utf8.push(chunk);
+    this.held.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.heldBytes += chunk.length;
+    if (this.heldBytes < this.waitFor) return { buf: EMPTY, count: 0, offsets: this.offsets };
+    return this.scan();
   }
+
+  // The members still held, once the input has ended; throws if the object is not complete.
+  end(): MemberBatch {
+    this.utf8.end();
+    const batch = this.heldBytes > 0 ? this.scan() : { buf: EMPTY, count: 0, offsets: this.offsets };
+    if (this.state === State.Start) throw this.error('empty input: a label map must be a JSON object', this.consumed);
+    if (this.state !== State.Done) throw this.error('unexpected end of input inside the object', this.consumed + this.heldBytes);
+    return batch;
+  }
+
+  private scan(): MemberBatch {
+    const b = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    const n = b.length;
+    let offsets = new Int32Array(MEMBER_FIELDS * 256);
+    let count = 0;
+    // Only ever moves past whole tokens: where it stops, the bytes not yet consumed start.
+    let i = 0;
+    scanning: while (i < n) {
+      switch (this.state) {
+        case State.Start: {
+          if (this.consumed === 0 && i === 0 && b[0] === BOM[0]) {
+            if (n < 3) break scanning;
+            if (b[1] === BOM[1] && b[2] === BOM[2]) i = 3;
+          }
+          i = skipSpace(b, i, n);
+          if (i >= n) break scanning;
+          if (b[i] !== 0x7b) throw this.error(`a label map must be a JSON object, found ${describeByte(b[i])}`, this.consumed + i);
+          this.state = State.FirstKeyOrEnd;
+          i++;
+          break;
+        }
+        case State.FirstKeyOrEnd:
+        case State.NextKey: {
+          i = skipSpace(b, i, n);
+          if (i >= n) break scanning;
+          const c = b[i]!;
+          if (c === 0x7d && this.state === State.FirstKeyOrEnd) {
+            this.state = State.Done;
+            i++;
+            break;
+          }
+          if (c !== QUOTE) throw this.error(`expected a key, found ${describeByte(c)}`, this.consumed + i);
+          const end = this.member(b, i, n);
+          if (end === NEED_MORE) break scanning;
+          if (MEMBER_FIELDS * (count + 1) > offsets.length) {
+            const grown = new Int32Array(offsets.length * 2);
+            grown.set(offsets);
+            offsets = grown;
+          }
+          const o = MEMBER_FIELDS * count++;
+          const found = this.offsets;
+          offsets[o] = found[0]!;
+          offsets[o + 1] = found[1]!;
+          offsets[o + 2] = found[2]!;
+          offsets[o + 3] = found[3]!;
+          offsets[o + 4] = found[4]!;
+          this.state = State.AfterValue;
+          i = end;
+          break;
+        }
+        case State.AfterValue: {
+          i = skipSpace(b, i, n);
+          if (i >= n) break scanning;
+          const c = b[i]!;
+          if (c === 0x2c) this.state = State.NextKey;
+          else if (c === 0x7d) this.state = State.Done;
+          else throw this.error(`expected "," or "}" after a value, found ${describeByte(c)}`, this.consumed + i);
+          i++;
+          break;
+        }
+        case State.Done: {
+          i = skipSpace(b, i, n);
+          if (i < n) throw this.error(`unexpected ${describeByte(b[i])} after the end of the object`, this.consumed + i);
+          break;
+        }
+      }
+    }
+    this.members += count;
+    this.consumed += i;
+    const rest = b.subarray(i);
+    this.held = rest.length > 0 ? [rest] : [];
+    this.heldBytes = rest.length;
+    // Nothing completed: wait for twice as many bytes before scanning them all again.
+    this.waitFor = count === 0 && rest.length > 0 ? 2 * rest.length : 0;
+    return { buf: b, count, offsets };
+  }
+
+  // Scans the member whose key starts at `i`; its offsets go to this.offsets[0..4]. Returns the
+  // index after the value, or NEED_MORE.
+  private member(b: Buffer, i: number, n: number): number {
+    this.escapes[0] = 0;
+    let keyEnd: number;
+    try {
+      keyEnd = scanString(b, i, n, this.escapes);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      throw this.error(`invalid key ${b.toString('utf8', i, Math.min(n, i + 80))}: ${err.message}`, this.consumed + err.at);
+    }
+    if (keyEnd === NEED_MORE) return NEED_MORE;
+    let j = skipSpace(b, keyEnd, n);
+    if (j >= n) return NEED_MORE;
+    if (b[j] !== 0x3a) throw this.error(`expected ":" after key ${b.toString('utf8', i, Math.min(keyEnd, i + 80))}, found ${describeByte(b[j])}`, this.consumed + j);
+    j = skipSpace(b, j + 1, n);
+    if (j >= n) return NEED_MORE;
+    const c = b[j]!;
+    if (c === 0x7d || c === 0x5d || c === 0x2c || c === 0x3a) {
+      throw this.error(`expected a value for key ${b.toString('utf8', i, Math.min(keyEnd, i + 80))}, found ${describeByte(c)}`, this.consumed + j);
+    }
+    let end: number;
+    try {
+      end = scanValue(b, j, n, this.stack);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      throw this.error(`the value of key ${b.toString('utf8', i, Math.min(keyEnd, i + 80))} is not valid JSON: ${err.message}`, this.consumed + err.at);
+    }
+    if (end === NEED_MORE) return NEED_MORE;
+    const o = this.offsets;
+    o[0] = i;
+    o[1] = keyEnd;
+    o[2] = j;
+    o[3] = end;
+    o[4] = this.escapes[0]!;
+    return end;
+  }
+
+  private error(message: string, at: number): LabelMapFormatError {
+    return new LabelMapFormatError(`${message} (at byte ${at})`);
+  }
+}
+
+// Byte chunks of a source that may also yield text (tests, small inputs).
+export async function* byteChunks(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
 export interface LabelMapMember {
@@ -23,264 +203,27 @@ export interface LabelMapMember {
   raw: string;
 }
 
-export type MemberSink = (key: string, rawKey: string, raw: string) => void;
-
-const enum State {
-  Start,
-  FirstKeyOrEnd,
-  Key,
-  Colon,
-  ValueStart,
-  ValueString,
-  ValueNested,
-  NestedString,
-  ValueScalar,
-  AfterValue,
-  NextKey,
-  Done,
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-// A scalar (number, true, false, null) ends at whitespace or at the structural character after it.
-const endsScalar = (c: number): boolean => isJsonSpace(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a;
-const CONTROL_RE = /[\u0000-\u001f]/;
-
-function describeChar(c: number | undefined): string {
-  if (c === undefined) return 'end of input';
-  return JSON.stringify(String.fromCharCode(c));
-}
-
-// Push parser: feed it text with write(), then call end(). Each complete member goes to `sink`
-// synchronously, in document order.
-export class LabelMapTokenizer {
-  private state = State.Start;
-  private consumed = 0; // characters of earlier chunks, for error positions
-  private parts: string[] = []; // the current key's or value's text from earlier chunks
-  private rawKey = '';
-  private key = '';
-  private depth = 0;
-  private escaped = false; // the previous chunk ended inside a string right after a backslash
-  private members = 0;
-
-  constructor(private readonly sink: MemberSink) {}
-
-  get count(): number {
-    return this.members;
-  }
-
-  write(text: string): void {
-    const n = text.length;
-    let i = 0;
-    // Where the token being read (key or value) starts in this chunk.
-    let start = 0;
-    while (i < n) {
-      switch (this.state) {
-        case State.Start: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) i++;
-          else if (c === 0x7b) {
-            this.state = State.FirstKeyOrEnd;
-            i++;
-          } else throw this.error(`a label map must be a JSON object, found ${describeChar(c)}`, i);
-          break;
-        }
-        case State.FirstKeyOrEnd:
-        case State.NextKey: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) i++;
-          else if (c === QUOTE) {
-            this.state = State.Key;
-            start = i;
-            i++;
-          } else if (c === 0x7d && this.state === State.FirstKeyOrEnd) {
-            this.state = State.Done;
-            i++;
-          } else throw this.error(`expected a key, found ${describeChar(c)}`, i);
-          break;
-        }
-        case State.Key:
-        case State.ValueString:
-        case State.NestedString: {
-          const close = this.scanString(text, i);
-          if (close < 0) {
-            i = n;
-            break;
-          }
-          i = close + 1;
-          if (this.state === State.Key) {
-            const raw = this.take(text, start, i);
-            this.rawKey = raw;
-            const key = decodeKey(raw);
-            if (key === undefined) throw this.error(`invalid key ${raw.slice(0, 80)}`, i);
-            this.key = key;
-            this.state = State.Colon;
-          } else if (this.state === State.ValueString) {
-            this.emit(this.take(text, start, i));
-          } else {
-            this.state = State.ValueNested;
-          }
-          break;
-        }
-        case State.Colon: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) i++;
-          else if (c === 0x3a) {
-            this.state = State.ValueStart;
-            i++;
-          } else throw this.error(`expected ":" after key ${this.rawKey.slice(0, 80)}, found ${describeChar(c)}`, i);
-          break;
-        }
-        case State.ValueStart: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) {
-            i++;
-            break;
-          }
-          start = i;
-          i++;
-          if (c === QUOTE) this.state = State.ValueString;
-          else if (c === 0x7b || c === 0x5b) {
-            this.state = State.ValueNested;
-            this.depth = 1;
-          } else if (c === 0x7d || c === 0x5d || c === 0x2c || c === 0x3a) {
-            throw this.error(`expected a value for key ${this.rawKey.slice(0, 80)}, found ${describeChar(c)}`, i - 1);
-          } else this.state = State.ValueScalar;
-          break;
-        }
-        case State.ValueNested: {
-          // Only brackets and quotes matter here; the canonicaliser checks the rest.
-          for (; i < n; i++) {
-            const c = text.charCodeAt(i);
-            if (c === QUOTE) {
-              this.state = State.NestedString;
-              i++;
-              break;
-            }
-            if (c === 0x7b || c === 0x5b) this.depth++;
-            else if (c === 0x7d || c === 0x5d) {
-              if (--this.depth === 0) {
-                i++;
-                this.emit(this.take(text, start, i));
-                break;
-              }
-            }
-          }
-          break;
-        }
-        case State.ValueScalar: {
-          while (i < n && !endsScalar(text.charCodeAt(i))) i++;
-          if (i < n) this.emit(this.take(text, start, i));
-          break;
-        }
-        case State.AfterValue: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) i++;
-          else if (c === 0x2c) {
-            this.state = State.NextKey;
-            i++;
-          } else if (c === 0x7d) {
-            this.state = State.Done;
-            i++;
-          } else throw this.error(`expected "," or "}" after the value of key ${this.rawKey.slice(0, 80)}, found ${describeChar(c)}`, i);
-          break;
-        }
-        case State.Done: {
-          const c = text.charCodeAt(i);
-          if (isJsonSpace(c)) i++;
-          else throw this.error(`unexpected ${describeChar(c)} after the end of the object`, i);
-          break;
-        }
-      }
-    }
-    // Keep the unfinished token for the next chunk.
-    if (this.state === State.Key || this.state === State.ValueString || this.state === State.ValueNested || this.state === State.NestedString || this.state === State.ValueScalar) {
-      if (start < n) this.parts.push(text.slice(start));
-    }
-    this.consumed += n;
-  }
-
-  end(): void {
-    if (this.state === State.Start) throw this.error('empty input: a label map must be a JSON object', 0);
-    if (this.state !== State.Done) throw this.error('unexpected end of input inside the object', 0);
-  }
-
-  // Index of the closing quote of the string being read, or -1 when this chunk ends first.
-  private scanString(text: string, from: number): number {
-    let i = from;
-    if (this.escaped) {
-      this.escaped = false;
-      i++;
-    }
-    const n = text.length;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c === QUOTE) return i;
-      if (c === BACKSLASH) {
-        if (i + 1 >= n) {
-          this.escaped = true;
-          return -1;
-        }
-        i++;
-      }
-    }
-    return -1;
-  }
-
-  private take(text: string, start: number, end: number): string {
-    const tail = text.slice(start, end);
-    if (this.parts.length === 0) return tail;
-    this.parts.push(tail);
-    const whole = this.parts.join('');
-    this.parts = [];
-    return whole;
-  }
-
-  private emit(raw: string): void {
-    this.state = State.AfterValue;
-    this.members++;
-    this.sink(this.key, this.rawKey, raw);
-  }
-
-  private error(message: string, index: number): LabelMapFormatError {
-    return new LabelMapFormatError(`${message} (at character ${this.consumed + index})`);
-  }
-}
-
-// The decoded key, or undefined when the string is not valid JSON.
-function decodeKey(raw: string): string | undefined {
-  const inner = raw.slice(1, -1);
-  if (inner.indexOf('\\') < 0 && !CONTROL_RE.test(inner)) return inner;
-  try {
-    return JSON.parse(raw) as string;
-  } catch {
-    return undefined;
-  }
-}
-
-// Decodes UTF-8 chunks (rejecting invalid sequences; a BOM is dropped) into the tokenizer and
-// yields the members in batches, one batch per input chunk: per-member promises would cost more
-// than the parsing.
+// The members as text, in batches: for tools and tests, where decoding every member is affordable.
 export async function* readLabelMap(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<LabelMapMember[]> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let batch: LabelMapMember[] = [];
-  const tokenizer = new LabelMapTokenizer((key, rawKey, raw) => batch.push({ key, rawKey, raw }));
-  const decode = (chunk: Uint8Array | string, stream: boolean): string => {
-    if (typeof chunk === 'string') return chunk;
-    try {
-      return decoder.decode(chunk, { stream });
-    } catch (err) {
-      throw new LabelMapFormatError(`not valid UTF-8 text (${(err as Error).message})`);
+  const scanner = new LabelMapScanner();
+  const decode = ({ buf, count, offsets }: MemberBatch): LabelMapMember[] => {
+    const members: LabelMapMember[] = [];
+    for (let m = 0; m < count; m++) {
+      const o = MEMBER_FIELDS * m;
+      const rawKey = buf.toString('utf8', offsets[o]!, offsets[o + 1]!);
+      members.push({ key: decodeKey(rawKey, offsets[o + 4] === 1), rawKey, raw: buf.toString('utf8', offsets[o + 2]!, offsets[o + 3]!) });
     }
+    return members;
   };
-  for await (const chunk of source) {
-    tokenizer.write(decode(chunk, true));
-    if (batch.length > 0) {
-      yield batch;
-      batch = [];
-    }
+  for await (const chunk of byteChunks(source)) {
+    const batch = scanner.push(chunk);
+    if (batch.count > 0) yield decode(batch);
   }
-  tokenizer.write(decode(new Uint8Array(0), false));
-  tokenizer.end();
-  if (batch.length > 0) yield batch;
+  const last = scanner.end();
+  if (last.count > 0) yield decode(last);
+}
+
+// The key a raw (quoted, valid) key stands for.
+export function decodeKey(rawKey: string, escaped: boolean): string {
+  return escaped ? (JSON.parse(rawKey) as string) : rawKey.slice(1, -1);
 }

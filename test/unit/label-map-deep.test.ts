@@ -27,7 +27,8 @@ const input = (text: string) => () =>
 
 function digest(raw: string): string {
   const out = new Uint32Array(2);
-  canonicalDigest(raw, out, 0);
+  const bytes = Buffer.from(raw);
+  canonicalDigest(bytes, 0, bytes.length, out, 0);
   return `${out[0]}.${out[1]}`;
 }
 

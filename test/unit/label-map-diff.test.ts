@@ -75,4 +75,57 @@ describe('label-map diff', () => {
     await assert.rejects(diffLabelMaps(input('{"a": 1}'), input('[]')), /after: a label map must be a JSON object/);
     await assert.rejects(diffLabelMaps(input('{"a": 1, "a": 2}'), input('{}')), /before: the key "a" appears more than once/);
   });
+
+  it('gives the same answer for inputs in key order, out of order, and sorted through runs on disk', async () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const labels = ['speech', 'music', 'caf\u00e9', 7, null];
+    const value = () => ({ label: labels[Math.floor(rnd() * labels.length)]!, n: Math.floor(rnd() * 3) });
+    const before: Array<[string, unknown]> = [];
+    const after: Array<[string, unknown]> = [];
+    for (let i = 0; i < 400; i++) {
+      const key = `k${String(i).padStart(4, '0')}${i % 17 === 0 ? '\u00e9' : ''}`;
+      const v = value();
+      const r = rnd();
+      if (r < 0.8) before.push([key, v]);
+      if (r < 0.1) after.push([key, value()]);
+      else if (r < 0.7) after.push([key, v]);
+      else if (r >= 0.8) after.push([key, value()]);
+    }
+    const text = (entries: Array<[string, unknown]>) => JSON.stringify(Object.fromEntries(entries));
+    const shuffled = <T>(xs: T[]): T[] => xs.map((x) => [rnd(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    const sorted = await diffLabelMaps(input(text(before)), input(text(after)), { limit: 1000 });
+    let sorts = 0;
+    const inMemory = await diffLabelMaps(input(text(shuffled(before))), input(text(shuffled(after))), { limit: 1000, onSort: () => sorts++ });
+    let runs = 0;
+    const onDisk = await diffLabelMaps(input(text(shuffled(before))), input(text(shuffled(after))), { limit: 1000, memoryBudget: 500, onSort: (_side, n) => (runs += n) });
+    assert.equal(sorts, 2);
+    assert.ok(runs > 10, `runs written: ${runs}`);
+    const summary = (d: typeof sorted) => ({ ...d, changes: [...d.changes].sort((x, y) => (x.key < y.key ? -1 : 1)) });
+    assert.deepEqual(summary(inMemory), summary(sorted));
+    assert.deepEqual(summary(onDisk), summary(sorted));
+    assert.ok(sorted.changed > 20 && sorted.added > 20 && sorted.removed > 20 && sorted.unchanged > 100, JSON.stringify({ ...sorted, changes: [] }));
+    // Listed in the order of each side: added and changed as `after` has them, then removed as in `before`.
+    const positions = (entries: Array<[string, unknown]>) => new Map(entries.map(([k], i) => [k, i]));
+    for (const d of [sorted]) {
+      const afterAt = positions(after);
+      const listed = d.changes.filter((c) => c.change !== 'removed').map((c) => afterAt.get(c.key)!);
+      assert.deepEqual(listed, [...listed].sort((a, b) => a - b));
+    }
+  });
+
+  it('lists the first changes of each side in its own order when the input is not in key order', async () => {
+    const diff = await diffLabelMaps(input('{"z": 1, "y": 1, "x": 1}'), input('{"c": 1, "b": 1, "a": 1, "y": 2}'), { limit: 5, memoryBudget: 10 });
+    assert.deepEqual(
+      diff.changes.map((c) => [c.key, c.change]),
+      [
+        ['c', 'added'],
+        ['b', 'added'],
+        ['a', 'added'],
+        ['y', 'changed'],
+        ['z', 'removed'],
+      ],
+    );
+    assert.equal(diff.truncated, true);
+  });
 });

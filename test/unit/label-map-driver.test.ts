@@ -87,7 +87,7 @@ describe('merge driver', () => {
     const outcome = await runMergeDriver(ctx, { base, ours, theirs, path: 'x.json', strategy: 'theirs' });
     assert.equal(outcome.code, 1);
     assert.deepEqual(await readFile(ours), before);
-    assert.match(outcome.message!, /^x\.json: not merged key by key — theirs: a label map must be a JSON object, found "\[" \(at character 0\); kept ours/);
+    assert.match(outcome.message!, /^x\.json: not merged key by key — theirs: a label map must be a JSON object, found "\[" \(at byte 0\); kept ours/);
     const dup = await lfsFile('{"a": 3, "a": 4}');
     assert.match((await runMergeDriver(ctx, { base, ours, theirs: dup, path: 'x.json', strategy: 'conflict' })).message!, /theirs: the key "a" appears more than once/);
   });

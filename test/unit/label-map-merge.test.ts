@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { mergeLabelMaps, type MergeConflict, type MergeResult, type MergeStrategy } from '../../src/labelmap/merge.js';
+import { mergeLabelMaps, type MergeConflict, type MergeOptions, type MergeResult, type MergeStrategy } from '../../src/labelmap/merge.js';
 import { LabelMapFormatError } from '../../src/labelmap/tokenizer.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -13,14 +13,14 @@ const input = (text: string) => () =>
     for (let i = 0; i < text.length; i += 7) yield Buffer.from(text.slice(i, i + 7));
   })();
 
-async function mergeText(base: string | undefined, ours: string, theirs: string, strategy?: MergeStrategy): Promise<{ text: string; result: MergeResult }> {
+async function mergeText(base: string | undefined, ours: string, theirs: string, strategy?: MergeStrategy, options: MergeOptions = {}): Promise<{ text: string; result: MergeResult }> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (d: Buffer) => chunks.push(d));
   const result = await mergeLabelMaps(
     { base: base === undefined ? undefined : input(base), ours: input(ours), theirs: input(theirs) },
     out,
-    strategy ? { strategy } : {},
+    strategy ? { ...options, strategy } : options,
   );
   out.end();
   return { text: Buffer.concat(chunks).toString(), result };
@@ -141,6 +141,12 @@ describe('label-map merge: output', () => {
     await assert.rejects(mergeText('{}', '{"a": 1, "a": 2}', '{}'), /ours: the key "a" appears more than once/);
     await assert.rejects(mergeText('{"a": 1}', '{"a": 1}', '{"a": 1, "a": 1}'), /theirs: the key "a" appears more than once/);
     await assert.rejects(mergeText('{"a": 1, "a": 1}', '{}', '{}'), /base: the key "a" appears more than once/);
+    // Out of key order, the repeat is found by sorting, in memory or on disk.
+    for (const options of [{}, { memoryBudget: 64 }]) {
+      await assert.rejects(mergeText('{}', '{"b": 1, "a": 2, "b": 3}', '{}', undefined, options), /ours: the key "b" appears more than once/);
+      await assert.rejects(mergeText('{"b": 1, "a": 2, "b": 3}', '{}', '{}', undefined, options), /base: the key "b" appears more than once/);
+      await assert.rejects(mergeText('{}', '{}', '{"c": 0, "b": 1, "a": 2, "b\\u0020": 3, "b": 3}', undefined, options), /theirs: the key "b" appears more than once/);
+    }
     await assert.rejects(mergeText('{}', '', '{}'), /ours: empty input/);
   });
 });
@@ -197,8 +203,32 @@ function random(seed: number): () => number {
   };
 }
 
+// The same merges three ways: inputs read as they come (sorted in memory where they are not in key
+// order); sorted through runs on disk under a tiny memory budget; and with a value digest that
+// always collides, so that only the verification of equal digests keeps different values apart.
+const variants: Array<{ name: string; options: () => MergeOptions; check?: () => void }> = [];
+let runsWritten = 0;
+let collidingDigests = 0;
+variants.push({ name: 'in memory', options: () => ({}) });
+variants.push({
+  name: 'sorted on disk',
+  options: () => ({ memoryBudget: 200, onSort: (_side: string, runs: number) => (runsWritten += runs) }),
+  check: () => assert.ok(runsWritten > 300, `runs written: ${runsWritten}`),
+});
+variants.push({
+  name: 'every digest colliding',
+  options: () => ({
+    valueDigest: (_b: Uint8Array, _s: number, _e: number, out: Uint32Array, i: number) => {
+      collidingDigests++;
+      out[i] = 7;
+      out[i + 1] = 7;
+    },
+  }),
+  check: () => assert.ok(collidingDigests > 1000, `colliding digests: ${collidingDigests}`),
+});
+
 describe('label-map merge: agrees with a reference implementation', () => {
-  it('on 300 random three-way merges', async () => {
+  for (const variant of variants) it(`on 300 random three-way merges, ${variant.name}`, async () => {
     const rnd = random(42);
     const values: Json[] = [1, 2, 'a', 'b', { label: 'x', n: 1 }, { n: 1, label: 'x' }, { label: 'y' }, [1, 2], null, true];
     const pickValue = () => values[Math.floor(rnd() * values.length)]!;
@@ -228,7 +258,7 @@ describe('label-map merge: agrees with a reference implementation', () => {
       const theirs = edit();
       for (const strategy of ['conflict', 'ours', 'theirs'] as const) {
         const expected = referenceMerge(base, ours, theirs, strategy);
-        const { text, result } = await mergeText(JSON.stringify(base), JSON.stringify(ours), JSON.stringify(theirs), strategy);
+        const { text, result } = await mergeText(JSON.stringify(base), JSON.stringify(ours), JSON.stringify(theirs), strategy, variant.options());
         assert.deepEqual(
           result.conflicts.map((c) => [c.key, c.kind]),
           expected.conflicts,
@@ -237,5 +267,6 @@ describe('label-map merge: agrees with a reference implementation', () => {
         assert.deepEqual(Object.entries(JSON.parse(text) as Map_), expected.merged, `round ${round} ${strategy}`);
       }
     }
+    variant.check?.();
   });
 });
