@@ -58,7 +58,7 @@ export class MapWriter {
 
   // Room for `size` more bytes, for a member bigger than what is left (flush() empties the buffer).
   private grow(size: number): void {
-    const next = Buffer.allocUnsafe(Math.max(SIZE, this.used + size));
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.used + size));
     this.buffer.copy(next, 0, 0, this.used);
     this.buffer = next;
   }

@@ -89,7 +89,10 @@ export async function runMergeDriver(ctx: RepositoryContext, request: MergeDrive
   }
   const [baseContent, oursContent, theirsContent] = contents;
 
-  const temp = join(await ctx.local.tempDir(), `merge-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // The store's temporary directory also takes the sort runs of an input out of key order: on the
+  // repository's filesystem, not in a /tmp that may be small.
+  const tempDir = await ctx.local.tempDir();
+  const temp = join(tempDir, `merge-${process.pid}-${randomBytes(6).toString('hex')}`);
   const hash = createHash('sha256');
   let size = 0;
   const hasher = new Transform({
@@ -111,7 +114,7 @@ export async function runMergeDriver(ctx: RepositoryContext, request: MergeDrive
           theirs: theirsContent.input,
         },
         hasher,
-        { strategy: request.strategy },
+        { strategy: request.strategy, tempDir },
       );
     } finally {
       hasher.end();

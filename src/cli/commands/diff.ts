@@ -80,7 +80,8 @@ export const command: Command = {
       if (!before.content && !after.content) throw new LfsLazyError(`${path} exists in neither ${before.name} nor ${after.name}`);
       let diff: LabelMapDiff;
       try {
-        diff = await diffLabelMaps(before.content?.input, after.content?.input, { limit, labelField: field });
+        // Sort runs of a side out of key order go next to the LFS store, not into a small /tmp.
+        diff = await diffLabelMaps(before.content?.input, after.content?.input, { limit, labelField: field, tempDir: await ctx.local.tempDir() });
       } catch (err) {
         if (err instanceof LabelMapFormatError) throw new LfsLazyError(`${path} is not a JSON object label map: ${err.message}`);
         throw err;
