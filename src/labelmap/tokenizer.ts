@@ -32,6 +32,7 @@ const enum State {
 
 const BOM = [0xef, 0xbb, 0xbf];
 const EMPTY = Buffer.alloc(0);
+const NO_OFFSETS = new Int32Array(0);
 
 function describeByte(c: number | undefined): string {
   if (c === undefined) return 'end of input';
@@ -49,21 +50,20 @@ export class LabelMapScanner {
   private readonly utf8 = new Utf8Check();
   private readonly stack = new ContainerStack();
   private readonly escapes = new Uint8Array(1);
-  private offsets = new Int32Array(MEMBER_FIELDS * 1024);
   members = 0;
 
   push(chunk: Uint8Array): MemberBatch {
     this.utf8.push(chunk);
     this.held.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.heldBytes += chunk.length;
-    if (this.heldBytes < this.waitFor) return { buf: EMPTY, count: 0, offsets: this.offsets };
+    if (this.heldBytes < this.waitFor) return { buf: EMPTY, count: 0, offsets: NO_OFFSETS };
     return this.scan();
   }
 
   // The members still held, once the input has ended; throws if the object is not complete.
   end(): MemberBatch {
     this.utf8.end();
-    const batch = this.heldBytes > 0 ? this.scan() : { buf: EMPTY, count: 0, offsets: this.offsets };
+    const batch = this.heldBytes > 0 ? this.scan() : { buf: EMPTY, count: 0, offsets: NO_OFFSETS };
     if (this.state === State.Start) throw this.error('empty input: a label map must be a JSON object', this.consumed);
     if (this.state !== State.Done) throw this.error('unexpected end of input inside the object', this.consumed + this.heldBytes);
     return batch;
@@ -72,7 +72,8 @@ export class LabelMapScanner {
   private scan(): MemberBatch {
     const b = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
     const n = b.length;
-    let offsets = new Int32Array(MEMBER_FIELDS * 256);
+    // Room for a member every 32 bytes, grown if they are shorter.
+    let offsets = new Int32Array(MEMBER_FIELDS * (16 + (n >> 5)));
     let count = 0;
     // Only ever moves past whole tokens: where it stops, the bytes not yet consumed start.
     let i = 0;
@@ -101,20 +102,14 @@ export class LabelMapScanner {
             break;
           }
           if (c !== QUOTE) throw this.error(`expected a key, found ${describeByte(c)}`, this.consumed + i);
-          const end = this.member(b, i, n);
-          if (end === NEED_MORE) break scanning;
           if (MEMBER_FIELDS * (count + 1) > offsets.length) {
             const grown = new Int32Array(offsets.length * 2);
             grown.set(offsets);
             offsets = grown;
           }
-          const o = MEMBER_FIELDS * count++;
-          const found = this.offsets;
-          offsets[o] = found[0]!;
-          offsets[o + 1] = found[1]!;
-          offsets[o + 2] = found[2]!;
-          offsets[o + 3] = found[3]!;
-          offsets[o + 4] = found[4]!;
+          const end = this.member(b, i, n, offsets, MEMBER_FIELDS * count);
+          if (end === NEED_MORE) break scanning;
+          count++;
           this.state = State.AfterValue;
           i = end;
           break;
@@ -146,9 +141,9 @@ export class LabelMapScanner {
     return { buf: b, count, offsets };
   }
 
-  // Scans the member whose key starts at `i`; its offsets go to this.offsets[0..4]. Returns the
-  // index after the value, or NEED_MORE.
-  private member(b: Buffer, i: number, n: number): number {
+  // Scans the member whose key starts at `i`; its offsets go to offsets[o..o+4]. Returns the index
+  // after the value, or NEED_MORE.
+  private member(b: Buffer, i: number, n: number, offsets: Int32Array, o: number): number {
     this.escapes[0] = 0;
     let keyEnd: number;
     try {
@@ -175,12 +170,11 @@ export class LabelMapScanner {
       throw this.error(`the value of key ${b.toString('utf8', i, Math.min(keyEnd, i + 80))} is not valid JSON: ${err.message}`, this.consumed + err.at);
     }
     if (end === NEED_MORE) return NEED_MORE;
-    const o = this.offsets;
-    o[0] = i;
-    o[1] = keyEnd;
-    o[2] = j;
-    o[3] = end;
-    o[4] = this.escapes[0]!;
+    offsets[o] = i;
+    offsets[o + 1] = keyEnd;
+    offsets[o + 2] = j;
+    offsets[o + 3] = end;
+    offsets[o + 4] = this.escapes[0]!;
     return end;
   }
 
