@@ -98,8 +98,8 @@ export class Records {
   }
 }
 
-export // Points a cursor's fields at the record at `at` in `b`.
-function loadRecord(c: MemberCursor, b: Buffer, at: number): void {
+// Points a cursor's fields at the record at `at` in `b`.
+export function loadRecord(c: MemberCursor, b: Buffer, at: number): void {
   const rawKeyLength = b.readUInt32LE(at);
   const rawLength = b.readUInt32LE(at + 4);
   const keyLength = b.readUInt32LE(at + 12);
@@ -110,17 +110,14 @@ function loadRecord(c: MemberCursor, b: Buffer, at: number): void {
   c.rawStart = c.rawKeyEnd;
   c.rawEnd = c.rawStart + rawLength;
   c.seq = b.readUInt32LE(at + 8);
-  if (keyLength === KEY_IN_RAW) {
-    c.keyStart = c.rawKeyStart + 1;
-    c.keyEnd = c.rawKeyEnd - 1;
-  } else {
-    c.keyStart = c.rawEnd;
-    c.keyEnd = c.rawEnd + keyLength;
-  }
+  // The sort key: the raw key without its quotes, or stored after the value.
+  const inRaw = keyLength === KEY_IN_RAW;
+  c.keyStart = inRaw ? c.rawKeyStart + 1 : c.rawEnd;
+  c.keyEnd = inRaw ? c.rawKeyEnd - 1 : c.rawEnd + keyLength;
 }
 
-export // Records sorted in memory.
-class RecordsCursor extends MemberCursor {
+// Records sorted in memory.
+export class RecordsCursor extends MemberCursor {
   private index = -1;
 
   constructor(

@@ -6,9 +6,9 @@ import { compareBytes } from './json-bytes.js';
 import { MemberCursor } from './member-cursor.js';
 import { BLOCK, HEADER, loadRecord, recordSize, sortKeyOf } from './sort-records.js';
 
-export // One run file, read a block at a time. Each refill reads into a new buffer, so a record the
+// One run file, read a block at a time. Each refill reads into a new buffer, so a record the
 // merge still points at is never overwritten.
-class RunReader {
+export class RunReader {
   buf = Buffer.alloc(0);
   at = 0;
   private end = 0;
@@ -53,8 +53,8 @@ class RunReader {
   }
 }
 
-export // The runs merged: a binary heap of readers by current key, then input position.
-class RunsCursor extends MemberCursor {
+// The runs merged: a binary heap of readers by current key, then input position.
+export class RunsCursor extends MemberCursor {
   private heap: RunReader[] = [];
   private started = false;
 
