@@ -20,7 +20,7 @@ export class MapWriter {
     return this.used > SIZE / 2;
   }
 
-  add(keyBuf: Uint8Array, keyStart: number, keyEnd: number, valueBuf: Uint8Array, valueStart: number, valueEnd: number): void {
+  add(keyBuf: Buffer, keyStart: number, keyEnd: number, valueBuf: Buffer, valueStart: number, valueEnd: number): void {
     const size = 4 + keyEnd - keyStart + 2 + valueEnd - valueStart;
     if (this.used + size > this.buffer.length) this.grow(size);
     this.put(this.count === 0 ? FIRST : NEXT, 0, 4);
@@ -44,12 +44,11 @@ export class MapWriter {
   }
 
   // Short ranges are copied by hand: cheaper than a native call for a 12-byte key.
-  private put(from: Uint8Array, start: number, end: number): void {
+  private put(from: Buffer, start: number, end: number): void {
     const b = this.buffer;
     let at = this.used;
-    if (end - start > 32) {
-      b.set(from.subarray(start, end), at);
-      at += end - start;
+    if (end - start > 64) {
+      at += from.copy(b, at, start, end);
     } else {
       for (let k = start; k < end; k++) b[at++] = from[k]!;
     }

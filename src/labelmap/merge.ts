@@ -20,8 +20,8 @@
 // (`"caf\u00e9"` stays escaped) unless only theirs has the key.
 import type { Writable } from 'node:stream';
 import { MapWriter } from './map-writer.js';
-import { duplicateKey, sideError } from './member-cursor.js';
-import { ChangeFinder, theirsChanges } from './theirs-changes.js';
+import { duplicateKey, sideError, type MemberCursor } from './member-cursor.js';
+import { ChangeFinder, theirsChanges, type TheirsChange } from './theirs-changes.js';
 import { checkUniqueKeys, streamCursor, withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
 import { LabelMapFormatError } from './tokenizer.js';
 import { ValueEquality, type ValueDigest } from './value-equality.js';
@@ -82,6 +82,47 @@ function conflictOf(key: string, kind: ConflictKind, base: Buffer | undefined, o
   };
 }
 
+interface MergeState {
+  writer: MapWriter;
+  values: ValueEquality;
+  stats: MergeStats;
+  conflicts: MergeConflict[];
+  useTheirs: boolean;
+}
+
+// The current key of ours, which theirs changed: taken from one side, or a conflict.
+function resolveChanged(ours: MemberCursor, change: TheirsChange, { writer, values, stats, conflicts, useTheirs }: MergeState): void {
+  const { buf, rawKeyStart, rawKeyEnd, rawStart, rawEnd } = ours;
+  const writeOurs = (): void => writer.add(buf, rawKeyStart, rawKeyEnd, buf, rawStart, rawEnd);
+  const writeTheirs = (theirs: Buffer): void => writer.add(buf, rawKeyStart, rawKeyEnd, theirs, 0, theirs.length);
+  const same = (value: Buffer): boolean => values.same(buf, rawStart, rawEnd, value, 0, value.length);
+  const conflict = (kind: ConflictKind): void => {
+    conflicts.push(conflictOf(ours.key(), kind, change.base, buf.toString('utf8', rawStart, rawEnd), change.theirs));
+  };
+  if (change.ours) throw sideError('ours', duplicateKey(ours.key()));
+  change.ours = true;
+  if (change.theirs === undefined) {
+    // theirs deleted the key
+    if (same(change.base!)) {
+      stats.takenFromTheirs.deleted++;
+    } else {
+      conflict('modified-ours-deleted-theirs');
+      if (useTheirs) stats.takenFromTheirs.deleted++;
+      else writeOurs();
+    }
+  } else if (change.base !== undefined && same(change.base)) {
+    stats.takenFromTheirs.modified++;
+    writeTheirs(change.theirs);
+  } else if (same(change.theirs)) {
+    stats.sameChange++;
+    writeOurs();
+  } else {
+    conflict(change.base === undefined ? 'added-both' : 'modified-both');
+    if (useTheirs) writeTheirs(change.theirs);
+    else writeOurs();
+  }
+}
+
 // Merges and writes the result to `out` (not ended). With conflicts and strategy `conflict`, the
 // output is ours-biased and not meant to be used; the caller discards it.
 export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options: MergeOptions = {}): Promise<MergeResult> {
@@ -120,38 +161,9 @@ export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options
       if (pending) await pending;
       if (ours.done) break;
       const change = finder.find(ours);
-      const { buf, rawKeyStart, rawKeyEnd, rawStart, rawEnd } = ours;
-      const writeOurs = (): void => writer.add(buf, rawKeyStart, rawKeyEnd, buf, rawStart, rawEnd);
-      const same = (value: Buffer): boolean => values.same(buf, rawStart, rawEnd, value, 0, value.length);
-      if (change === undefined) {
-        writeOurs();
-      } else {
-        if (change.ours) throw sideError('ours', duplicateKey(ours.key()));
-        change.ours = true;
-        const conflict = (kind: ConflictKind): void => {
-          conflicts.push(conflictOf(ours.key(), kind, change.base, buf.toString('utf8', rawStart, rawEnd), change.theirs));
-        };
-        if (change.theirs === undefined) {
-          // theirs deleted the key
-          if (same(change.base!)) {
-            stats.takenFromTheirs.deleted++;
-          } else {
-            conflict('modified-ours-deleted-theirs');
-            if (useTheirs) stats.takenFromTheirs.deleted++;
-            else writeOurs();
-          }
-        } else if (change.base !== undefined && same(change.base)) {
-          stats.takenFromTheirs.modified++;
-          writer.add(buf, rawKeyStart, rawKeyEnd, change.theirs, 0, change.theirs.length);
-        } else if (same(change.theirs)) {
-          stats.sameChange++;
-          writeOurs();
-        } else {
-          conflict(change.base === undefined ? 'added-both' : 'modified-both');
-          if (useTheirs) writer.add(buf, rawKeyStart, rawKeyEnd, change.theirs, 0, change.theirs.length);
-          else writeOurs();
-        }
-      }
+      // A key theirs did not touch: ours as it stands (the usual case, kept free of allocations).
+      if (change === undefined) writer.add(ours.buf, ours.rawKeyStart, ours.rawKeyEnd, ours.buf, ours.rawStart, ours.rawEnd);
+      else resolveChanged(ours, change, { writer, values, stats, conflicts, useTheirs });
       if (writer.full) await writer.flush();
     }
   } finally {
