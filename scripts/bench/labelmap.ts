@@ -116,7 +116,7 @@ async function stages(path: string): Promise<Record<string, number>> {
     }),
     'read + UTF-8 check + scan (members delimited and validated, key order checked)': await timed(() => walkFile(path, () => {})),
     '… + canonical digest of every value': await timed(() => walkFile(path, (c) => canonicalDigest(c.buf, c.rawStart, c.rawEnd, digests, 0))),
-    '… + label of every value counted (the diff)': await timed(() => walkFile(path, (c) => labels.add(c.buf, c.rawStart, c.rawEnd, 0))),
+    '… + label of every value counted (the diff)': await timed(() => walkFile(path, (c) => labels.add(c.buf, c.rawStart, c.rawEnd, 1, 0))),
     '… + every member written out (the merge)': await timed(async () => {
       await walkFile(path, (c) => {
         writer.add(c.buf, c.rawKeyStart, c.rawKeyEnd, c.buf, c.rawStart, c.rawEnd);

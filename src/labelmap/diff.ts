@@ -1,7 +1,7 @@
 // Key-level comparison of two versions of a JSON label map: both are walked side by side in key
 // order (sorted-inputs.ts), so memory holds the listed changes and the label counts, whatever the
 // size of the maps. Values are compared by bytes, and by canonical form only when the bytes differ.
-import { compareBytes } from './json-bytes.js';
+import { compareBytes, sameBytes } from './json-bytes.js';
 import { LabelCounts, labelOf, type LabelCount } from './label-counts.js';
 import { stepBoth, type MemberCursor } from './member-cursor.js';
 import { withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
@@ -82,25 +82,31 @@ async function walk(before: MemberCursor, after: MemberCursor, limit: number, la
   while (!before.done || !after.done) {
     const order = before.done ? 1 : after.done ? -1 : compareBytes(before.keyBuf, before.keyStart, before.keyEnd, after.keyBuf, after.keyStart, after.keyEnd);
     if (order < 0) {
-      labels.add(before.buf, before.rawStart, before.rawEnd, 0);
+      labels.add(before.buf, before.rawStart, before.rawEnd, 1, 0);
       result.removed++;
       removedChanges.offer(before.seq, () => ({ key: before.key(), change: 'removed', before: raw(before) }));
       const pending = before.next();
       if (pending) await pending;
     } else if (order > 0) {
-      labels.add(after.buf, after.rawStart, after.rawEnd, 1);
+      labels.add(after.buf, after.rawStart, after.rawEnd, 0, 1);
       result.added++;
       afterChanges.offer(after.seq, () => ({ key: after.key(), change: 'added', after: raw(after) }));
       const pending = after.next();
       if (pending) await pending;
     } else {
-      labels.add(before.buf, before.rawStart, before.rawEnd, 0);
-      labels.add(after.buf, after.rawStart, after.rawEnd, 1);
-      if (values.same(before.buf, before.rawStart, before.rawEnd, after.buf, after.rawStart, after.rawEnd)) {
+      if (sameBytes(before.buf, before.rawStart, before.rawEnd, after.buf, after.rawStart, after.rawEnd)) {
+        // The usual case: one look at the label for both sides.
+        labels.add(before.buf, before.rawStart, before.rawEnd, 1, 1);
         result.unchanged++;
       } else {
-        result.changed++;
-        afterChanges.offer(after.seq, () => ({ key: after.key(), change: 'changed', before: raw(before), after: raw(after) }));
+        labels.add(before.buf, before.rawStart, before.rawEnd, 1, 0);
+        labels.add(after.buf, after.rawStart, after.rawEnd, 0, 1);
+        if (values.same(before.buf, before.rawStart, before.rawEnd, after.buf, after.rawStart, after.rawEnd)) {
+          result.unchanged++;
+        } else {
+          result.changed++;
+          afterChanges.offer(after.seq, () => ({ key: after.key(), change: 'changed', before: raw(before), after: raw(after) }));
+        }
       }
       const pending = stepBoth(before, after);
       if (pending) await pending;

@@ -10,8 +10,6 @@ export interface LabelCount {
   after: number;
 }
 
-// 0: before, 1: after.
-export type Side = 0 | 1;
 
 // The label of one value: a string value is its own label; a number, boolean or null its JSON
 // text; an object's label is its `field` member when that is a string, number, boolean or null
@@ -116,10 +114,12 @@ export class LabelCounts {
     this.field = Buffer.from(field, 'utf8');
   }
 
-  // Counts the label of the value b[start..end).
-  add(b: Uint8Array, start: number, end: number, side: Side): void {
+  // Counts the label of the value b[start..end) `before` times on the before side and `after`
+  // times on the after side (a value both sides hold byte for byte is looked at once).
+  add(b: Uint8Array, start: number, end: number, before: number, after: number): void {
     if (!labelRange(b, start, end, this.field, this.range)) {
-      this.unlabelled[side]++;
+      this.unlabelled[0] += before;
+      this.unlabelled[1] += after;
       return;
     }
     const s = this.range[0]!;
@@ -131,14 +131,15 @@ export class LabelCounts {
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const at = this.slots[slot]!;
       if (at === 0) {
-        this.entries.push({ text: Buffer.from(b.subarray(s, e)), hash: h, counts: side === 0 ? [1, 0] : [0, 1] });
+        this.entries.push({ text: Buffer.from(b.subarray(s, e)), hash: h, counts: [before, after] });
         this.slots[slot] = this.entries.length;
         if (2 * this.entries.length > this.slots.length) this.grow();
         return;
       }
       const entry = this.entries[at - 1]!;
       if (entry.hash === h && sameBytes(entry.text, 0, entry.text.length, b, s, e)) {
-        entry.counts[side]++;
+        entry.counts[0] += before;
+        entry.counts[1] += after;
         return;
       }
     }
