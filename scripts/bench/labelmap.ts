@@ -42,6 +42,9 @@ async function writeMap(path: string, n: number, mutate: Mutate = (_i, v) => v, 
   let first = true;
   let bytes = 0;
   const total = n + 100;
+  // Keys as wide as the largest one (clip_0000001 at a million, clip_00000001 at 20 million), so
+  // that the maps are in key order, as generated maps usually are.
+  const width = Math.max(7, String(total).length);
   // 7919 is prime and divides no total used here, so this visits every index once.
   const at = (k: number): number => (shuffled ? (((k - 1) * 7919) % total) + 1 : k);
   for (let k = 1; k <= total; k++) {
@@ -49,7 +52,7 @@ async function writeMap(path: string, n: number, mutate: Mutate = (_i, v) => v, 
     const base = i <= n ? `{"label": "${LABELS[(i * 7 + 1) % 6]}", "speaker": ${(i * 31 + 17) % 500}}` : undefined;
     const value = mutate(i, base);
     if (value === undefined) continue;
-    buffer += `${first ? '' : ',\n'}  "clip_${String(i).padStart(7, '0')}": ${value}`;
+    buffer += `${first ? '' : ',\n'}  "clip_${String(i).padStart(width, '0')}": ${value}`;
     first = false;
     if (buffer.length > 1 << 16) {
       bytes += Buffer.byteLength(buffer);

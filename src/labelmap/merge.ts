@@ -22,7 +22,7 @@ import type { Writable } from 'node:stream';
 import { MapWriter } from './map-writer.js';
 import { duplicateKey, sideError, type MemberCursor } from './member-cursor.js';
 import { ChangeFinder, theirsChanges, type TheirsChange } from './theirs-changes.js';
-import { checkUniqueKeys, streamCursor, withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
+import { checkUniqueKeys, DEFAULT_MEMORY_BUDGET, streamCursor, withSortedCursors, type LabelMapInput, type SortBudget } from './sorted-inputs.js';
 import { LabelMapFormatError } from './tokenizer.js';
 import { ValueEquality, type ValueDigest } from './value-equality.js';
 
@@ -144,9 +144,10 @@ export async function mergeLabelMaps(inputs: MergeInputs, out: Writable, options
       { side: 'theirs', input: inputs.theirs },
     ],
     options,
-    ([base, theirs]) => {
+    ([base, theirs], confirmOrder) => {
       stats = newStats();
-      return theirsChanges(base!, theirs!, stats, values);
+      // A quarter of the sort budget held before the inputs' order is confirmed.
+      return theirsChanges(base!, theirs!, stats, values, { confirmOrder, holdBeforeConfirming: (options.memoryBudget ?? DEFAULT_MEMORY_BUDGET) / 4 });
     },
   );
 

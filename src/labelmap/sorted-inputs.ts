@@ -38,8 +38,28 @@ export function streamCursor(side: string, input: LabelMapInput | undefined, str
   return new StreamCursor(side, byteChunks(input ? input() : emptyMap()), strict);
 }
 
-export async function withSortedCursors<T>(sides: SortedSide[], budget: SortBudget, walk: (cursors: MemberCursor[]) => Promise<T>): Promise<T> {
+// Given to a walk that holds what it finds (the merge holds theirs' changes): reads through every
+// input the walk reads as it is, checking its key order, and throws NotSorted for one that is not.
+// A walk calls it before it holds much: an input in an order the walk does not expect (numbers
+// written unpadded, clip_9 before clip_10) makes every key look changed until its cursor meets the
+// first key out of place, which may be millions of keys in.
+export type ConfirmOrder = () => Promise<void>;
+
+export async function withSortedCursors<T>(sides: SortedSide[], budget: SortBudget, walk: (cursors: MemberCursor[], confirmOrder: ConfirmOrder) => Promise<T>): Promise<T> {
   const sorted = new Map<string, SortedMembers>();
+  const inOrder = new Set<string>();
+  const confirmOrder: ConfirmOrder = async () => {
+    for (const { side, input } of sides) {
+      if (sorted.has(side) || inOrder.has(side)) continue;
+      const cursor = streamCursor(side, input, true);
+      try {
+        await drain(cursor, () => {});
+      } finally {
+        await cursor.close();
+      }
+      inOrder.add(side);
+    }
+  };
   let tempDir: string | undefined;
   try {
     for (;;) {
@@ -49,7 +69,7 @@ export async function withSortedCursors<T>(sides: SortedSide[], budget: SortBudg
           const members = sorted.get(side);
           cursors.push(members ? await members.cursor() : streamCursor(side, input, true));
         }
-        return await walk(cursors);
+        return await walk(cursors, confirmOrder);
       } catch (err) {
         if (!(err instanceof NotSorted)) throw err;
         // Sorted once, walked again by every later attempt.

@@ -4,6 +4,7 @@
 import { compareBytes } from './json-bytes.js';
 import { stepBoth, type MemberCursor } from './member-cursor.js';
 import type { MergeStats } from './merge.js';
+import type { ConfirmOrder } from './sorted-inputs.js';
 import type { ValueEquality } from './value-equality.js';
 
 // A key theirs added (no base), modified, or deleted (no theirs), with the values copied out.
@@ -19,25 +20,44 @@ export interface TheirsChange {
   ours: boolean;
 }
 
-// What theirs changed, in key order.
-export async function theirsChanges(base: MemberCursor, theirs: MemberCursor, stats: MergeStats, values: ValueEquality): Promise<TheirsChange[]> {
+// Bytes a change holds besides its texts.
+const CHANGE_OVERHEAD = 200;
+
+// What theirs changed, in key order. Once the changes held pass `holdBeforeConfirming` bytes, the
+// inputs' key order is confirmed first (see ConfirmOrder).
+export async function theirsChanges(
+  base: MemberCursor,
+  theirs: MemberCursor,
+  stats: MergeStats,
+  values: ValueEquality,
+  { confirmOrder, holdBeforeConfirming }: { confirmOrder: ConfirmOrder; holdBeforeConfirming: number },
+): Promise<TheirsChange[]> {
   const changes: TheirsChange[] = [];
+  let held = 0;
+  let confirmed = false;
   await stepBoth(base, theirs);
   while (!base.done || !theirs.done) {
+    if (!confirmed && held > holdBeforeConfirming) {
+      await confirmOrder();
+      confirmed = true;
+    }
     const order = base.done ? 1 : theirs.done ? -1 : compareBytes(base.keyBuf, base.keyStart, base.keyEnd, theirs.keyBuf, theirs.keyStart, theirs.keyEnd);
     if (order < 0) {
       changes.push({ key: base.keyCopy(), rawKey: base.rawKeyCopy(), base: base.rawCopy(), theirs: undefined, baseSeq: base.seq, theirsSeq: -1, ours: false });
+      held += CHANGE_OVERHEAD + 2 * (base.rawEnd - base.rawKeyStart);
       stats.baseKeys++;
       const pending = base.next();
       if (pending) await pending;
     } else if (order > 0) {
       changes.push({ key: theirs.keyCopy(), rawKey: theirs.rawKeyCopy(), base: undefined, theirs: theirs.rawCopy(), baseSeq: -1, theirsSeq: theirs.seq, ours: false });
+      held += CHANGE_OVERHEAD + 2 * (theirs.rawEnd - theirs.rawKeyStart);
       stats.theirsKeys++;
       const pending = theirs.next();
       if (pending) await pending;
     } else {
       if (!values.same(base.buf, base.rawStart, base.rawEnd, theirs.buf, theirs.rawStart, theirs.rawEnd)) {
         changes.push({ key: theirs.keyCopy(), rawKey: theirs.rawKeyCopy(), base: base.rawCopy(), theirs: theirs.rawCopy(), baseSeq: base.seq, theirsSeq: theirs.seq, ours: false });
+        held += CHANGE_OVERHEAD + 2 * (theirs.rawEnd - theirs.rawKeyStart) + (base.rawEnd - base.rawStart);
       }
       stats.baseKeys++;
       stats.theirsKeys++;
