@@ -137,8 +137,48 @@ function scanMemberName(b: Uint8Array, i: number, n: number): number {
   return i + 1;
 }
 
+const NOT_FLAT = -2;
+
+// The usual label value, an object of strings, numbers and literals (`{"label": "speech",
+// "speaker": 17}`), validated without the container stack; NOT_FLAT for anything else (nesting, or
+// whatever the general scanner must look at, errors included).
+function scanFlatObject(b: Uint8Array, i: number, n: number): number {
+  let j = skipSpace(b, i + 1, n);
+  if (j >= n) return NEED_MORE;
+  if (b[j] === 0x7d) return j + 1;
+  for (;;) {
+    if (b[j] !== QUOTE) return NOT_FLAT;
+    j = scanString(b, j, n);
+    if (j === NEED_MORE) return NEED_MORE;
+    j = skipSpace(b, j, n);
+    if (j >= n) return NEED_MORE;
+    if (b[j] !== 0x3a) return NOT_FLAT;
+    j = skipSpace(b, j + 1, n);
+    if (j >= n) return NEED_MORE;
+    const c = b[j]!;
+    if (c === QUOTE) j = scanString(b, j, n);
+    else if (c === 0x2d || isDigit(c)) j = scanNumber(b, j, n);
+    else if (c === 0x74) j = scanLiteral(b, j, n, TRUE);
+    else if (c === 0x66) j = scanLiteral(b, j, n, FALSE);
+    else if (c === 0x6e) j = scanLiteral(b, j, n, NULL);
+    else return NOT_FLAT;
+    if (j === NEED_MORE) return NEED_MORE;
+    j = skipSpace(b, j, n);
+    if (j >= n) return NEED_MORE;
+    const d = b[j]!;
+    if (d === 0x7d) return j + 1;
+    if (d !== 0x2c) return NOT_FLAT;
+    j = skipSpace(b, j + 1, n);
+    if (j >= n) return NEED_MORE;
+  }
+}
+
 // Index after the one whole JSON value that starts at `i` (no leading whitespace), validated.
 export function scanValue(b: Uint8Array, i: number, n: number, stack: ContainerStack): number {
+  if (b[i] === 0x7b) {
+    const flat = scanFlatObject(b, i, n);
+    if (flat !== NOT_FLAT) return flat;
+  }
   stack.depth = 0;
   for (;;) {
     // One value: a scalar, an empty container, or a container opening (its first value follows).
