@@ -54,12 +54,16 @@ function labelFromText(text: string): string {
   return text.includes('\\') ? (JSON.parse(text) as string) : text.slice(1, -1);
 }
 
-// Whether the quoted name b[start..end) is `field`.
+// Whether the quoted name b[start..end) is `field`. Only a name longer than the field can be an
+// escaped spelling of it ("lab\u0065l"), and only such a name is decoded.
 function isField(b: Uint8Array, start: number, end: number, field: Uint8Array): boolean {
+  const length = end - start - 2;
+  if (length === field.length) return compareBytes(b, start + 1, end - 1, field, 0, field.length) === 0;
+  if (length < field.length) return false;
   for (let k = start; k < end; k++) {
     if (b[k] === 0x5c) return (JSON.parse(Buffer.from(b.subarray(start, end)).toString('utf8')) as string) === Buffer.from(field).toString('utf8');
   }
-  return compareBytes(b, start + 1, end - 1, field, 0, field.length) === 0;
+  return false;
 }
 
 // Index after the string that starts at `i`.
