@@ -63,8 +63,10 @@ async function resolveRepoPath(root: string, rel: string, show: (path: string) =
   if (indexed) {
     const { pointer, pointerBytes } = indexed;
     // Same size as the object and not the pointer itself: a hydrated file (not hashed on each read).
-    const isPointer = info?.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes) === true;
-    const hydrated = info !== undefined && info.isFile() && info.size === pointer.size && !isPointer;
+    // The file is opened only when the object is exactly as long as its pointer: any other size
+    // already tells the two apart (a lazy clone's pointers are read on every request otherwise).
+    const sized = info !== undefined && info.isFile() && info.size === pointer.size;
+    const hydrated = sized && !(info.size === pointerBytes.length && (await readSmall(absolute))?.equals(pointerBytes) === true);
     return { kind: 'lfs', path: rel, pointer, ...(hydrated && { hydratedFile: absolute }) };
   }
   if (!info) return undefined;

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
-import { localCopy, objectForReading } from '../local/read-cache.js';
+import { localCopy, readableObject, type ReadableObject } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { blobContent } from '../repository/revision-files.js';
 import { absolutePath, type FileSource } from './file-source.js';
@@ -62,9 +62,10 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   const here = await localCopy(ctx, oid, size);
   if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
-    // A full read keeps a verified copy in the read cache: the next read is local.
-    const path = await fetchForReading(ctx, oid, size, signal);
-    return { stream: ctx.readCache.openRead(oid), ...expected, describe: path };
+    // A full read keeps a verified copy in the read cache: the next read is local. A small object
+    // comes with its verified bytes, sent from memory rather than read back from the file.
+    const { path, bytes } = await fetchForReading(ctx, oid, size, signal);
+    return { stream: bytes ? Readable.from([bytes]) : createReadStream(path), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked. The store retries (and resumes) it itself.
@@ -97,7 +98,7 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
     await ctx.local.ingest(Readable.from([]));
     return ctx.local.pathFor(oid);
   }
-  return fetchForReading(ctx, oid, size);
+  return (await fetchForReading(ctx, oid, size)).path;
 }
 
 // One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
@@ -105,40 +106,45 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
 // download. A reader that gives up (its `signal`) stops waiting; the download itself is abandoned
 // (its temp file removed) only once every reader waiting for it has given up.
 interface SharedFetch {
-  done: Promise<string>;
+  done: Promise<ReadableObject>;
   waiting: number;
   abort: AbortController;
 }
 const fetches = new WeakMap<RepositoryContext, Map<string, SharedFetch>>();
 
-async function fetchForReading(ctx: RepositoryContext, oid: string, size: number, signal?: AbortSignal): Promise<string> {
+async function fetchForReading(ctx: RepositoryContext, oid: string, size: number, signal?: AbortSignal): Promise<ReadableObject> {
   signal?.throwIfAborted();
   let running = fetches.get(ctx);
   if (running === undefined) fetches.set(ctx, (running = new Map()));
   const key = `${oid} ${size}`;
   let shared = running.get(key);
+  let done: Promise<ReadableObject>;
   if (shared === undefined) {
     const abort = new AbortController();
     const table = running;
-    const done = objectForReading(ctx, () => ctx.remote(), oid, size, ctx.logger, abort.signal).finally(() => table.delete(key));
+    done = readableObject(ctx, () => ctx.remote(), oid, size, ctx.logger, abort.signal).finally(() => table.delete(key));
     done.catch(() => undefined);
     shared = { done, waiting: 0, abort };
     running.set(key, shared);
+  } else {
+    // Held bytes are handed to the reader's stream as they are: every other reader gets its own
+    // copy, so that one that changes the chunks it was given changes nobody else's.
+    done = shared.done.then((o) => (o.bytes ? { ...o, bytes: Buffer.from(o.bytes) } : o));
   }
   const fetch = shared;
   fetch.waiting++;
   if (signal === undefined) {
     // A reader that never gives up keeps the download going.
     fetch.waiting = Number.POSITIVE_INFINITY;
-    return fetch.done;
+    return done;
   }
-  return new Promise<string>((resolve, reject) => {
+  return new Promise<ReadableObject>((resolve, reject) => {
     const onAbort = (): void => {
       if (--fetch.waiting === 0) fetch.abort.abort(signal.reason);
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    fetch.done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

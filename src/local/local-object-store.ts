@@ -27,7 +27,8 @@ function storedObjectMode(): number {
 
 export class LocalObjectStore {
   private tmpReady: Promise<string> | undefined;
-  private readonly shardDirs = new Set<string>();
+  // Shard directories made (or being made) by this process.
+  private readonly shardDirs = new Map<string, Promise<void>>();
   constructor(
     readonly objectsDir: string,
     readonly tmpDir: string,
@@ -59,10 +60,7 @@ export class LocalObjectStore {
   async adopt(tempPath: string, oid: string): Promise<string> {
     const target = this.pathFor(oid);
     const dir = dirname(target);
-    if (!this.shardDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.shardDirs.add(dir);
-    }
+    await this.shardReady(oid);
     // Temp files are owner-only while being written; a stored object is readable like git-lfs's
     // own (0644 less the umask), so a group-shared lfs.storage keeps working.
     try {
@@ -81,6 +79,20 @@ export class LocalObjectStore {
       await rename(tempPath, target);
     }
     return target;
+  }
+
+  // The object's shard directory (ab/cd/), made once per process. A fetch starts it before the
+  // download, so that making it (two directories for most new objects) overlaps the transfer.
+  protected shardReady(oid: string): Promise<void> {
+    const dir = dirname(this.pathFor(oid));
+    let ready = this.shardDirs.get(dir);
+    if (ready === undefined) {
+      ready = mkdir(dir, { recursive: true }).then(() => undefined);
+      // Not kept when it failed: the next object tries again (and reports its own failure).
+      ready.catch(() => this.shardDirs.delete(dir));
+      this.shardDirs.set(dir, ready);
+    }
+    return ready;
   }
 
   // Makes sure the object is here, fetching it from `remote` when it is not. Returns its path.
@@ -108,6 +120,7 @@ export class LocalObjectStore {
       if (options.copyTo !== undefined) await copyFile(path, options.copyTo.path, constants.COPYFILE_FICLONE);
       return path;
     }
+    void this.shardReady(oid).catch(() => undefined);
     const temp = await downloadVerified(
       {
         store: await remote(),

@@ -10,6 +10,18 @@ import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { LocalObjectStore } from './local-object-store.js';
 import { HANDOUT_GRACE_MS, evictOverBudget, listCachedObjects, markRead, type EvictionResult } from './read-cache-budget.js';
+import { downloadVerifiedHeld } from './verified-download.js';
+
+// An object's verified local file and, when it was just fetched and is small, its bytes (held from
+// the download, so that a reader need not read the file back).
+export interface ReadableObject {
+  path: string;
+  bytes?: Buffer | undefined;
+}
+
+// Fetched objects up to this size come back with their bytes: a server holding one per connection
+// stays within its memory limit.
+export const HELD_OBJECT_BYTES = 256 * 1024;
 
 // The read cache keeps within a size budget (read-cache-budget.ts): least recently read first.
 export class ReadCache extends LocalObjectStore {
@@ -30,9 +42,22 @@ export class ReadCache extends LocalObjectStore {
     return markRead(this.pathFor(oid));
   }
 
-  // After a fetch into the cache: marks the object read, then evicts what the budget has no room for.
-  async admitted(oid: string, size: number, logger: Logger): Promise<void> {
-    await this.markRead(oid);
+  // Downloads the object (verified) into the cache, then keeps the cache within its budget.
+  async fetch(remote: () => Promise<ObjectStore>, oid: string, size: number, logger: Logger, signal?: AbortSignal): Promise<ReadableObject> {
+    // Started now, to overlap the download.
+    void this.shardReady(oid).catch(() => undefined);
+    const { path: temp, bytes } = await downloadVerifiedHeld(
+      { store: await remote(), oid, size, tempDir: await this.tempDir(), ...(signal && { signal }) },
+      HELD_OBJECT_BYTES,
+    );
+    const path = await this.adopt(temp, oid);
+    // No markRead: the file was written just now, so its mtime already says "read now".
+    await this.admitted(oid, size, logger);
+    return { path, bytes };
+  }
+
+  // After a fetch into the cache: evicts what the budget has no room for.
+  private async admitted(oid: string, size: number, logger: Logger): Promise<void> {
     const budget = await this.budget();
     if (this.#bytes !== undefined) {
       this.#bytes += size;
@@ -78,15 +103,21 @@ export async function objectForReading(
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<string> {
-  const { local, readCache } = stores;
-  if (await local.has(oid, size)) return local.pathFor(oid);
-  if (await readCache.has(oid, size)) {
-    await readCache.markRead(oid);
-    return readCache.pathFor(oid);
-  }
-  const path = await readCache.ensure(remote, oid, size, { logger, ...(signal && { signal }) });
-  await readCache.admitted(oid, size, logger);
-  return path;
+  return (await readableObject(stores, remote, oid, size, logger, signal)).path;
+}
+
+// The same, with the bytes of a small object it had to fetch.
+export async function readableObject(
+  stores: ReadStores,
+  remote: () => Promise<ObjectStore>,
+  oid: string,
+  size: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<ReadableObject> {
+  const here = await localCopy(stores, oid, size);
+  if (here) return { path: here.pathFor(oid) };
+  return stores.readCache.fetch(remote, oid, size, logger, signal);
 }
 
 // The store whose copy of the object can be read now, if any.

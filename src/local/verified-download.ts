@@ -20,6 +20,14 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
+// A verified download, and, for a small object, its bytes: an object no larger than the write
+// batch is held in memory until the one write at the end anyway, so a reader can have them
+// without reading the file back.
+export interface HeldDownload {
+  path: string;
+  bytes: Buffer | undefined;
+}
+
 // A second file that receives the bytes as they arrive, so that a copy costs no second pass
 // (hydrate's working-tree file: local/download-copy.ts). Opened before the first byte. It holds
 // the object once the download resolves; after a failure, whatever it holds is the caller's to
@@ -48,35 +56,53 @@ const WRITE_BATCH = 1024 * 1024;
 // size and SHA-256 match the oid. Any failure removes the file. Transient store failures are not
 // retried here: the store owns its retries (a broken-off body resumes inside store.get).
 export async function downloadVerified(options: DownloadOptions, copy?: DownloadCopy): Promise<string> {
+  return (await download(options, copy, false)).path;
+}
+
+// The same download; the bytes come back too when the object is at most `holdUpTo` (and the write
+// batch) long.
+export function downloadVerifiedHeld(options: DownloadOptions, holdUpTo: number): Promise<HeldDownload> {
+  return download(options, undefined, options.size <= Math.min(holdUpTo, WRITE_BATCH));
+}
+
+async function download(options: DownloadOptions, copy: DownloadCopy | undefined, hold: boolean): Promise<HeldDownload> {
   assertOid(options.oid);
   const dir = resolve(options.tempDir);
   if (!createdDirs.has(dir)) {
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return downloadInto(options, dir, copy);
+  return downloadInto(options, dir, copy, hold);
 }
 
-async function downloadInto(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined): Promise<string> {
+async function downloadInto(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined, hold: boolean): Promise<HeldDownload> {
   const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
   // workers and runs apart and lets a later run remove it should this process be killed.
   const path = join(dir, `${oid}-${ownerToken()}`);
-  const body = await store.get(oid, signal ? { signal } : {});
+  // The temp file is opened while the request is under way (one wait less per object); whatever
+  // fails, it is closed and removed.
+  const [opened, got] = await Promise.allSettled([local(open(path, 'wx', 0o600), dir), store.get(oid, signal ? { signal } : {})]);
+  const body = got.status === 'fulfilled' ? got.value : undefined;
   try {
-    // Opened before the first byte, so the file surely exists (and is removed) whatever fails.
-    const file = await local(open(path, 'wx', 0o600), dir);
+    if (opened.status === 'rejected') throw opened.reason;
+    const file = opened.value;
+    if (got.status === 'rejected') {
+      await file.close().catch(() => undefined);
+      throw got.reason;
+    }
     const copy = copyTo && (await local(copyTo.open(), dir).catch(async (err: unknown) => {
       await file.close();
       throw err;
     }));
-    await copyVerified(body, file, copy, options, dir);
-    return path;
+    const bytes = await copyVerified(got.value, file, copy, options, dir, hold);
+    return { path, bytes };
   } catch (err) {
-    await rm(path, { force: true });
+    // Only a file this call created is removed ('wx': an open that failed created nothing).
+    if (opened.status === 'fulfilled') await rm(path, { force: true });
     throw err;
   } finally {
-    body.destroy();
+    body?.destroy();
   }
 }
 
@@ -86,16 +112,20 @@ async function copyVerified(
   copy: CopyFile | undefined,
   options: DownloadOptions,
   dir: string,
-): Promise<void> {
+  hold: boolean,
+): Promise<Buffer | undefined> {
   const { store, oid, size, signal, onProgress } = options;
   const hash = createHash('sha256');
   let bytes = 0;
+  // With `hold` (size ≤ WRITE_BATCH), every chunk: they make one batch, written at the end.
+  let held: Buffer[] | undefined;
   let batch: Buffer[] = [];
   let batched = 0;
   let copyReady = copy?.ready;
   const flush = async (): Promise<void> => {
     if (batched === 0) return;
     const chunks = batch;
+    if (hold) held = held === undefined ? chunks : held.concat(chunks);
     batch = [];
     batched = 0;
     if (copyReady) {
@@ -130,6 +160,7 @@ async function copyVerified(
         `the stored copy is corrupt: ${repairHint(location, oid)}`,
     );
   }
+  return hold ? Buffer.concat(held ?? [], size) : undefined;
 }
 
 async function writeAll(file: FileHandle, chunks: Buffer[], dir: string): Promise<void> {

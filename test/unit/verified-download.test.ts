@@ -1,0 +1,55 @@
+// downloadVerifiedHeld: the read paths' download, which also gives back the verified bytes of a
+// small object. The bytes come back only for an object within the limit and only once verified;
+// whatever fails (the object missing, its bytes wrong) leaves no temp file, though the file is now
+// opened while the request is still under way.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { IntegrityError, ObjectNotFoundError } from '../../src/errors/index.js';
+import { downloadVerifiedHeld } from '../../src/local/verified-download.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+describe('downloadVerifiedHeld', () => {
+  let dir: string;
+  const store = new MemoryStore();
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-held-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('gives back the bytes of an object within the limit, and none of a larger one; the file holds it either way', async () => {
+    for (const [size, held] of [
+      [10_000, true],
+      [64 * 1024, true],
+      [64 * 1024 + 1, false],
+    ] as const) {
+      const data = randomBytes(size);
+      const oid = sha256(data);
+      store.objects.set(oid, data);
+      const got = await downloadVerifiedHeld({ store, oid, size, tempDir: join(dir, 'tmp') }, 64 * 1024);
+      assert.ok(readFileSync(got.path).equals(data), `${size}: the temp file`);
+      if (held) assert.ok(got.bytes?.equals(data), `${size}: the held bytes`);
+      else assert.equal(got.bytes, undefined, `${size}: held although over the limit`);
+      await rm(got.path);
+    }
+  });
+
+  it('a missing object and a wrong one are refused, and leave no temp file', async () => {
+    const tempDir = join(dir, 'tmp-fail');
+    const data = randomBytes(5_000);
+    const oid = sha256(data);
+    await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir }, 1024 * 1024), ObjectNotFoundError);
+    assert.deepEqual(readdirSync(tempDir), []);
+    const wrong = Buffer.from(data);
+    wrong[100]! ^= 1;
+    store.objects.set(oid, wrong);
+    await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir }, 1024 * 1024), IntegrityError);
+    assert.deepEqual(readdirSync(tempDir), []);
+  });
+});
