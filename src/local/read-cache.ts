@@ -94,19 +94,8 @@ export interface ReadStores {
 }
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
-// fetched into the read cache when neither has it. Aborting `signal` abandons that fetch.
-export async function objectForReading(
-  stores: ReadStores,
-  remote: () => Promise<ObjectStore>,
-  oid: string,
-  size: number,
-  logger: Logger,
-  signal?: AbortSignal,
-): Promise<string> {
-  return (await readableObject(stores, remote, oid, size, logger, signal)).path;
-}
-
-// The same, with the bytes of a small object it had to fetch.
+// fetched into the read cache when neither has it (then with the bytes of a small object, see
+// ReadCache.fetch). Aborting `signal` abandons that fetch.
 export async function readableObject(
   stores: ReadStores,
   remote: () => Promise<ObjectStore>,
@@ -118,6 +107,11 @@ export async function readableObject(
   const here = await localCopy(stores, oid, size);
   if (here) return { path: here.pathFor(oid) };
   return stores.readCache.fetch(remote, oid, size, logger, signal);
+}
+
+// The same, when only the path is wanted.
+export async function objectForReading(...request: Parameters<typeof readableObject>): Promise<string> {
+  return (await readableObject(...request)).path;
 }
 
 // The store whose copy of the object can be read now, if any.
