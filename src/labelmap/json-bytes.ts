@@ -2,7 +2,6 @@
 // validated as they are delimited (RFC 8259), without decoding anything. Each scanner works on a
 // buffer that may end in the middle of a token: it then returns NEED_MORE and the caller rescans
 // from the token's start once more bytes have arrived. Pure.
-import { LabelMapFormatError } from './format-error.js';
 import { isJsonSpace } from './json-whitespace.js';
 
 // Returned instead of an index when the buffer ends before the token does.
@@ -247,4 +246,3 @@ export function sameBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, 
   return true;
 }
 
-export { LabelMapFormatError };

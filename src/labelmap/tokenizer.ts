@@ -188,35 +188,6 @@ export async function* byteChunks(source: AsyncIterable<Uint8Array | string>): A
   for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
-export interface LabelMapMember {
-  // The decoded key.
-  key: string;
-  // The key exactly as written, quotes included ("caf\u00e9" stays escaped).
-  rawKey: string;
-  // The value exactly as written, without surrounding whitespace.
-  raw: string;
-}
-
-// The members as text, in batches: for tools and tests, where decoding every member is affordable.
-export async function* readLabelMap(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<LabelMapMember[]> {
-  const scanner = new LabelMapScanner();
-  const decode = ({ buf, count, offsets }: MemberBatch): LabelMapMember[] => {
-    const members: LabelMapMember[] = [];
-    for (let m = 0; m < count; m++) {
-      const o = MEMBER_FIELDS * m;
-      const rawKey = buf.toString('utf8', offsets[o]!, offsets[o + 1]!);
-      members.push({ key: decodeKey(rawKey, offsets[o + 4] === 1), rawKey, raw: buf.toString('utf8', offsets[o + 2]!, offsets[o + 3]!) });
-    }
-    return members;
-  };
-  for await (const chunk of byteChunks(source)) {
-    const batch = scanner.push(chunk);
-    if (batch.count > 0) yield decode(batch);
-  }
-  const last = scanner.end();
-  if (last.count > 0) yield decode(last);
-}
-
 // The key a raw (quoted, valid) key stands for.
 export function decodeKey(rawKey: string, escaped: boolean): string {
   return escaped ? (JSON.parse(rawKey) as string) : rawKey.slice(1, -1);

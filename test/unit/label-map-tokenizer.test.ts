@@ -1,9 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeKey, LabelMapFormatError, LabelMapScanner, MEMBER_FIELDS, readLabelMap, type LabelMapMember, type MemberBatch } from '../../src/labelmap/tokenizer.js';
+import { decodeKey, LabelMapFormatError, LabelMapScanner, MEMBER_FIELDS, type MemberBatch } from '../../src/labelmap/tokenizer.js';
 import { canonicalDigest } from '../../src/labelmap/canonical-digest.js';
 import { canonicalJson } from '../../src/labelmap/canonical-value.js';
 import { digest64 } from '../../src/labelmap/digest64.js';
+
+// One member as text: the decoded key, the key as written, the value as written.
+interface LabelMapMember {
+  key: string;
+  rawKey: string;
+  raw: string;
+}
 
 function tokenize(chunks: Array<string | Uint8Array>): LabelMapMember[] {
   const out: LabelMapMember[] = [];
@@ -33,13 +40,6 @@ function digestOf(raw: string, out: Uint32Array): void {
   canonicalDigest(bytes, 0, bytes.length, out, 0);
 }
 
-async function readAll(chunks: Array<Uint8Array | string>): Promise<LabelMapMember[]> {
-  const out: LabelMapMember[] = [];
-  for await (const batch of readLabelMap((async function* () {
-    yield* chunks;
-  })())) out.push(...batch);
-  return out;
-}
 
 const SAMPLE = ' {\n  "clip_1": {"label": "speech", "speaker": 17},\n  "caf\\u00e9": "x\\"y\\\\",\n  "n": -1.5e+3, "t": true, "f":false,"z" : null,\r\n\t"arr": [1, [2, {"a": "}]"}], "]"],\n  "": {}, "ü/日本": "日本語"\n}\n ';
 
@@ -64,13 +64,15 @@ describe('label-map tokenizer', () => {
     assert.deepEqual(tokenize([' \n{ \n }\n\n']), []);
   });
 
-  it('decodes UTF-8 split anywhere, drops a BOM, and rejects invalid UTF-8', async () => {
+  it('decodes UTF-8 split anywhere, drops a BOM, and rejects invalid UTF-8', () => {
     const bytes = Buffer.from('\uFEFF{"é日": "🎧"}', 'utf8');
     for (let i = 1; i < bytes.length; i++) {
-      const members = await readAll([bytes.subarray(0, i), bytes.subarray(i)]);
+      const members = tokenize([bytes.subarray(0, i), bytes.subarray(i)]);
       assert.deepEqual(members, [{ key: 'é日', rawKey: '"é日"', raw: '"🎧"' }]);
     }
-    await assert.rejects(readAll([Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]), LabelMapFormatError);
+    assert.throws(() => tokenize([Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]), LabelMapFormatError);
+    // A sequence cut at the very end of the input is not UTF-8 either.
+    assert.throws(() => tokenize([Buffer.from('{"a": "'), Buffer.from([0xe6, 0x97])]), LabelMapFormatError);
   });
 
   it('rejects what is not one JSON object, with the position', () => {
