@@ -50,7 +50,6 @@ export class LabelMapScanner {
   private readonly utf8 = new Utf8Check();
   private readonly stack = new ContainerStack();
   private readonly escapes = new Uint8Array(1);
-  members = 0;
 
   push(chunk: Uint8Array): MemberBatch {
     this.utf8.push(chunk);
@@ -131,7 +130,6 @@ export class LabelMapScanner {
         }
       }
     }
-    this.members += count;
     this.consumed += i;
     const rest = b.subarray(i);
     this.held = rest.length > 0 ? [rest] : [];
