@@ -1,9 +1,10 @@
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 import { lfsFileAt, type LfsFile } from '../repository/lfs-files.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
+import { statQuietly } from '../util/stat-quietly.js';
 
 // What a repository path is, resolved once per read: a plain file read from the working tree as it
 // is, an ordinary file of a revision (a git blob), or an LFS file whose content is the object its
@@ -57,7 +58,7 @@ async function resolveRepoPath(root: string, rel: string, show: (path: string) =
   // Exactly that path: a file named `*.bin` is that file, not a glob, and the contents of a
   // directory with that name do not count.
   const indexed = await indexLookup(root, rel);
-  const info = await stat(absolute).catch(() => undefined);
+  const info = statQuietly(absolute);
   if (info?.isDirectory()) throw new LfsLazyError(`${show(rel)} is a directory`, { code: ErrorCode.BadRequest });
 
   if (indexed) {

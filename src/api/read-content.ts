@@ -1,12 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
-import { localCopy, readableObject, type ReadableObject } from '../local/read-cache.js';
+import { HELD_OBJECT_BYTES, localCopy, readableObject, type ReadableObject } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { blobContent } from '../repository/revision-files.js';
 import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
+import { VerifiedTailStream } from './verified-tail-stream.js';
 
 // Node-style byte range: both ends inclusive, either may be omitted.
 export interface ByteRange {
@@ -56,14 +57,16 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   const slice = { start: r.start, end: r.end };
   const expected = { expectedLength: r.length };
   if (source.hydratedFile !== undefined) {
-    return { stream: createReadStream(source.hydratedFile, slice), ...expected, describe: absolutePath(source.hydratedFile) };
+    return { stream: openSpan(source.hydratedFile, slice, r.length), ...expected, describe: absolutePath(source.hydratedFile) };
   }
   refuseExtensions(source.pointer);
   const here = await localCopy(ctx, oid, size);
-  if (here) return { stream: here.openRead(oid, slice), ...expected, describe: here.pathFor(oid) };
+  if (here) return { stream: openSpan(here.pathFor(oid), slice, r.length), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
-    // A full read keeps a verified copy in the read cache: the next read is local. A small object
-    // comes with its verified bytes, sent from memory rather than read back from the file.
+    // A full read keeps a verified copy in the read cache: the next read is local. A large object
+    // is sent while it downloads; a small one comes with its verified bytes, sent from memory
+    // rather than read back from the file.
+    if (size > HELD_OBJECT_BYTES) return { stream: sentWhileFetched(ctx, oid, size, signal), ...expected, describe: `object ${oid}` };
     const { path, bytes } = await fetchForReading(ctx, oid, size, signal);
     return { stream: bytes ? Readable.from([bytes]) : createReadStream(path), ...expected, describe: path };
   }
@@ -101,6 +104,22 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
   return (await fetchForReading(ctx, oid, size)).path;
 }
 
+// A span of a local file. A small one is read at once: one synchronous read costs less than the
+// thread-pool round trips of a stream (open, read, close), and a training job reads many small
+// files. A short read (the file changed) is caught by the stream's expected length.
+function openSpan(path: string | Buffer, slice: { start: number; end: number }, length: number): Readable {
+  if (length > HELD_OBJECT_BYTES) return createReadStream(path, slice);
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(length);
+    let got = 0;
+    for (let n = -1; got < length && n !== 0; got += n) n = readSync(fd, bytes, got, length - got, slice.start + got);
+    return Readable.from([bytes.subarray(0, got)]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
 // file twice, two paths with the same content, server requests) wait for the same verified
 // download. A reader that gives up (its `signal`) stops waiting; the download itself is abandoned
@@ -112,7 +131,14 @@ interface SharedFetch {
 }
 const fetches = new WeakMap<RepositoryContext, Map<string, SharedFetch>>();
 
-async function fetchForReading(ctx: RepositoryContext, oid: string, size: number, signal?: AbortSignal): Promise<ReadableObject> {
+async function fetchForReading(
+  ctx: RepositoryContext,
+  oid: string,
+  size: number,
+  signal?: AbortSignal,
+  // Given the bytes only if this reader starts the download.
+  onWritten?: (chunks: Buffer[]) => Promise<void> | undefined,
+): Promise<ReadableObject> {
   signal?.throwIfAborted();
   let running = fetches.get(ctx);
   if (running === undefined) fetches.set(ctx, (running = new Map()));
@@ -122,7 +148,9 @@ async function fetchForReading(ctx: RepositoryContext, oid: string, size: number
   if (shared === undefined) {
     const abort = new AbortController();
     const table = running;
-    done = readableObject(ctx, () => ctx.remote(), oid, size, ctx.logger, abort.signal).finally(() => table.delete(key));
+    done = readableObject(ctx, () => ctx.remote(), oid, size, ctx.logger, { signal: abort.signal, ...(onWritten && { onWritten }) }).finally(() =>
+      table.delete(key),
+    );
     done.catch(() => undefined);
     shared = { done, waiting: 0, abort };
     running.set(key, shared);
@@ -146,6 +174,31 @@ async function fetchForReading(ctx: RepositoryContext, oid: string, size: number
     signal.addEventListener('abort', onAbort, { once: true });
     done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+// A whole read of a large object that is not local, sent while it downloads rather than once it
+// is in the read cache, so that download and sending overlap; the last chunk still waits for the
+// verification (verified-tail-stream.ts). A reader that joins another one's download reads the
+// verified file once it is there.
+function sentWhileFetched(ctx: RepositoryContext, oid: string, size: number, signal: AbortSignal | undefined): Readable {
+  const stream = new VerifiedTailStream();
+  let fed = false;
+  const onWritten = (chunks: Buffer[]): Promise<void> | undefined => {
+    fed = true;
+    return stream.feed(chunks);
+  };
+  fetchForReading(ctx, oid, size, signal, onWritten)
+    .then(async ({ path }) => {
+      if (!fed) {
+        for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+          if (stream.destroyed) return;
+          await stream.feed([chunk]);
+        }
+      }
+      stream.finish();
+    })
+    .catch((err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))));
+  return stream;
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).

@@ -70,7 +70,9 @@ export interface Repository {
    * of an LFS object that is not in the local store is served by one S3 Range request, without
    * downloading the object (its length is checked; a partial read cannot be hashed). A full read
    * fetches the object into the read cache, verified, as {@link Repository.readFile} does (never
-   * into git-lfs's store, so reading a file does not change what a later checkout writes).
+   * into git-lfs's store, so reading a file does not change what a later checkout writes); an
+   * object over 256 KiB is streamed while it downloads, all but its last chunk, which waits for
+   * the verification: an object that fails it ends the stream in an error, never in 'end'.
    * With `rev`, the file as that revision has it ({@link ReadOptions}). Throws synchronously for a
    * negative, fractional or inverted range, or a revision that starts with `-`.
    */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, constants, createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { chmodSync, constants, createReadStream, createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
@@ -69,7 +69,8 @@ export class LocalObjectStore {
       // the rename below reports whatever matters
     }
     try {
-      await rename(tempPath, target);
+      // Synchronous, like the chmod: one per object, cheaper than a thread-pool round trip.
+      renameSync(tempPath, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // git-lfs's tmp cleanup removes an <oid>-… temp file once that object is in the store.
@@ -87,7 +88,12 @@ export class LocalObjectStore {
     const dir = dirname(this.pathFor(oid));
     let ready = this.shardDirs.get(dir);
     if (ready === undefined) {
-      ready = mkdir(dir, { recursive: true }).then(() => undefined);
+      // Synchronous (a thread-pool round trip costs more than the two mkdir calls); a failure is
+      // still the promise's.
+      ready = new Promise<void>((resolve) => {
+        mkdirSync(dir, { recursive: true });
+        resolve();
+      });
       // Not kept when it failed: the next object tries again (and reports its own failure).
       ready.catch(() => this.shardDirs.delete(dir));
       this.shardDirs.set(dir, ready);

@@ -9,7 +9,8 @@
 // Every object in the read cache came from the bucket, or is a copy of a git blob (`path --rev` of
 // an ordinary file); nothing else writes there (hydrate, merges and clean write git-lfs's store),
 // so evicting one never deletes the only copy of anything.
-import { readdir, rm, stat, statfs, utimes } from 'node:fs/promises';
+import { utimesSync } from 'node:fs';
+import { readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const HANDOUT_GRACE_MS = 60_000;
@@ -60,8 +61,14 @@ async function entries(dir: string): Promise<string[]> {
 
 export async function markRead(path: string, nowMs = Date.now()): Promise<void> {
   const now = nowMs / 1000;
-  // Gone already (evicted by another process, moved into the LFS store by hydrate): nothing to mark.
-  await utimes(path, now, now).catch(() => undefined);
+  // Synchronous: one per read of a cached object, and a thread-pool round trip costs more than the
+  // call. Gone already (evicted by another process, moved into the LFS store by hydrate): nothing
+  // to mark.
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    // nothing to mark
+  }
 }
 
 export interface EvictionOptions {

@@ -10,7 +10,10 @@ import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { LocalObjectStore } from './local-object-store.js';
 import { HANDOUT_GRACE_MS, evictOverBudget, listCachedObjects, markRead, type EvictionResult } from './read-cache-budget.js';
-import { downloadVerifiedHeld } from './verified-download.js';
+import { downloadVerifiedHeld, type DownloadOptions } from './verified-download.js';
+
+// What a reader may add to a fetch: giving up on it, and being sent its bytes as they come.
+export type FetchOptions = Pick<DownloadOptions, 'signal' | 'onWritten'>;
 
 // An object's verified local file and, when it was just fetched and is small, its bytes (held from
 // the download, so that a reader need not read the file back).
@@ -43,13 +46,10 @@ export class ReadCache extends LocalObjectStore {
   }
 
   // Downloads the object (verified) into the cache, then keeps the cache within its budget.
-  async fetch(remote: () => Promise<ObjectStore>, oid: string, size: number, logger: Logger, signal?: AbortSignal): Promise<ReadableObject> {
+  async fetch(remote: () => Promise<ObjectStore>, oid: string, size: number, logger: Logger, options: FetchOptions = {}): Promise<ReadableObject> {
     // Started now, to overlap the download.
     void this.shardReady(oid).catch(() => undefined);
-    const { path: temp, bytes } = await downloadVerifiedHeld(
-      { store: await remote(), oid, size, tempDir: await this.tempDir(), ...(signal && { signal }) },
-      HELD_OBJECT_BYTES,
-    );
+    const { path: temp, bytes } = await downloadVerifiedHeld({ store: await remote(), oid, size, tempDir: await this.tempDir(), ...options }, HELD_OBJECT_BYTES);
     const path = await this.adopt(temp, oid);
     // No markRead: the file was written just now, so its mtime already says "read now".
     await this.admitted(oid, size, logger);
@@ -95,18 +95,19 @@ export interface ReadStores {
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
 // fetched into the read cache when neither has it (then with the bytes of a small object, see
-// ReadCache.fetch). Aborting `signal` abandons that fetch.
+// ReadCache.fetch). Aborting `options.signal` abandons that fetch; `options.onWritten` is given
+// its bytes only when it does fetch.
 export async function readableObject(
   stores: ReadStores,
   remote: () => Promise<ObjectStore>,
   oid: string,
   size: number,
   logger: Logger,
-  signal?: AbortSignal,
+  options: FetchOptions = {},
 ): Promise<ReadableObject> {
   const here = await localCopy(stores, oid, size);
   if (here) return { path: here.pathFor(oid) };
-  return stores.readCache.fetch(remote, oid, size, logger, signal);
+  return stores.readCache.fetch(remote, oid, size, logger, options);
 }
 
 // The same, when only the path is wanted.

@@ -3,6 +3,7 @@
 // writes into; the agent uses it as it is (git-lfs renames the file into its own store), hydrate
 // through LocalObjectStore.ensure, with a copy (download-copy.ts).
 import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,6 +18,10 @@ export interface DownloadOptions {
   size: number;
   tempDir: string;
   onProgress?: (bytesSoFar: number) => void;
+  // Each batch of bytes once it is hashed and written, for a reader sent the object while it
+  // downloads; the download waits for the promise (the reader's backpressure). The chunks are the
+  // reader's: they have been written, so changing them changes nothing here.
+  onWritten?: (chunks: Buffer[]) => Promise<void> | undefined;
   signal?: AbortSignal;
 }
 
@@ -72,14 +77,48 @@ async function download(options: DownloadOptions, copy: DownloadCopy | undefined
     await local(mkdir(dir, { recursive: true, mode: 0o700 }), dir);
     createdDirs.add(dir);
   }
-  return downloadInto(options, dir, copy, hold);
-}
-
-async function downloadInto(options: DownloadOptions, dir: string, copyTo: DownloadCopy | undefined, hold: boolean): Promise<HeldDownload> {
-  const { store, oid, signal } = options;
   // <oid>-… is the pattern git-lfs's tmp cleanup knows; the owner token (pid + random) keeps
   // workers and runs apart and lets a later run remove it should this process be killed.
-  const path = join(dir, `${oid}-${ownerToken()}`);
+  const path = join(dir, `${options.oid}-${ownerToken()}`);
+  return hold ? downloadHeld(options, dir, path) : downloadInto(options, dir, path, copy);
+}
+
+// A small object is verified in memory, then written with one synchronous open–write–close: three
+// thread-pool round trips would cost more than the writing. Nothing is created for an object that
+// fails verification.
+async function downloadHeld(options: DownloadOptions, dir: string, path: string): Promise<HeldDownload> {
+  const { store, oid, size, signal, onProgress, onWritten } = options;
+  const body = await store.get(oid, signal ? { signal } : {});
+  const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
+  let received = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
+      received += chunk.length;
+      if (received > size) throw sizeMismatch(store, oid, size, `more than ${size}`);
+      hash.update(chunk);
+      chunks.push(chunk);
+      onProgress?.(received);
+    }
+  } finally {
+    body.destroy();
+  }
+  checkVerified(store, oid, size, received, hash.digest('hex'));
+  const bytes = Buffer.concat(chunks, size);
+  try {
+    writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw localFailure(err, dir);
+  }
+  // The bytes are still to be returned: a reader given them as they are written gets a copy.
+  await onWritten?.([Buffer.from(bytes)]);
+  return { path, bytes };
+}
+
+async function downloadInto(options: DownloadOptions, dir: string, path: string, copyTo: DownloadCopy | undefined): Promise<HeldDownload> {
+  const { store, oid, signal } = options;
   // The temp file is opened while the request is under way (one wait less per object); whatever
   // fails, it is closed and removed.
   const [opened, got] = await Promise.allSettled([local(open(path, 'wx', 0o600), dir), store.get(oid, signal ? { signal } : {})]);
@@ -95,8 +134,8 @@ async function downloadInto(options: DownloadOptions, dir: string, copyTo: Downl
       await file.close();
       throw err;
     }));
-    const bytes = await copyVerified(got.value, file, copy, options, dir, hold);
-    return { path, bytes };
+    await copyVerified(got.value, file, copy, options, dir);
+    return { path, bytes: undefined };
   } catch (err) {
     // Only a file this call created is removed ('wx': an open that failed created nothing).
     if (opened.status === 'fulfilled') await rm(path, { force: true });
@@ -112,20 +151,16 @@ async function copyVerified(
   copy: CopyFile | undefined,
   options: DownloadOptions,
   dir: string,
-  hold: boolean,
-): Promise<Buffer | undefined> {
-  const { store, oid, size, signal, onProgress } = options;
+): Promise<void> {
+  const { store, oid, size, signal, onProgress, onWritten } = options;
   const hash = createHash('sha256');
   let bytes = 0;
-  // With `hold` (size ≤ WRITE_BATCH), every chunk: they make one batch, written at the end.
-  let held: Buffer[] | undefined;
   let batch: Buffer[] = [];
   let batched = 0;
   let copyReady = copy?.ready;
   const flush = async (): Promise<void> => {
     if (batched === 0) return;
     const chunks = batch;
-    if (hold) held = held === undefined ? chunks : held.concat(chunks);
     batch = [];
     batched = 0;
     if (copyReady) {
@@ -134,6 +169,7 @@ async function copyVerified(
     }
     // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
     await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
+    await onWritten?.(chunks);
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -151,8 +187,12 @@ async function copyVerified(
   } finally {
     await Promise.all([local(file.close(), dir), copy && local(copy.file.close(), dir)]);
   }
-  if (bytes !== size) throw sizeMismatch(store, oid, size, String(bytes));
-  const actual = hash.digest('hex');
+  checkVerified(store, oid, size, bytes, hash.digest('hex'));
+}
+
+// The object is whole and right, or this throws the error that says what is wrong with the stored copy.
+function checkVerified(store: ObjectStore, oid: string, size: number, received: number, actual: string): void {
+  if (received !== size) throw sizeMismatch(store, oid, size, String(received));
   if (actual !== oid) {
     const location = store.locate(oid);
     throw new IntegrityError(
@@ -160,7 +200,6 @@ async function copyVerified(
         `the stored copy is corrupt: ${repairHint(location, oid)}`,
     );
   }
-  return hold ? Buffer.concat(held ?? [], size) : undefined;
 }
 
 async function writeAll(file: FileHandle, chunks: Buffer[], dir: string): Promise<void> {
@@ -187,10 +226,14 @@ function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: st
 // network trouble; none of them goes away by trying again a moment later.
 function local<T>(operation: Promise<T>, dir: string): Promise<T> {
   return operation.catch((err: unknown) => {
-    const detail = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new LfsLazyError(`cannot write the downloaded object into ${dir} (${detail}); free some space or fix the directory's permissions`, {
-      code: ErrorCode.Internal,
-      cause: err,
-    });
+    throw localFailure(err, dir);
+  });
+}
+
+function localFailure(err: unknown, dir: string): LfsLazyError {
+  const detail = (err as NodeJS.ErrnoException).code ?? String(err);
+  return new LfsLazyError(`cannot write the downloaded object into ${dir} (${detail}); free some space or fix the directory's permissions`, {
+    code: ErrorCode.Internal,
+    cause: err,
   });
 }

@@ -4,8 +4,8 @@
 // a local object. The index snapshot is taken again whenever the index file changes (git replaces
 // it by a rename on every write, so its inode, size or mtime changes); a commit's tree never
 // changes, so the last few commits read are kept as they are.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { statQuietly } from '../util/stat-quietly.js';
 import { listLfsFiles, type LfsFile } from './lfs-files.js';
 
 type Files = Map<string, LfsFile>;
@@ -30,7 +30,7 @@ export class LfsSnapshots {
 
   // The index's LFS file at `path`, as lfsFileAt would find it.
   async inIndex(path: string): Promise<LfsFile | undefined> {
-    const info = await stat(this.indexFile).catch(() => undefined);
+    const info = statQuietly(this.indexFile);
     const signature = info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'none';
     if (this.index?.signature !== signature) this.index = { signature, files: this.list() };
     return (await this.index.files).get(path);

@@ -4,19 +4,20 @@
 // as text), and a path through one is not a file of the repository's tree.
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { lstat, open as openFile, readlink } from 'node:fs/promises';
+import { open as openFile, readlink } from 'node:fs/promises';
 import { resolveFileSource, type FileSource } from '../api/file-source.js';
 import { LazyStream, type OpenedSource } from '../api/lazy-stream.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
+import { lstatQuietly } from '../util/stat-quietly.js';
 import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { asError, bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
 
 // `path` has been checked by request-target.ts: root-relative, no `.`, `..`, `.git` or empty
 // segment.
 export async function worktreeFile(ctx: RepositoryContext, root: string, snapshots: LfsSnapshots, path: string): Promise<Lookup> {
-  const walk = await walkWithoutFollowing(root, path);
+  const walk = walkWithoutFollowing(root, path);
   if (walk.kind === 'through-link') return { missing: `${path} is not in the repository (the path goes through a symbolic link)` };
   if (walk.kind === 'link') {
     const target = await readlink(fsPath(root, path), { encoding: 'buffer' });
@@ -47,10 +48,10 @@ type Walk =
   | { kind: 'absent' };
 
 // lstat of each leading component: none may be a symbolic link, whatever it points to.
-async function walkWithoutFollowing(root: string, path: string): Promise<Walk> {
+function walkWithoutFollowing(root: string, path: string): Walk {
   const names = path.split('/');
   for (let i = 1; i <= names.length; i++) {
-    const stats = await lstat(fsPath(root, names.slice(0, i).join('/'))).catch(() => undefined);
+    const stats = lstatQuietly(fsPath(root, names.slice(0, i).join('/')));
     if (stats === undefined) return { kind: 'absent' };
     const last = i === names.length;
     if (stats.isSymbolicLink()) return last ? { kind: 'link' } : { kind: 'through-link' };
