@@ -1,5 +1,6 @@
 // Shared pieces of `npm run bench`: an isolated git environment, timing, medians, peak memory.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,15 @@ export async function interleaved<K extends string>(n: number, contenders: Recor
     }
   }
   return Object.fromEntries(entries.map(([name]) => [name, median(runs.get(name)!)])) as Record<K, number>;
+}
+
+// CPU time every process of the machine has spent busy so far, in ms of one core (/proc/stat,
+// USER_HZ 100): the difference over a run says how much of the 2 cores it took, so that a ratio
+// the CPU cannot allow shows as such.
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3]! + (fields[4] ?? 0);
+  return (fields.reduce((sum, n) => sum + n, 0) - idle) * 10;
 }
 
 export async function timed(task: () => Promise<unknown>): Promise<number> {
