@@ -1,7 +1,8 @@
 // One HTTP request to `lfs-lazy serve`: the token, the target, the file, the range, then the bytes.
 // Headers go out only once the first byte (or the end) is there, so a failure to fetch is a proper
 // 5xx answer rather than a 200 cut short; a failure after that can only cut the connection, which
-// the client sees as a body shorter than its Content-Length.
+// the client sees as a body shorter than its Content-Length. A small body (up to 256 KiB) goes out
+// whole or not at all: a failure at any point of it is a 5xx.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +11,11 @@ import { contentFailureStatus, reply } from './responses.js';
 import { parseTarget, type Target } from './request-target.js';
 import type { Lookup, ServedFile } from './served-file.js';
 import { presentedToken, tokenMatches } from './token.js';
+
+// A body up to this size goes out with its headers in one write, once all of it is here: on
+// loopback every write to the socket also pays for waking the reader, which costs more than
+// waiting for the last chunk of a small body (a 64 KiB range or file).
+const ONE_WRITE_BODY = 256 * 1024;
 
 export interface HandlerOptions {
   token: string;
@@ -93,19 +99,33 @@ async function send(
   };
   res.once('close', onClose);
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const clip = (chunk: Buffer): Buffer => (chunk.length > length - sent ? chunk.subarray(0, length - sent) : chunk);
   let sent = 0;
   try {
     let next = await chunks.next();
     if (res.destroyed) return;
+    if (length <= ONE_WRITE_BODY) {
+      const parts: Buffer[] = [];
+      for (; !next.done; next = await chunks.next()) {
+        parts.push(clip(next.value));
+        sent += parts[parts.length - 1]!.length;
+        if (res.destroyed || sent === length) break;
+      }
+      if (res.destroyed) return;
+      if (sent !== length) throw shortSource(file, sent, length);
+      res.writeHead(status, headers);
+      res.end(parts.length === 1 ? parts[0] : Buffer.concat(parts, length));
+      return;
+    }
     res.writeHead(status, headers);
     for (; !next.done; next = await chunks.next()) {
-      const chunk = next.value.length > length - sent ? next.value.subarray(0, length - sent) : next.value;
+      const chunk = clip(next.value);
       sent += chunk.length;
       if (!res.write(chunk)) await drained(res);
       if (res.destroyed || sent === length) break;
     }
     if (sent === length) res.end();
-    else if (!res.destroyed) throw new Error(`the source of ${file.path} ended after ${sent} of ${length} bytes`);
+    else if (!res.destroyed) throw shortSource(file, sent, length);
   } catch (err) {
     if (res.destroyed) return;
     logger.error({ err, path: file.path, sent }, 'serve: read failed');
@@ -117,6 +137,10 @@ async function send(
     source.destroy();
     await closed(source);
   }
+}
+
+function shortSource(file: ServedFile, sent: number, length: number): Error {
+  return new Error(`the source of ${file.path} ended after ${sent} of ${length} bytes`);
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -7,12 +7,26 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { openRepository, type Repository } from '../../src/index.js';
 import { faultEnv, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { makeReadFixture, PATHS, type ReadFixture } from './lazy-read-fixture.js';
+import { makeReadFixture, PATHS, runBinary, type ReadFixture } from './lazy-read-fixture.js';
 import { startServe, type Served } from './serve-fixture.js';
 
 const KiB = 1024;
+const EXAMPLES = fileURLToPath(new URL('../../../examples/python/', import.meta.url));
+// examples/python's ServerClient reading one file whole: exit 0 with its size, or 3 naming what it raised.
+const PYTHON_READ = `
+import sys
+sys.path.insert(0, sys.argv[1])
+from server_reader import ServerClient
+try:
+    data = ServerClient(sys.argv[2]).read(sys.argv[3])
+except Exception as err:
+    print("raised " + type(err).__name__)
+    sys.exit(3)
+print("read %d bytes" % len(data))
+`;
 
 // A GET through the server whose body is handed over as it arrives.
 function open(served: Served, path: string): Promise<IncomingMessage> {
@@ -113,6 +127,10 @@ describe('a large object read whole while it downloads', { timeout: 300_000 }, (
       assert.ok(bytes.length > 0, 'bytes before the last chunk are sent while the object downloads');
       assert.ok(bytes.equals(content.subarray(0, bytes.length)), 'what was sent is a prefix of the object');
       assert.match(served.stderr(), new RegExp(`${oid}.*hash mismatch`));
+      // What a Python training job sees: the example client raises; it never returns the bytes.
+      const py = await runBinary('python3', ['-c', PYTHON_READ, EXAMPLES, served.line, PATHS.big], { cwd: clone, env: { ...rf.fx.box.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      assert.equal(py.code, 3, `${py.stdout.toString()}${py.stderr.toString()}`);
+      assert.match(py.stdout.toString(), /^raised IncompleteRead\n$/);
       assert.equal(existsSync(rf.readCacheObject(clone, oid)), false, 'a corrupt object was kept');
       assert.deepEqual(rf.tempFiles(clone), []);
     } finally {
