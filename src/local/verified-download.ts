@@ -2,7 +2,7 @@
 // its size and SHA-256 match the oid. It lives with the local store, whose temp directory it
 // writes into; the agent uses it as it is (git-lfs renames the file into its own store), hydrate
 // through LocalObjectStore.ensure, with a copy (download-copy.ts).
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -87,24 +87,19 @@ async function download(options: DownloadOptions, copy: DownloadCopy | undefined
 // thread-pool round trips would cost more than the writing. Nothing is created for an object that
 // fails verification.
 async function downloadHeld(options: DownloadOptions, dir: string, path: string): Promise<HeldDownload> {
-  const { store, oid, size, signal, onProgress, onWritten } = options;
+  const { store, oid, size, signal, onWritten } = options;
   const body = await store.get(oid, signal ? { signal } : {});
   const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
-  let received = 0;
+  const tally = newTally();
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      signal?.throwIfAborted();
-      received += chunk.length;
-      if (received > size) throw sizeMismatch(store, oid, size, `more than ${size}`);
-      hash.update(chunk);
+      count(tally, chunk, options);
       chunks.push(chunk);
-      onProgress?.(received);
     }
   } finally {
     body.destroy();
   }
-  checkVerified(store, oid, size, received, hash.digest('hex'));
+  checkVerified(options, tally);
   const bytes = Buffer.concat(chunks, size);
   try {
     writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
@@ -152,9 +147,8 @@ async function copyVerified(
   options: DownloadOptions,
   dir: string,
 ): Promise<void> {
-  const { store, oid, size, signal, onProgress, onWritten } = options;
-  const hash = createHash('sha256');
-  let bytes = 0;
+  const { onWritten } = options;
+  const tally = newTally();
   let batch: Buffer[] = [];
   let batched = 0;
   let copyReady = copy?.ready;
@@ -173,26 +167,42 @@ async function copyVerified(
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      signal?.throwIfAborted();
-      bytes += chunk.length;
-      // Stop at once rather than fill the disk with an object that can only be wrong.
-      if (bytes > size) throw sizeMismatch(store, oid, size, `more than ${size}`);
-      hash.update(chunk);
+      count(tally, chunk, options);
       batch.push(chunk);
       batched += chunk.length;
       if (batched >= WRITE_BATCH) await flush();
-      onProgress?.(bytes);
     }
     await flush();
   } finally {
     await Promise.all([local(file.close(), dir), copy && local(copy.file.close(), dir)]);
   }
-  checkVerified(store, oid, size, bytes, hash.digest('hex'));
+  checkVerified(options, tally);
+}
+
+// What has come of the body so far.
+interface Tally {
+  hash: Hash;
+  received: number;
+}
+
+function newTally(): Tally {
+  return { hash: createHash('sha256'), received: 0 };
+}
+
+// One chunk of the body, counted and hashed. Past the object's size it is refused at once, rather
+// than fill the disk with an object that can only be wrong.
+function count(tally: Tally, chunk: Buffer, { store, oid, size, signal, onProgress }: DownloadOptions): void {
+  signal?.throwIfAborted();
+  tally.received += chunk.length;
+  if (tally.received > size) throw sizeMismatch(store, oid, size, `more than ${size}`);
+  tally.hash.update(chunk);
+  onProgress?.(tally.received);
 }
 
 // The object is whole and right, or this throws the error that says what is wrong with the stored copy.
-function checkVerified(store: ObjectStore, oid: string, size: number, received: number, actual: string): void {
+function checkVerified({ store, oid, size }: DownloadOptions, { hash, received }: Tally): void {
   if (received !== size) throw sizeMismatch(store, oid, size, String(received));
+  const actual = hash.digest('hex');
   if (actual !== oid) {
     const location = store.locate(oid);
     throw new IntegrityError(
