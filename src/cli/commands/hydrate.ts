@@ -34,7 +34,7 @@ export const command: Command = {
     if (positionals.length === 0) {
       throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
     }
-    const jobs = parseJobs(stringOption(values, 'jobs'));
+    const jobs = parseJobs(stringOption(values, 'jobs'), DEFAULT_HYDRATE_JOBS);
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
     const pathspecs = positionals.map((p) => toRootPathspec(ctx.paths.prefix, p, ctx.paths.worktree));
     const abort = new AbortController();
