@@ -25,16 +25,14 @@ async function start(): Promise<number> {
   return main(argv, io);
 }
 
-if (isEntryPoint()) {
+// No top-level await: the same file is bundled as CommonJS (scripts/bundle.mjs), which has none.
+async function runAsEntryPoint(): Promise<void> {
   (await import('./runtime-warnings.cjs')).default.quietRuntimeWarnings(process.env);
   if (process.env['LFS_LAZY_BENCH_RSS_FILE']) (await import('./peak-memory.cjs')).default.reportPeakMemoryIfAsked(process.argv[2] ?? '');
-  start().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    async (err: unknown) => {
-      const { reportFailure } = await import('./report-failure.js');
-      process.exitCode = reportFailure(err, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }, process.argv[2] ?? 'lfs-lazy');
-    },
-  );
+  process.exitCode = await start().catch(async (err: unknown) => {
+    const { reportFailure } = await import('./report-failure.js');
+    return reportFailure(err, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }, process.argv[2] ?? 'lfs-lazy');
+  });
 }
+
+if (isEntryPoint()) void runAsEntryPoint();
