@@ -9,7 +9,6 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
-import nodeModule = require('node:module');
 
 const bundle = path.join(__dirname, 'lfs-lazy.bundle.cjs');
 const cacheFile = `${bundle}.v8-cache`;
@@ -34,8 +33,12 @@ function writeCache(script: vm.Script): void {
   }
 }
 
+// What node's module loader makes of a CommonJS file (node:module's wrap, without loading node:module).
+const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+
 const cachedData = readCache();
-const script = new vm.Script(nodeModule.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData && { cachedData }) });
+const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData && { cachedData }) });
 if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(script));
 const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
-run(module.exports, nodeModule.createRequire(bundle), module, __filename, __dirname);
+// This file's require: the bundle is in the same directory, so it resolves as the bundle would.
+run(module.exports, require, module, __filename, __dirname);
