@@ -183,5 +183,8 @@ export async function benchFixed({ bench, s3, quick, rows, log }: FixedContext):
 
 // Why a row of this group misses (written under the table by run.ts, only for rows that missed).
 export const FIXED_REASONS: Array<[RegExp, string]> = [
-  [/^F\d+\./, 'F (fixed costs): TODO'],
+  [
+    /^F\d+\./,
+    "F (fixed costs): measured by hand on the same machine (CPU profiles of the bundled CLI, `node --cpu-prof`), what a command pays on top of `node -e 0` and its git runs is mostly node's own: the built-in modules a command needs and `node -e 0` does not load (child_process with net, crypto — imported by the verified download —, fs/promises and the stream modules: ≈ 8–12 ms together), 2–3 ms of CPU in node per git process it starts (fork and exec of a large process, pipes), and ≈ 4 ms to read the bundle and take V8's code cache of it. Before issue 13 (the same table, by hand: `path` 179 ms, `hydrate` with nothing to do 302 ms), a command also loaded pino (30 CommonJS modules) whether it logged or not, `hydrate` the AWS SDK whether it fetched or not, and 50–70 ES modules one by one; the CLI is now one bundled file run from V8's code cache (scripts/bundle.mjs, src/cli/lfs-lazy.cts), loading pino and the SDK only when used. A miss by little is within this shared machine's noise (compare several runs); what would close the rest is fewer git processes per command (one `git cat-file --batch-command` for a single file's lookup needs git ≥ 2.36) and not loading crypto until something is verified.",
+  ],
 ];
