@@ -29,7 +29,13 @@ function writeCache(script: vm.Script): void {
     fs.writeFileSync(temp, script.createCachedData());
     fs.renameSync(temp, cacheFile);
   } catch {
-    fs.rmSync(temp, { force: true });
+    // A read-only installation: it runs without a cache, as it did. Nothing thrown here may reach
+    // node's exit, which would print it and change the exit code.
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // nothing left to do
+    }
   }
 }
 
