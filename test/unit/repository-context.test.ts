@@ -61,17 +61,18 @@ describe('repository context', () => {
     await assert.rejects(openRepositoryContext(join(box.root), { env: {} }), /not inside a git repository/);
   });
 
-  it('knows where it was opened from: the prefix git gives (a subdirectory, the root, inside .git)', async () => {
+  it('knows where it was opened from (the prefix git gives: a subdirectory, the root, inside .git) and the index file', async () => {
     const { repo } = await repository();
     const sub = join(repo, 'data', 'train');
     await mkdir(sub, { recursive: true });
     const at = async (cwd: string) => {
       const { paths } = await startRepositoryContext(cwd, { env: {} }).context;
-      return { prefix: paths.prefix, worktree: paths.worktree };
+      return { prefix: paths.prefix, worktree: paths.worktree, indexFile: paths.indexFile };
     };
-    assert.deepEqual(await at(sub), { prefix: 'data/train/', worktree: repo });
-    assert.deepEqual(await at(repo), { prefix: '', worktree: repo });
-    assert.deepEqual(await at(join(repo, '.git')), { prefix: '', worktree: undefined });
+    const indexFile = join(repo, '.git', 'index');
+    assert.deepEqual(await at(sub), { prefix: 'data/train/', worktree: repo, indexFile });
+    assert.deepEqual(await at(repo), { prefix: '', worktree: repo, indexFile });
+    assert.deepEqual(await at(join(repo, '.git')), { prefix: '', worktree: undefined, indexFile });
   });
 
   it('opens the store the settings name once, however many ask', async () => {
