@@ -14,7 +14,7 @@ import { writeLabelMap } from './lib/label-map.js';
 import { isolatedGitEnv, S3RVER_CREDENTIALS } from './lib/isolated-env.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/lfs-lazy.cjs', import.meta.url));
 
 // Bold only on a terminal: piped into a file or a CI log, escape codes are noise.
 const bold = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;

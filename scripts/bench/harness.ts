@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedGitEnv, S3RVER_CREDENTIALS } from '../lib/isolated-env.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/cli/lfs-lazy.cjs', import.meta.url));
 // The agent's own entry point, as install configures it for git-lfs.
 export const AGENT = fileURLToPath(new URL('../../src/cli/agent-main.cjs', import.meta.url));
 

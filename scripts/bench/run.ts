@@ -12,11 +12,12 @@ import { AGENT, exec, interleaved, makeBenchEnv, median, timed, type BenchEnv } 
 import { rawClient, rawGetMany, rawGetVerifiedToTwoFiles, rawPut } from './raw-sdk.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
 import { benchReads, READS_REASONS } from './reads.js';
+import { benchFixed, FIXED_REASONS } from './fixed.js';
 import { renderReport, type Row } from './report.js';
 
 const MiB = 1024 * 1024;
 const quick = process.env['BENCH_QUICK'] === '1';
-// BENCH_ONLY=startup,500,big,scaling,reads runs just those groups and prints their rows without touching
+// BENCH_ONLY=startup,fixed,500,big,scaling,reads runs just those groups and prints their rows without touching
 // docs/benchmarks.md (for working on one target; the committed file comes from a whole run).
 const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
 const selected = (group: string): boolean => only === undefined || only.includes(group);
@@ -245,6 +246,7 @@ const REASONS: Array<[RegExp, string]> = [
     '3b / 4c (hydrate vs raw SDK GETs): the raw baseline GETs each object into one file and checks nothing. hydrate must verify every object (SHA-256: ≈ 0.6 s of CPU per GiB here) and write it twice, into .git/lfs/objects (the store git-lfs shares, which dehydrate, other checkouts and a switch back to a branch use) and into the working tree. For many small objects there is also the store\'s two-level shard directories (.git/lfs/objects/ab/cd/, git-lfs\'s layout): creating a directory costs ≈ 0.6 ms of CPU on this ext4, and 500 new objects need about 750 of them. Row 4c\'s details measure the floor of that method on this machine: the same GET in plain SDK code, hashed and written to two files. On top of it hydrate adds little: it writes the working-tree file while the object downloads, records the stat data in git\'s index itself so git reads nothing back, sets each written file\'s mtime a second back so that git trusts it at once (no wait for the clock, no re-read on the next `git status`), and reserves a large file\'s blocks so that ext4 does not write them out inside the rename (300–450 ms per GiB before). What would close the rest: reflinks (btrfs, XFS) make the second copy free — the code asks for one where it copies — but this machine\'s ext4 has none; hard links would too, but an in-place edit of the working file would corrupt the stored object (the DVC cache-corruption reports), so they are not used. Not keeping the store copy would reach the ratio, but a branch switch and back would download the object again.',
   ],
   ...READS_REASONS,
+  ...FIXED_REASONS,
 ];
 
 function explainMisses(): void {
@@ -272,6 +274,7 @@ async function main(): Promise<void> {
     const probeRepo = join(root, 'probe');
     await bench.git(['init', '-q', probeRepo]);
     if (selected('startup')) await benchStartup(bench, probeRepo);
+    if (selected('fixed')) await benchFixed({ bench, s3, quick, rows, log });
     if (selected('500')) await bench500(bench, s3);
     if (selected('big')) await benchBig(bench, s3);
     if (selected('scaling')) await benchScaling(bench, s3);

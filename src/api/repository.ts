@@ -3,9 +3,11 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { openRepositoryContext, requireWorktree, type RepositoryContext } from '../repository/context.js';
-import { hydrate, type HydrateOptions, type HydrateReport } from '../hydration/hydrate.js';
-import { status, type StatusOptions, type StatusReport } from '../hydration/status.js';
-import { buildManifest, type DatasetManifest, type ManifestOptions } from '../dataset/manifest.js';
+// Types only: hydrate, status and the manifest load when first called, so that a read (`lfs-lazy
+// cat`, `path`) does not load them.
+import type { HydrateOptions, HydrateReport } from '../hydration/hydrate.js';
+import type { StatusOptions, StatusReport } from '../hydration/status.js';
+import type { DatasetManifest, ManifestOptions } from '../dataset/manifest.js';
 import { resolveFileSource, type FileSource } from './file-source.js';
 import { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { resolveRevisionSource, revisionPath } from './revision-source.js';
@@ -184,15 +186,15 @@ class LocalRepository implements Repository {
   }
 
   hydrate(pathspecs: readonly string[], options: HydrateOptions = {}): Promise<HydrateReport> {
-    return this.open().then(() => hydrate(this.ctx, pathspecs, options));
+    return this.open().then(async () => (await import('../hydration/hydrate.js')).hydrate(this.ctx, pathspecs, options));
   }
 
   status(pathspecs: readonly string[] = [], options: StatusOptions = {}): Promise<StatusReport> {
-    return this.open().then(() => status(this.ctx, pathspecs, options));
+    return this.open().then(async () => (await import('../hydration/status.js')).status(this.ctx, pathspecs, options));
   }
 
   fingerprint(pathspecs: readonly string[] = [], options: ManifestOptions = {}): Promise<DatasetManifest> {
-    return this.open().then(() => buildManifest(this.root, pathspecs, options));
+    return this.open().then(async () => (await import('../dataset/manifest.js')).buildManifest(this.root, pathspecs, options));
   }
 
   close(): void {

@@ -14,8 +14,26 @@ function isEntryPoint(): boolean {
   }
 }
 
+// The process's own streams, each made when first used: node builds process.stdin on first access
+// (≈ 5–10 ms of stream modules here), and most commands never read it.
+function processIO(): CommandIO {
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
+
 async function start(): Promise<number> {
-  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  const io = processIO();
   const argv = process.argv.slice(2);
   if (argv[0] === 'agent' && argv.length === 1) {
     const { startAgent } = (await import('./agent-fast-start.cjs')).default;
@@ -25,16 +43,14 @@ async function start(): Promise<number> {
   return main(argv, io);
 }
 
-if (isEntryPoint()) {
+// No top-level await: the same file is bundled as CommonJS (scripts/bundle.mjs), which has none.
+async function runAsEntryPoint(): Promise<void> {
   (await import('./runtime-warnings.cjs')).default.quietRuntimeWarnings(process.env);
   if (process.env['LFS_LAZY_BENCH_RSS_FILE']) (await import('./peak-memory.cjs')).default.reportPeakMemoryIfAsked(process.argv[2] ?? '');
-  start().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    async (err: unknown) => {
-      const { reportFailure } = await import('./report-failure.js');
-      process.exitCode = reportFailure(err, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }, process.argv[2] ?? 'lfs-lazy');
-    },
-  );
+  process.exitCode = await start().catch(async (err: unknown) => {
+    const { reportFailure } = await import('./report-failure.js');
+    return reportFailure(err, processIO(), process.argv[2] ?? 'lfs-lazy');
+  });
 }
+
+if (isEntryPoint()) void runAsEntryPoint();

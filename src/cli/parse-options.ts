@@ -1,6 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
-import { DEFAULT_HYDRATE_JOBS } from '../hydration/hydrate.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -33,8 +32,8 @@ export function stringOption(values: ParsedOptions['values'], name: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
-// -j/--jobs of the commands that fetch (hydrate, status --remote).
-export function parseJobs(raw: string | undefined, fallback = DEFAULT_HYDRATE_JOBS): number {
+// -j/--jobs of the commands that fetch (hydrate, status --remote, the batch reads), each with its default.
+export function parseJobs(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const jobs = Number(raw);
   if (!/^[0-9]+$/.test(raw) || jobs < 1 || jobs > 256) {

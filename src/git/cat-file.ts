@@ -123,6 +123,33 @@ export async function readWholeObjects(cwd: string, ids: readonly string[]): Pro
   return contents;
 }
 
+// The content of one object smaller than `maxSize` (a pointer, a short file), from a single
+// `git cat-file --batch` run: git is stopped after the header when the object is bigger, so a large
+// blob costs nothing. Undefined when the object is missing or not smaller than `maxSize`. For one
+// object this saves objectHeaders' run; for many, a large one among them would have to be read
+// through, which objectHeaders first avoids.
+export async function readSmallObject(cwd: string, id: string, maxSize: number): Promise<Buffer | undefined> {
+  const batch = spawnGit(['cat-file', '--batch'], { cwd });
+  batch.stdin.end(`${id}\n`);
+  let output: Buffer = Buffer.alloc(0);
+  let answer: { content: Buffer | undefined } | undefined;
+  for await (const chunk of batch.stdout as AsyncIterable<Buffer>) {
+    output = output.length === 0 ? chunk : Buffer.concat([output, chunk]);
+    const nl = output.indexOf(0x0a);
+    if (nl < 0) continue;
+    // "<id> <type> <size>", or "<id> missing" (or "ambiguous").
+    const size = output.subarray(0, nl).toString().split(' ')[2] ?? '';
+    if (!/^\d+$/.test(size) || Number(size) >= maxSize) answer = { content: undefined };
+    else if (output.length >= nl + 1 + Number(size)) answer = { content: output.subarray(nl + 1, nl + 1 + Number(size)) };
+    if (answer) break;
+  }
+  // Leaving the loop early destroyed git's stdout; an object still being written is cut short.
+  if (answer) batch.stop();
+  const { code, stderr } = await batch.exited;
+  if (answer) return answer.content;
+  throw new LfsLazyError(`git cat-file --batch exited ${code}: ${stderr.trim()}`);
+}
+
 // One object's content as a stream, read from git at the reader's pace; a reader that stops early
 // (destroys the stream) stops git too.
 export function objectStream(cwd: string, id: string): Readable {

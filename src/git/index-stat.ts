@@ -37,6 +37,8 @@ export interface WrittenFile {
 export interface RecordOptions {
   // How long to wait for another git command's index.lock; default 60 s.
   waitMs?: number;
+  // The index file, when the caller knows it already (RepositoryPaths.indexFile): no git run to ask.
+  indexFile?: string;
 }
 
 export class IndexLockedError extends LfsLazyError {
@@ -53,7 +55,7 @@ export const INDEX_LOCK_POLL: Backoff = { baseDelayMs: 50, maxDelayMs: 1_500 };
 // Returns the paths whose stat data could not be recorded (the caller refreshes them through git).
 export async function recordStatData(root: string, files: readonly WrittenFile[], options: RecordOptions = {}): Promise<string[]> {
   if (files.length === 0) return [];
-  const indexPath = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: root })).stdout.trim();
+  const indexPath = options.indexFile ?? (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: root })).stdout.trim();
   const lockPath = `${indexPath}.lock`;
   const lock = await acquireLock(lockPath, options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
   let renamed = false;

@@ -14,6 +14,10 @@ export interface RepositoryPaths {
   tmpDir: string;
   // The command runs inside the .git directory of a repository that has a working tree.
   insideGitDir: boolean;
+  // Where the command runs, relative to the working tree root ("data/train/", or ""); "" outside a working tree.
+  prefix: string;
+  // git's index file (GIT_INDEX_FILE, else <gitDir>/index), absolute.
+  indexFile: string;
   // Every `git config --list` entry, so callers need not run git again for their own keys.
   config: Array<[string, string]>;
 }
@@ -23,14 +27,14 @@ export interface RepositoryPaths {
 export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promise<RepositoryPaths> {
   const [revParse, configList] = await Promise.all([
     // --show-toplevel fails (128) in a bare repository after printing the rest, hence okCodes.
-    git(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--is-bare-repository', '--is-inside-git-dir', '--show-toplevel'], {
+    git(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir', '--is-bare-repository', '--is-inside-git-dir', '--git-path', 'index', '--show-prefix', '--show-toplevel'], {
       cwd,
       okCodes: [128],
     }),
     git(['config', '-z', '--list'], { cwd, okCodes: [1] }),
   ]);
-  const [gitDir = '', commonDir = '', bare = '', insideGitDir = '', toplevel] = revParse.stdout.split('\n');
-  if (!gitDir || !commonDir || !bare) throw notARepository(cwd);
+  const [gitDir = '', commonDir = '', bare = '', insideGitDir = '', indexFile = '', prefix = '', toplevel] = revParse.stdout.split('\n');
+  if (!gitDir || !commonDir || !bare || !indexFile) throw notARepository(cwd);
   const config = parseConfigList(configList.stdout);
   const storage = config.findLast(([key]) => key === 'lfs.storage')?.[1];
   const lfsDir = storage ? (isAbsolute(storage) ? storage : join(commonDir, storage)) : join(commonDir, 'lfs');
@@ -42,6 +46,8 @@ export async function resolveRepositoryPaths(cwd: string = process.cwd()): Promi
     objectsDir: join(lfsDir, 'objects'),
     tmpDir: join(lfsDir, 'tmp'),
     insideGitDir: bare !== 'true' && insideGitDir === 'true',
+    prefix: prefix.trim(),
+    indexFile,
     config,
   };
 }
@@ -50,7 +56,8 @@ const notARepository = (cwd: string): LfsLazyError => new LfsLazyError(`${cwd} i
 
 
 // Where the current directory is: relative to the working tree root ("data/train/", or ""), and
-// the root itself (undefined inside .git or a bare repository).
+// the root itself (undefined inside .git or a bare repository). A command that opens the
+// repository has both in its RepositoryPaths (`prefix`, `worktree`) without running git again.
 export async function worktreePosition(cwd: string): Promise<{ prefix: string; toplevel: string | undefined }> {
   const result = await git(['rev-parse', '--show-prefix', '--show-toplevel'], { cwd, okCodes: [128] });
   const [prefix, toplevel] = result.stdout.split('\n');

@@ -91,9 +91,6 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   const { signal } = options;
   if (signal && getMaxListeners(signal) !== 0 && getMaxListeners(signal) < jobs * LISTENERS_PER_REQUEST) setMaxListeners(jobs * LISTENERS_PER_REQUEST, signal);
 
-  // The store (and the AWS SDK behind it) loads while git lists the files; opening contacts
-  // nothing, and a failure is reported below only if something has to be fetched.
-  ctx.remote().catch(() => undefined);
   const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
   const unmatched = pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path)));
   if (unmatched.length > 0 && options.keepUnmatched !== true) throw unmatchedError(unmatched);
@@ -125,6 +122,10 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     const localSize = await verifiedLocalSize(ctx, oid, [...groups.keys()]);
     if (localSize !== undefined) report.alreadyLocal++;
     else for (const size of groups.keys()) bytesToFetch += size;
+    // The store (and the AWS SDK behind it, ~100 ms to load) only once something has to be
+    // fetched, loading while the other objects are checked; opening it contacts nothing, and a
+    // failure is reported below.
+    if (localSize === undefined) ctx.remote().catch(() => undefined);
     objects.push({ oid, groups, localSize });
   }
   // A bad storage config is one error for the run, not one per file.
@@ -136,7 +137,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     options.onProgress,
   );
   const limit = pLimit(jobs);
-  const index = new IndexUpdate(root);
+  const index = new IndexUpdate(root, { indexFile: ctx.paths.indexFile });
   const writer = worktreeWriterFor(root, ctx.paths);
   // Hydrated by a run killed (or still running) before it updated the index: re-indexed now, so `git status` is clean.
   for (const c of classified) if (c.indexStale) index.refresh(c.file.path);

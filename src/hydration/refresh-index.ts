@@ -57,7 +57,7 @@ export class IndexUpdate {
 
   constructor(
     private readonly root: string,
-    private readonly options: { waitMs?: number } = {},
+    private readonly options: { waitMs?: number; indexFile?: string } = {},
   ) {}
 
   // A file we wrote that cleans to `blob`; `stat` as WorktreeWriter.replace/commit reported it (none: unknown).

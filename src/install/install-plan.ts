@@ -19,8 +19,11 @@ export interface ConfigEntry {
 // Where this installation's entry points are, as git config must name them.
 export interface InstalledPaths {
   node: string;
-  // dist/src/cli/main.js: every command.
+  // dist/src/cli/lfs-lazy.cjs: every command, bundled into one file (scripts/bundle.mjs).
   cli: string;
+  // dist/src/cli/main.js: what earlier installs configured for every command (it still works);
+  // re-install replaces it as lfs-lazy's own value, uninstall removes it.
+  formerCli: string;
   // dist/src/cli/agent-main.cjs: the transfer agent alone, started faster (see that file).
   agent: string;
 }
@@ -37,7 +40,7 @@ export function agentEntries(paths: InstalledPaths): ConfigEntry[] {
   return [
     { key: `${prefix}.path`, value: paths.node },
     // Before the CommonJS agent entry point, install wrote `<cli> agent`, which still works.
-    { key: `${prefix}.args`, value: shellQuote(paths.agent), formerValues: [`${shellQuote(paths.cli)} agent`] },
+    { key: `${prefix}.args`, value: shellQuote(paths.agent), formerValues: [`${shellQuote(paths.formerCli)} agent`, `${shellQuote(paths.cli)} agent`] },
     { key: `${prefix}.concurrent`, value: 'true' },
     { key: `${prefix}.direction`, value: 'both' },
     { key: 'lfs.standalonetransferagent', value: AGENT_NAME },
@@ -46,12 +49,13 @@ export function agentEntries(paths: InstalledPaths): ConfigEntry[] {
 
 // lfs-lazy's filter takes the place of git-lfs's for the standard `lfs` driver, so
 // .gitattributes stays `filter=lfs` and the repository stays readable by plain git-lfs users.
-export function filterEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+export function filterEntries(nodePath: string, cliPath: string, formerCliPath?: string): ConfigEntry[] {
   const command = `${shellQuote(nodePath)} ${shellQuote(cliPath)}`;
+  const former = (args: string): { formerValues?: string[] } => (formerCliPath === undefined ? {} : { formerValues: [`${shellQuote(nodePath)} ${shellQuote(formerCliPath)} ${args}`] });
   return [
-    { key: 'filter.lfs.process', value: `${command} filter-process` },
-    { key: 'filter.lfs.clean', value: `${command} clean -- %f` },
-    { key: 'filter.lfs.smudge', value: `${command} smudge -- %f` },
+    { key: 'filter.lfs.process', value: `${command} filter-process`, ...former('filter-process') },
+    { key: 'filter.lfs.clean', value: `${command} clean -- %f`, ...former('clean -- %f') },
+    { key: 'filter.lfs.smudge', value: `${command} smudge -- %f`, ...former('smudge -- %f') },
     // Last, so that uninstall has already restored or removed the commands when it gets here.
     { key: 'filter.lfs.required', value: 'true', keepWhile: ['filter.lfs.process', 'filter.lfs.clean', 'filter.lfs.smudge'] },
   ];
@@ -62,16 +66,17 @@ export function filterEntries(nodePath: string, cliPath: string): ConfigEntry[] 
 // behaviour. git runs it through the shell with %P already quoted.
 export const MERGE_DRIVER_NAME = 'lfs-json';
 
-export function mergeEntries(nodePath: string, cliPath: string): ConfigEntry[] {
+export function mergeEntries(nodePath: string, cliPath: string, formerCliPath?: string): ConfigEntry[] {
   const prefix = `merge.${MERGE_DRIVER_NAME}`;
+  const driver = (cli: string): string => `${shellQuote(nodePath)} ${shellQuote(cli)} merge-driver %O %A %B %P`;
   return [
     { key: `${prefix}.name`, value: 'lfs-lazy key-level merge of JSON label maps' },
-    { key: `${prefix}.driver`, value: `${shellQuote(nodePath)} ${shellQuote(cliPath)} merge-driver %O %A %B %P` },
+    { key: `${prefix}.driver`, value: driver(cliPath), ...(formerCliPath === undefined ? {} : { formerValues: [driver(formerCliPath)] }) },
   ];
 }
 
 export function installEntries(paths: InstalledPaths): ConfigEntry[] {
-  return [...agentEntries(paths), ...filterEntries(paths.node, paths.cli), ...mergeEntries(paths.node, paths.cli)];
+  return [...agentEntries(paths), ...filterEntries(paths.node, paths.cli, paths.formerCli), ...mergeEntries(paths.node, paths.cli, paths.formerCli)];
 }
 
 // Where install keeps a value it replaced (git-lfs's own filter commands, typically), so that

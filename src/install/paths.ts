@@ -6,7 +6,8 @@ import type { InstalledPaths } from './install-plan.js';
 export function installedPaths(): InstalledPaths {
   return {
     node: process.execPath,
-    cli: fileURLToPath(new URL('../cli/main.js', import.meta.url)),
+    cli: fileURLToPath(new URL('../cli/lfs-lazy.cjs', import.meta.url)),
+    formerCli: fileURLToPath(new URL('../cli/main.js', import.meta.url)),
     agent: fileURLToPath(new URL('../cli/agent-main.cjs', import.meta.url)),
   };
 }

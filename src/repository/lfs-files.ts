@@ -1,4 +1,4 @@
-import { objectHeaders, readWholeObjects } from '../git/cat-file.js';
+import { objectHeaders, readSmallObject, readWholeObjects } from '../git/cat-file.js';
 import { git } from '../git/git.js';
 import { listIndexEntries, listTreeEntries, type GitEntry } from '../git/index-entries.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
@@ -29,8 +29,14 @@ async function listEntries(cwd: string, pathspecs: readonly string[], rev?: stri
 }
 
 // The content of the small blobs among many, from two `git cat-file` runs whatever the number of
-// files: pointers are < 1024 bytes, anything bigger is not an LFS file.
+// files (one for a single blob): pointers are < 1024 bytes, anything bigger is not an LFS file.
 async function readSmallBlobs(cwd: string, blobs: readonly string[]): Promise<Map<string, Buffer>> {
+  const unique = [...new Set(blobs)];
+  if (unique.length === 1) {
+    // One file (`lfs-lazy path`, `cat`, hydrate of one path): one git run instead of two.
+    const content = await readSmallObject(cwd, unique[0]!, MAX_POINTER_SIZE);
+    return new Map(content === undefined ? [] : [[unique[0]!, content]]);
+  }
   const headers = await objectHeaders(cwd, blobs);
   const small = [...headers.values()].filter((h) => h.size < MAX_POINTER_SIZE).map((h) => h.id);
   return readWholeObjects(cwd, small);

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import { requireUrl, type ResolvedSettings } from '../config/settings.js';
 import { ConfigError } from '../errors/index.js';
 import { urlCarriesCredentials } from '../util/url-credentials.js';

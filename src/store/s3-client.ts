@@ -3,7 +3,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import { checksumMode, keepOriginalErrorOnAbort } from './s3-compat.js';
 
 export interface S3ClientOptions {

@@ -6,7 +6,7 @@
 // replaces a stored object of the wrong size anyway), and the retried-GET range rule, which is
 // simply right for every store (s3-store.ts retryRange).
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 
 // 1. aws-chunked uploads. With the SDK's default checksums a streamed PutObject goes out as
 // `Content-Encoding: aws-chunked` with a trailing checksum and no Content-Length. radosgw (Ceph

@@ -3,7 +3,7 @@
 // retry a store error again. The SDK's own attempts behind a failure (s3-client.ts) are charged to
 // the same budget, so the two never multiply: a request the SDK already tried `attempts` times is
 // not tried again here.
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import { RetryBudget, type RetryPolicy } from '../util/retry.js';
 
 export interface S3RetryContext {

@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import { IntegrityError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 import { assertOid } from '../util/oid.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../util/retry.js';

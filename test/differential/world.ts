@@ -15,7 +15,7 @@ import { isolatedGitEnv } from '../../scripts/lib/isolated-env.js';
 import { exec, execOk, type ExecResult } from './exec.js';
 import { GITATTRIBUTES, lfsContent, plainContent } from './universe.js';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL('../../src/cli/lfs-lazy.cjs', import.meta.url));
 export const AGENT_PATH = fileURLToPath(new URL('../../src/cli/agent-main.cjs', import.meta.url));
 
 export const MODES = ['clone', 'author', 'author-unpublished'] as const;

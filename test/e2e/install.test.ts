@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeSandbox, AGENT_PATH, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
 import { shellQuote } from '../../src/install/install-plan.js';
 import { FLUSH, encodeText } from '../../src/protocol/pkt-line.js';
@@ -80,6 +81,27 @@ describe('lfs-lazy install / uninstall', () => {
       }
       assert.doesNotMatch(await configDump(box, 'local', other), /customtransfer|lfs-lazy\.replaced-/);
     }
+  });
+
+  it('takes over the filter and merge commands an earlier lfs-lazy wrote (dist/src/cli/main.js) without keeping them aside', async () => {
+    const formerCli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+    const other = join(box.root, 'former-cli');
+    await box.git(['init', '-q', other]);
+    await box.cli(['install', '--local'], { cwd: other });
+    const now = await configDump(box, 'local', other);
+    const cli = `${shellQuote(process.execPath)} ${shellQuote(CLI_PATH)}`;
+    const earlier = `${shellQuote(process.execPath)} ${shellQuote(formerCli)}`;
+    // What an install before the bundle wrote: every command through main.js.
+    for (const line of now.split('\n').filter((l) => l.includes(cli))) {
+      const eq = line.indexOf('=');
+      await box.git(['config', '--local', line.slice(0, eq), line.slice(eq + 1).replace(cli, earlier)], { cwd: other });
+    }
+    assert.ok((await configDump(box, 'local', other)).includes(`filter.lfs.process=${earlier} filter-process`));
+    assert.match((await box.cli(['install', '--local'], { cwd: other })).stdout, /4 git config keys written/);
+    const upgraded = await configDump(box, 'local', other);
+    assert.equal(upgraded, now);
+    await box.cli(['uninstall', '--local'], { cwd: other });
+    assert.doesNotMatch(await configDump(box, 'local', other), /^filter\.lfs\.|^merge\.lfs-json\.driver|lfs-lazy\.replaced-/m);
   });
 
   it("writes the 4 filter keys over git-lfs's, and uninstall puts git-lfs's back", async () => {

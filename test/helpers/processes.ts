@@ -126,7 +126,7 @@ export function findLfsLazy(root: number, subcommand: string): Promise<number> {
       const argv = cmdlineOf(pid);
       // The agent's own entry point, as node runs it (not the `sh -c` that git-lfs starts it with).
       if (subcommand === 'agent' && argv[0] === process.execPath && argv[1]?.endsWith('agent-main.cjs')) return true;
-      return argv.some((a) => a.endsWith('main.js')) && argv.includes(subcommand);
+      return argv.some((a) => a.endsWith('lfs-lazy.cjs') || a.endsWith('main.js')) && argv.includes(subcommand);
     }),
   );
 }

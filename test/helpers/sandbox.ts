@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedGitEnv } from '../../scripts/lib/isolated-env.js';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL('../../src/cli/lfs-lazy.cjs', import.meta.url));
 // What git-lfs runs for the transfer agent (lfs.customtransfer.lfs-lazy.args).
 export const AGENT_PATH = fileURLToPath(new URL('../../src/cli/agent-main.cjs', import.meta.url));
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LfsLazyError } from '../../src/errors/index.js';
-import { objectHeaders, objectStream, readObjects, readWholeObjects } from '../../src/git/cat-file.js';
+import { objectHeaders, objectStream, readObjects, readSmallObject, readWholeObjects } from '../../src/git/cat-file.js';
 import { listIndexEntries, listRevisionAsIndex, listTreeEntries, modifiedPaths } from '../../src/git/index-entries.js';
 
 const ODD_NAME = Buffer.from([0x64, 0x2f, 0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]); // d/a\xff.bin
@@ -107,6 +107,17 @@ describe('src/git: objects and entries', () => {
     assert.equal(contents.size, 2);
     assert.equal(contents.get(blobs['small']!)?.toString(), 'small\n');
     assert.equal(contents.get(blobs['empty']!)?.length, 0);
+  });
+
+  // (Were git left running after a large object's header, its pipe would keep this process alive.)
+  it('readSmallObject: a small object whole, nothing for a missing one or one at or over the limit', async () => {
+    assert.equal((await readSmallObject(dir, blobs['small']!, 1024))?.toString(), 'small\n');
+    assert.equal((await readSmallObject(dir, blobs['empty']!, 1024))?.length, 0);
+    assert.equal(await readSmallObject(dir, blobs['small']!, 6), undefined);
+    assert.equal(await readSmallObject(dir, blobs['big']!, 1024), undefined);
+    assert.equal((await readSmallObject(dir, blobs['big']!, big.length + 1))?.equals(big), true);
+    assert.equal(await readSmallObject(dir, MISSING, 1024), undefined);
+    await assert.rejects(readSmallObject(join(dir, 'not-a-repository-here'), blobs['small']!, 1024));
   });
 
   // (Were git left running, its open pipe would keep this test process from ever exiting.)

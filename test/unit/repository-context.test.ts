@@ -2,7 +2,7 @@
 // are read, what a broken config fails, that the store is opened once, where the logs go.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -59,6 +59,20 @@ describe('repository context', () => {
     const { repo } = await repository(BROKEN);
     await assert.rejects(openRepositoryContext(repo, { env: {} }), ConfigError);
     await assert.rejects(openRepositoryContext(join(box.root), { env: {} }), /not inside a git repository/);
+  });
+
+  it('knows where it was opened from (the prefix git gives: a subdirectory, the root, inside .git) and the index file', async () => {
+    const { repo } = await repository();
+    const sub = join(repo, 'data', 'train');
+    await mkdir(sub, { recursive: true });
+    const at = async (cwd: string) => {
+      const { paths } = await startRepositoryContext(cwd, { env: {} }).context;
+      return { prefix: paths.prefix, worktree: paths.worktree, indexFile: paths.indexFile };
+    };
+    const indexFile = join(repo, '.git', 'index');
+    assert.deepEqual(await at(sub), { prefix: 'data/train/', worktree: repo, indexFile });
+    assert.deepEqual(await at(repo), { prefix: '', worktree: repo, indexFile });
+    assert.deepEqual(await at(join(repo, '.git')), { prefix: '', worktree: undefined, indexFile });
   });
 
   it('opens the store the settings name once, however many ask', async () => {

@@ -4,7 +4,6 @@ import { count, formatBytes, listPaths } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { worktreePosition } from '../../git/repository-paths.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -28,9 +27,8 @@ export const command: Command = {
     if (positionals.length === 0) {
       throw new LfsLazyError(`name the paths to dehydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
     }
-    const { prefix, toplevel } = await worktreePosition(io.cwd);
-    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p, toplevel));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
+    const pathspecs = positionals.map((p) => toRootPathspec(ctx.paths.prefix, p, ctx.paths.worktree));
     let report: DehydrateReport;
     try {
       report = await dehydrate(ctx, pathspecs, { prune: values.prune === true });

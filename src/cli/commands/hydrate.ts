@@ -4,7 +4,6 @@ import { count, formatBytes, listPaths, progressBar } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { DEFAULT_HYDRATE_JOBS, hydrate, type HydrateReport } from '../../hydration/hydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { worktreePosition } from '../../git/repository-paths.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
@@ -35,10 +34,9 @@ export const command: Command = {
     if (positionals.length === 0) {
       throw new LfsLazyError(`name the paths to hydrate ('.' for everything)\n${usage}`, { code: ErrorCode.BadRequest });
     }
-    const jobs = parseJobs(stringOption(values, 'jobs'));
-    const { prefix, toplevel } = await worktreePosition(io.cwd);
-    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p, toplevel));
+    const jobs = parseJobs(stringOption(values, 'jobs'), DEFAULT_HYDRATE_JOBS);
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
+    const pathspecs = positionals.map((p) => toRootPathspec(ctx.paths.prefix, p, ctx.paths.worktree));
     const abort = new AbortController();
     const onInterrupt = (): void => abort.abort();
     // Ctrl-C stops the downloads and lets every temp file be removed; a second one kills.

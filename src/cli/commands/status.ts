@@ -2,7 +2,6 @@ import type { Command } from '../command.js';
 import { parseJobs, parseOptions, stringOption } from '../parse-options.js';
 import { count, formatBytes } from '../progress-bar.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
-import { worktreePosition } from '../../git/repository-paths.js';
 import { FILE_STATES, status, type StatusReport } from '../../hydration/status.js';
 import { openRepositoryContext, type RepositoryContext } from '../../repository/context.js';
 import { pathToBytes } from '../../util/path-bytes.js';
@@ -34,10 +33,9 @@ export const command: Command = {
       { json: { type: 'boolean' }, remote: { type: 'boolean' }, jobs: { type: 'string', short: 'j' } },
       usage,
     );
-    const { prefix, toplevel } = await worktreePosition(io.cwd);
-    // No pathspec: the whole repository, from any directory, as with git status.
-    const pathspecs = positionals.map((p) => toRootPathspec(prefix, p, toplevel));
     const ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
+    // No pathspec: the whole repository, from any directory, as with git status.
+    const pathspecs = positionals.map((p) => toRootPathspec(ctx.paths.prefix, p, ctx.paths.worktree));
     let report: StatusReport;
     let readCache: ReadCacheUsage;
     try {

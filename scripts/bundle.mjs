@@ -1,0 +1,50 @@
+// The second half of `npm run build`: every command bundled into one CommonJS file,
+// dist/src/cli/lfs-lazy.bundle.cjs, which dist/src/cli/lfs-lazy.cjs (src/cli/lfs-lazy.cts: what
+// `lfs-lazy install` configures, and the package's bin) runs from V8's code cache, made here too.
+// Measured on the fixed cost of every command (`npm run bench`, group fixed): resolving and loading
+// the ~50 ES modules a command needs through node's ES-module loader cost more than node's own
+// start. Bundled from tsc's output (dist/src), which the library, the agent's entry point and the
+// tests keep using as it is. The AWS SDK stays in node_modules, loaded on the first fetch as
+// before; pino is loaded by require on the first log line (src/log/pino-sink.ts), never bundled.
+// A plain .mjs, like run-tests.mjs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const bundle = 'dist/src/cli/lfs-lazy.bundle.cjs';
+
+// pino is required on the first line logged (src/log/pino-sink.ts), through node:module's
+// createRequire; in the bundle, CommonJS's own require does that, without loading node:module
+// (≈ 3 ms) at the start of every command.
+const bundleRequire = {
+  name: 'bundle-require',
+  setup(build) {
+    build.onResolve({ filter: /^node:module$/ }, (args) => (/pino-sink\.js$/.test(args.importer) ? { path: 'createRequire', namespace: 'bundle-require' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'bundle-require' }, () => ({ contents: 'export const createRequire = () => require;', loader: 'js' }));
+  },
+};
+
+await build({
+  entryPoints: ['dist/src/cli/main.js'],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['@aws-sdk/*'],
+  // import.meta does not exist in CommonJS: the URL of the file that runs the bundle stands in for
+  // it (lfs-lazy.cjs, in the same directory), which keeps every path made from it right.
+  define: { 'import.meta.url': '__bundle_url' },
+  banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [bundleRequire],
+  logLevel: 'warning',
+});
+
+// The bundle runs wrapped in a function, where a #! line is a syntax error (kept as an empty line:
+// the line numbers of stack traces stay the bundle's).
+writeFileSync(bundle, readFileSync(bundle, 'utf8').replace(/^#!.*/, ''));
+
+// V8 checks a cache against the source's length, not its bytes: a cache of an earlier bundle must
+// not survive a build. A run that loads every command's code writes the new one.
+rmSync(`${bundle}.v8-cache`, { force: true });
+execFileSync(process.execPath, ['dist/src/cli/lfs-lazy.cjs', '--help'], { stdio: 'ignore' });

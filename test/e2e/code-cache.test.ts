@@ -1,0 +1,45 @@
+// The installed CLI runs its bundle from V8's code cache (src/cli/lfs-lazy.cts). A cache that is
+// missing or that V8 refuses (another node, a damaged file) must cost nothing but its rewrite: the
+// command runs as always, and the next one finds a cache V8 takes and leaves alone.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI_PATH } from '../helpers/sandbox.js';
+
+describe('the CLI’s code cache', () => {
+  let dir: string;
+  let cli: string;
+  let cache: string;
+
+  before(async () => {
+    // A copy of the two files, so that the build's own cache is not touched.
+    dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-code-cache-'));
+    cli = join(dir, 'lfs-lazy.cjs');
+    cache = join(dir, 'lfs-lazy.bundle.cjs.v8-cache');
+    await copyFile(CLI_PATH, cli);
+    await copyFile(join(CLI_PATH, '..', 'lfs-lazy.bundle.cjs'), join(dir, 'lfs-lazy.bundle.cjs'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const version = (): string => execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+
+  it('without a cache: runs, and writes one', async () => {
+    assert.match(version(), /^lfs-lazy \d+\.\d+\.\d+/);
+    assert.ok((await stat(cache)).size > 1000);
+  });
+
+  it('a cache V8 refuses: runs all the same, and replaces it with one V8 takes and keeps', async () => {
+    await writeFile(cache, Buffer.alloc(4096, 7));
+    assert.match(version(), /^lfs-lazy \d+\.\d+\.\d+/);
+    const rewritten = await readFile(cache);
+    assert.notDeepEqual(rewritten, Buffer.alloc(4096, 7));
+    const { ino, mtimeMs } = await stat(cache);
+    assert.match(version(), /^lfs-lazy \d+\.\d+\.\d+/);
+    // Taken: not written again (a rewrite renames a new file into place).
+    const again = await stat(cache);
+    assert.deepEqual([again.ino, again.mtimeMs], [ino, mtimeMs]);
+  });
+});

@@ -1,0 +1,54 @@
+// What a command loads decides most of its fixed cost (issue 13): the installed CLI is one bundled
+// file (scripts/bundle.mjs), and a command that needs neither loads neither pino (only for a line
+// actually logged) nor the AWS SDK (only for a fetch). Seen from inside real runs of the bundle: a
+// preload records node's module cache at exit.
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
+
+describe('what a command loads at start-up', () => {
+  let box: Sandbox;
+  let repo: string;
+  let preload: string;
+  let n = 0;
+
+  before(async () => {
+    box = await makeSandbox();
+    await box.cli(['install']);
+    repo = join(box.root, 'repo');
+    await box.git(['init', '-q', repo]);
+    await box.cli(['install', '--local', '--url', 's3://bucket/prefix', '--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'], { cwd: repo });
+    await box.git(['lfs', 'track', 'data/**'], { cwd: repo });
+    await mkdir(join(repo, 'data'));
+    await writeFile(join(repo, 'data', 'a.bin'), 'content a\n');
+    await writeFile(join(repo, 'data', 'b.bin'), 'content b\n');
+    await box.git(['add', '.'], { cwd: repo });
+    await box.git(['commit', '-q', '-m', 'two LFS files, both objects local'], { cwd: repo });
+    preload = join(box.root, 'record-modules.cjs');
+    await writeFile(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.RECORD_MODULES, Object.keys(require.cache).join('\\n')));\n");
+  });
+  after(() => box?.cleanup());
+
+  // The files node loaded through require (the bundle is CommonJS, and so are pino and the SDK).
+  async function loaded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+    const record = join(box.root, `modules-${n++}.txt`);
+    await box.run(process.execPath, ['--require', preload, CLI_PATH, ...args], { cwd: repo, env: { RECORD_MODULES: record, ...env } });
+    return (await readFile(record, 'utf8')).split('\n').filter((f) => f !== preload);
+  }
+
+  const commands = [['--version'], ['path', 'data/a.bin'], ['cat', 'data/a.bin'], ['status'], ['hydrate', 'data/a.bin'], ['dehydrate', 'data/b.bin']];
+  for (const args of commands) {
+    it(`${args.join(' ')}: the bundle alone, no pino, no AWS SDK`, async () => {
+      const files = await loaded(args);
+      assert.deepEqual(files, [CLI_PATH]);
+    });
+  }
+
+  it('a line logged loads pino, and only then (the check above can see it)', async () => {
+    const files = await loaded(['hydrate', 'data/a.bin'], { LFS_LAZY_LOG_LEVEL: 'debug' });
+    assert.ok(files.some((f) => f.includes(join('node_modules', 'pino'))), files.join('\n'));
+    assert.ok(!files.some((f) => f.includes('@aws-sdk')), files.join('\n'));
+  });
+});
