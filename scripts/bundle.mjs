@@ -8,7 +8,9 @@
 // before; pino is loaded by require on the first log line (src/log/pino-sink.ts), never bundled.
 // A plain .mjs, like run-tests.mjs.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const bundle = 'dist/src/cli/lfs-lazy.bundle.cjs';
@@ -41,10 +43,14 @@ await build({
 });
 
 // The bundle runs wrapped in a function, where a #! line is a syntax error (kept as an empty line:
-// the line numbers of stack traces stay the bundle's).
-writeFileSync(bundle, readFileSync(bundle, 'utf8').replace(/^#!.*/, ''));
+// the line numbers of stack traces stay the bundle's). Its last line names its content: the code
+// cache is named after it (lfs-lazy.cts), because V8 checks a cache only against the length of its
+// source.
+const code = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+writeFileSync(bundle, `${code}\n// bundle sha256 ${createHash('sha256').update(code).digest('hex')}\n`);
 
-// V8 checks a cache against the source's length, not its bytes: a cache of an earlier bundle must
-// not survive a build. A run that loads every command's code writes the new one.
-rmSync(`${bundle}.v8-cache`, { force: true });
+// The caches of earlier bundles go; a run that loads every command's code writes the new one.
+for (const name of readdirSync(dirname(bundle))) {
+  if (name.startsWith(`${basename(bundle)}.`) && name.endsWith('.v8-cache')) rmSync(join(dirname(bundle), name), { force: true });
+}
 execFileSync(process.execPath, ['dist/src/cli/lfs-lazy.cjs', '--help'], { stdio: 'ignore' });

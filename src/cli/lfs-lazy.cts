@@ -11,9 +11,15 @@ import path = require('node:path');
 import vm = require('node:vm');
 
 const bundle = path.join(__dirname, 'lfs-lazy.bundle.cjs');
-const cacheFile = `${bundle}.v8-cache`;
+const source = fs.readFileSync(bundle, 'utf8');
+// V8 checks a cache only against the length of the source it was made from, so a cache must never
+// meet another bundle: it is named after the SHA-256 the build wrote at the bundle's end. A bundle
+// without one (edited by hand) runs without a cache.
+const bundleId = /\n\/\/ bundle sha256 ([0-9a-f]{64})\n$/.exec(source.slice(-100))?.[1];
+const cacheFile = bundleId === undefined ? undefined : `${bundle}.${bundleId.slice(0, 16)}.v8-cache`;
 
 function readCache(): Buffer | undefined {
+  if (cacheFile === undefined) return undefined;
   try {
     return fs.readFileSync(cacheFile);
   } catch {
@@ -23,7 +29,7 @@ function readCache(): Buffer | undefined {
 
 // At exit: the functions this run compiled are in it too. Written aside and renamed into place, so
 // that a process reading it meanwhile sees a whole cache or none.
-function writeCache(script: vm.Script): void {
+function writeCache(script: vm.Script, cacheFile: string): void {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, script.createCachedData());
@@ -43,8 +49,8 @@ function writeCache(script: vm.Script): void {
 const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
 const cachedData = readCache();
-const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData && { cachedData }) });
-if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(script));
+const script = new vm.Script(wrap(source), { filename: bundle, ...(cachedData && { cachedData }) });
+if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) process.once('exit', () => writeCache(script, cacheFile));
 const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
 // This file's require: the bundle is in the same directory, so it resolves as the bundle would.
 run(module.exports, require, module, __filename, __dirname);

@@ -3,7 +3,7 @@
 // command runs as always, and the next one finds a cache V8 takes and leaves alone.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,9 +18,11 @@ describe('the CLI’s code cache', () => {
     // A copy of the two files, so that the build's own cache is not touched.
     dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-code-cache-'));
     cli = join(dir, 'lfs-lazy.cjs');
-    cache = join(dir, 'lfs-lazy.bundle.cjs.v8-cache');
     await copyFile(CLI_PATH, cli);
-    await copyFile(join(CLI_PATH, '..', 'lfs-lazy.bundle.cjs'), join(dir, 'lfs-lazy.bundle.cjs'));
+    const bundle = await readFile(join(CLI_PATH, '..', 'lfs-lazy.bundle.cjs'), 'utf8');
+    await writeFile(join(dir, 'lfs-lazy.bundle.cjs'), bundle);
+    const id = /\/\/ bundle sha256 ([0-9a-f]{64})\n$/.exec(bundle)![1]!;
+    cache = join(dir, `lfs-lazy.bundle.cjs.${id.slice(0, 16)}.v8-cache`);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -41,5 +43,18 @@ describe('the CLI’s code cache', () => {
     // Taken: not written again (a rewrite renames a new file into place).
     const again = await stat(cache);
     assert.deepEqual([again.ino, again.mtimeMs], [ino, mtimeMs]);
+  });
+
+  it('a bundle that is not the one the cache was made from never meets that cache', async () => {
+    // Same length, other bytes (what V8 alone would not tell apart): another name, so no cache yet.
+    const bundle = await readFile(join(dir, 'lfs-lazy.bundle.cjs'), 'utf8');
+    const other = bundle.replace(/bundle sha256 ([0-9a-f])/, (_, c: string) => `bundle sha256 ${c === '0' ? '1' : '0'}`);
+    assert.equal(other.length, bundle.length);
+    await writeFile(join(dir, 'lfs-lazy.bundle.cjs'), other);
+    const before = (await readdir(dir)).filter((n) => n.endsWith('.v8-cache'));
+    assert.match(version(), /^lfs-lazy \d+\.\d+\.\d+/);
+    const after = (await readdir(dir)).filter((n) => n.endsWith('.v8-cache'));
+    assert.equal(after.length, before.length + 1, 'the other bundle wrote a cache of its own');
+    await writeFile(join(dir, 'lfs-lazy.bundle.cjs'), bundle);
   });
 });
