@@ -12,11 +12,12 @@ import { AGENT, exec, interleaved, makeBenchEnv, median, timed, type BenchEnv } 
 import { rawClient, rawGetMany, rawGetVerifiedToTwoFiles, rawPut } from './raw-sdk.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
 import { benchReads, READS_REASONS } from './reads.js';
+import { benchAnnex } from './annex.js';
 import { renderReport, type Row } from './report.js';
 
 const MiB = 1024 * 1024;
 const quick = process.env['BENCH_QUICK'] === '1';
-// BENCH_ONLY=startup,500,big,scaling,reads runs just those groups and prints their rows without touching
+// BENCH_ONLY=startup,500,big,scaling,reads,annex runs just those groups and prints their rows without touching
 // docs/benchmarks.md (for working on one target; the committed file comes from a whole run).
 const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
 const selected = (group: string): boolean => only === undefined || only.includes(group);
@@ -248,7 +249,7 @@ const REASONS: Array<[RegExp, string]> = [
 ];
 
 function explainMisses(): void {
-  for (const row of rows.filter((r) => !r.met)) {
+  for (const row of rows.filter((r) => r.met === false)) {
     const reason = REASONS.find(([pattern]) => pattern.test(row.target));
     if (reason && !notes.includes(reason[1])) notes.push(reason[1]);
   }
@@ -276,6 +277,7 @@ async function main(): Promise<void> {
     if (selected('big')) await benchBig(bench, s3);
     if (selected('scaling')) await benchScaling(bench, s3);
     if (selected('reads')) await benchReads({ bench, s3, quick, rows, log });
+    if (selected('annex')) await benchAnnex({ bench, s3, quick, rows, log });
     explainMisses();
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${process.platform} ${process.arch}`;
     const report = renderReport({ rows, notes, machine, date: new Date().toISOString().slice(0, 10), versions: await versions(bench.env), durationS: (Date.now() - started) / 1000, quick });
