@@ -22,7 +22,7 @@ export function renderReport(input: { rows: Row[]; notes: string[]; machine: str
     'one session against one local S3 endpoint (s3rver on 127.0.0.1, sharing the 2 cores with the',
     'client), the contenders of a row taking turns so that a burst of load hits them alike; compare',
     'the ratios, not the absolute numbers, which say nothing about real S3.',
-    '`BENCH_ONLY=startup,500,big,scaling,reads,annex` (any of them) runs just those groups and prints their rows',
+    '`BENCH_ONLY=startup,500,clone,big,scaling,reads,annex` (any of them) runs just those groups and prints their rows',
     'without touching this file; `BENCH_QUICK=1` uses smaller data and fewer runs.',
     '',
     `- date: ${input.date}`,
