@@ -136,7 +136,8 @@ describe("OrderedWriter ('reject', the filter's)", () => {
     await assert.rejects(new OrderedWriter(ended, { onFailure: 'reject' }).write(Buffer.from('x')), /the output stream is closed/);
     const destroyed = new PassThrough({ highWaterMark: 4 });
     const writer = new OrderedWriter(destroyed, { onFailure: 'reject' });
-    const waiting = writer.write(Buffer.from('0123456789'), Buffer.from('next')); // waits for drain after the first chunk
+    // Pieces too large to go out as one write: it waits for drain after the first.
+    const waiting = writer.write(Buffer.alloc(70 * 1024), Buffer.from('next'));
     await sleep(5);
     destroyed.destroy();
     await assert.rejects(waiting, /the output stream is closed/);
