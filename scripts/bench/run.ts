@@ -12,7 +12,7 @@ import { AGENT, GIT_LFS_FILTER, exec, interleaved, makeBenchEnv, median, timed, 
 import { rawClient, rawGetMany, rawGetVerifiedToTwoFiles, rawPut } from './raw-sdk.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
 import { benchReads, READS_REASONS } from './reads.js';
-import { benchAnnex } from './annex.js';
+import { ANNEX_REASONS, benchAnnex } from './annex.js';
 import { benchClone } from './clone.js';
 import { renderReport, type Row } from './report.js';
 
@@ -251,6 +251,7 @@ const REASONS: Array<[RegExp, string]> = [
     '3b / 4c (hydrate vs raw SDK GETs): the raw baseline GETs each object into one file and checks nothing. hydrate must verify every object (SHA-256: ≈ 0.6 s of CPU per GiB here) and write it twice, into .git/lfs/objects (the store git-lfs shares, which dehydrate, other checkouts and a switch back to a branch use) and into the working tree. For many small objects there is also the store\'s two-level shard directories (.git/lfs/objects/ab/cd/, git-lfs\'s layout): creating a directory costs ≈ 0.6 ms of CPU on this ext4, and 500 new objects need about 750 of them. Row 4c\'s details measure the floor of that method on this machine: the same GET in plain SDK code, hashed and written to two files. On top of it hydrate adds little: it writes the working-tree file while the object downloads, records the stat data in git\'s index itself so git reads nothing back, sets each written file\'s mtime a second back so that git trusts it at once (no wait for the clock, no re-read on the next `git status`), and reserves a large file\'s blocks so that ext4 does not write them out inside the rename (300–450 ms per GiB before). What would close the rest: reflinks (btrfs, XFS) make the second copy free — the code asks for one where it copies — but this machine\'s ext4 has none; hard links would too, but an in-place edit of the working file would corrupt the stored object (the DVC cache-corruption reports), so they are not used. Not keeping the store copy would reach the ratio, but a branch switch and back would download the object again.',
   ],
   ...READS_REASONS,
+  ...ANNEX_REASONS,
 ];
 
 function explainMisses(): void {
