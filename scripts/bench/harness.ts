@@ -10,6 +10,9 @@ export const CLI = fileURLToPath(new URL('../../src/cli/lfs-lazy.cjs', import.me
 // The agent's own entry point, as install configures it for git-lfs.
 export const AGENT = fileURLToPath(new URL('../../src/cli/agent-main.cjs', import.meta.url));
 
+// git-lfs's own filter, for the baselines: the bench's global config has lfs-lazy's.
+export const GIT_LFS_FILTER = ['-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.smudge=git-lfs smudge -- %f', '-c', 'filter.lfs.clean=git-lfs clean -- %f'];
+
 export interface Run {
   ms: number;
   stdout: string;
@@ -45,7 +48,7 @@ export interface BenchEnv {
   root: string;
   env: NodeJS.ProcessEnv;
   rssFile: string;
-  git(args: string[], cwd?: string, extraEnv?: NodeJS.ProcessEnv): Promise<Run>;
+  git(args: string[], cwd?: string, extraEnv?: NodeJS.ProcessEnv, input?: string): Promise<Run>;
   cli(args: string[], cwd?: string, extraEnv?: NodeJS.ProcessEnv): Promise<Run>;
   // Peak RSS (MiB) of every lfs-lazy process since the last call, by command.
   takePeakRss(): Promise<Record<string, number>>;
@@ -60,7 +63,7 @@ export async function makeBenchEnv(root: string, endpoint: string): Promise<Benc
     root,
     env,
     rssFile,
-    git: (args, cwd = root, extra = {}) => exec('git', args, { cwd, env: { ...env, ...extra } }),
+    git: (args, cwd = root, extra = {}, input) => exec('git', args, { cwd, env: { ...env, ...extra }, ...(input !== undefined && { input }) }),
     cli: (args, cwd = root, extra = {}) => exec(process.execPath, [CLI, ...args], { cwd, env: { ...env, ...extra } }),
     async takePeakRss() {
       let text = '';

@@ -8,16 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startS3rver } from '../../test/helpers/s3rver.js';
-import { AGENT, exec, interleaved, makeBenchEnv, median, timed, type BenchEnv } from './harness.js';
+import { AGENT, GIT_LFS_FILTER, exec, interleaved, makeBenchEnv, median, timed, type BenchEnv } from './harness.js';
 import { rawClient, rawGetMany, rawGetVerifiedToTwoFiles, rawPut } from './raw-sdk.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
 import { benchReads, READS_REASONS } from './reads.js';
 import { benchFixed, FIXED_REASONS } from './fixed.js';
+import { ANNEX_REASONS, benchAnnex } from './annex.js';
+import { benchClone } from './clone.js';
 import { renderReport, type Row } from './report.js';
 
 const MiB = 1024 * 1024;
 const quick = process.env['BENCH_QUICK'] === '1';
-// BENCH_ONLY=startup,fixed,500,big,scaling,reads runs just those groups and prints their rows without touching
+// BENCH_ONLY=startup,fixed,500,clone,big,scaling,reads,annex runs just those groups and prints their rows without touching
 // docs/benchmarks.md (for working on one target; the committed file comes from a whole run).
 const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
 const selected = (group: string): boolean => only === undefined || only.includes(group);
@@ -56,7 +58,7 @@ async function benchStartup(bench: BenchEnv, cwd: string): Promise<void> {
   rows.push({ target: '1. agent start-up (spawn → init reply)', ours: median(agentRuns), baseline: median(nodeRuns), baselineName: '`node -e 0`', goal: 'ratio ≤ 1.5', met: median(agentRuns) <= 1.5 * median(nodeRuns), unit: 'ms', ratioOf: 'ours/baseline' });
 }
 
-const gitLfsFilter = ['-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.smudge=git-lfs smudge -- %f', '-c', 'filter.lfs.clean=git-lfs clean -- %f'];
+const gitLfsFilter = GIT_LFS_FILTER;
 
 async function bench500(bench: BenchEnv, s3: { bucket: string; endpoint: string }): Promise<void> {
   log('500 × 256 KiB: making and pushing the repository');
@@ -73,7 +75,7 @@ async function bench500(bench: BenchEnv, s3: { bucket: string; endpoint: string 
     skip: { prepare: fresh, run: () => timed(() => bench.git([...gitLfsFilter, 'clone', '-q', ds.remote, target], bench.root, { GIT_LFS_SKIP_SMUDGE: '1' })) },
     eager: { prepare: fresh, run: () => timed(() => bench.git([...gitLfsFilter, 'clone', '-q', ds.remote, target])) },
   });
-  rows.push({ target: '2a. lazy clone, 500 × 256 KiB', ours: cloneTimes.lazy, baseline: cloneTimes.skip, baselineName: 'git-lfs filter with `GIT_LFS_SKIP_SMUDGE=1`', goal: 'ratio ≤ 2', met: cloneTimes.lazy <= 2 * cloneTimes.skip, unit: 'ms', ratioOf: 'ours/baseline' });
+  rows.push({ target: '2a. lazy clone, 500 × 256 KiB', ours: cloneTimes.lazy, baseline: cloneTimes.skip, baselineName: 'git-lfs filter with `GIT_LFS_SKIP_SMUDGE=1`', goal: 'ratio ≤ 1.2', met: cloneTimes.lazy <= 1.2 * cloneTimes.skip, unit: 'ms', ratioOf: 'ours/baseline' });
   rows.push({ target: '2b. lazy clone vs eager clone', ours: cloneTimes.lazy, baseline: cloneTimes.eager, baselineName: 'eager clone (git-lfs filter, lfs-lazy agent)', goal: 'speed-up ≥ 10', met: cloneTimes.eager >= 10 * cloneTimes.lazy, unit: 'ms', ratioOf: 'baseline/ours' });
 
   log('hydrate vs git lfs pull --include vs raw SDK');
@@ -234,6 +236,10 @@ const REASONS: Array<[RegExp, string]> = [
     "1 (agent start-up): git-lfs runs the agent's CommonJS entry point (dist/src/cli/agent-main.cjs), which answers `init` having loaded only node built-ins and two small modules; the ES-module loader, which cost 13–18 ms here, comes after the reply. What remains over `node -e 0` is reading stdin and writing one line, so a miss here is the load of the shared machine (compare with earlier runs of the same code).",
   ],
   [
+    /^2a\./,
+    "2a (lazy clone of 500 files vs git-lfs's skip-smudge clone): at 500 files the filter's fixed cost decides, not its per-file work (row 2c, 40 times the files, is where that shows). Measured by hand on this machine (quiet moment, medians of 5): skip-smudge clone 284 ms, lazy clone 561 ms; the lfs-lazy filter process used 0.38 s of CPU over the clone, of which 0.15 s before it can answer the handshake (node itself 0.06 s, then loading its modules, the first git calls for the repository's paths and settings), against 0.07–0.10 s for git-lfs's whole filter process (one Go binary). Per file both answer with one write; the filter's own JavaScript is ≈ 0.1 ms a file (a 20,000-file CPU profile: reading the request, parsing the pointer, one stat for a local object, the answer). What is left is the start-up of the command (loading fewer modules, or one bundled file).",
+  ],
+  [
     /^2b\./,
     '2b (lazy clone vs eager clone): the lazy clone itself stays within 2a\'s bound of git-lfs\'s skip-smudge clone; the speed-up over an eager clone depends on how fast the eager clone\'s downloads are, and both vary with the load on this shared 2-core machine (runs on the same day measured 9.5× and 14.5×). A larger data set makes the gap grow: the lazy clone costs the same whatever the object sizes.',
   ],
@@ -247,10 +253,11 @@ const REASONS: Array<[RegExp, string]> = [
   ],
   ...READS_REASONS,
   ...FIXED_REASONS,
+  ...ANNEX_REASONS,
 ];
 
 function explainMisses(): void {
-  for (const row of rows.filter((r) => !r.met)) {
+  for (const row of rows.filter((r) => r.met === false)) {
     const reason = REASONS.find(([pattern]) => pattern.test(row.target));
     if (reason && !notes.includes(reason[1])) notes.push(reason[1]);
   }
@@ -279,6 +286,8 @@ async function main(): Promise<void> {
     if (selected('big')) await benchBig(bench, s3);
     if (selected('scaling')) await benchScaling(bench, s3);
     if (selected('reads')) await benchReads({ bench, s3, quick, rows, log });
+    if (selected('clone')) await benchClone({ bench, s3, quick, rows, log });
+    if (selected('annex')) await benchAnnex({ bench, s3, quick, rows, log });
     explainMisses();
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${process.platform} ${process.arch}`;
     const report = renderReport({ rows, notes, machine, date: new Date().toISOString().slice(0, 10), versions: await versions(bench.env), durationS: (Date.now() - started) / 1000, quick });

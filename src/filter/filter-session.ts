@@ -27,6 +27,7 @@ import { fsPath } from '../util/path-bytes.js';
 import { DelayedFetches } from './delayed-fetches.js';
 import type { FilterContext } from './filter-context.js';
 import { RequestContent, RequestReader } from './request-reader.js';
+import { SetUpGate } from './set-up-gate.js';
 import type { SmudgeResult } from './smudge.js';
 
 export const DEFAULT_FETCH_CONCURRENCY = 8;
@@ -40,9 +41,9 @@ export interface FilterSessionOptions {
   logger: Logger;
   report: (line: string) => void;
   concurrency?: number;
-  // Called once the handshake is done, to start work that must not delay it. A returned promise
-  // is awaited before the first answer: git cannot finish a checkout (and run its post-checkout
-  // hook) before that work is done.
+  // Called once the handshake is done, to start work that must not delay it. git must not finish
+  // a checkout (and run its post-checkout hook) before a returned promise settles: the first
+  // answer waits for it, or, where git lets paths be delayed, the first path (set-up-gate.ts).
   onHandshake?: (capabilities: FilterCapability[]) => Promise<void> | void;
 }
 
@@ -50,7 +51,8 @@ export interface FilterSessionSummary {
   capabilities: FilterCapability[];
   cleaned: number;
   smudged: number;
-  // Delayed to be fetched; delayed only to wait for the rest of the checkout (not selected).
+  // Delayed to be fetched; delayed only to wait for the rest of the checkout (not selected, or
+  // held back while the handshake's work runs).
   delayed: number;
   waited: number;
   refused: number;
@@ -75,21 +77,12 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
   // A failed write to git ends the session: nothing written after it could be read.
   const writer = new OrderedWriter(options.output, { onFailure: 'reject' });
   const capabilities = await handshake(reader, (bytes) => writer.write(bytes), SUPPORTED);
-  let setUp = options.onHandshake?.(capabilities);
+  const setUp = options.onHandshake?.(capabilities);
   const delayed = capabilities.includes('delay') ? new DelayedFetches<SmudgeResult>(options.concurrency ?? DEFAULT_FETCH_CONCURRENCY) : undefined;
-  const summary: FilterSessionSummary = {
-    capabilities,
-    cleaned: 0,
-    smudged: 0,
-    delayed: 0,
-    waited: 0,
-    refused: 0,
-    errors: 0,
-    fetched: 0,
-    failed: 0,
-    maxConcurrentFetches: 0,
-  };
+  const counts = { cleaned: 0, smudged: 0, delayed: 0, waited: 0, refused: 0, errors: 0, fetched: 0, failed: 0 };
+  const summary: FilterSessionSummary = { capabilities, ...counts, maxConcurrentFetches: 0 };
   const session: Session = { options, reader, writer, delayed, summary };
+  const gate = new SetUpGate(setUp === undefined ? undefined : Promise.resolve(setUp), delayed !== undefined);
 
   for (;;) {
     let request: FilterRequest | undefined;
@@ -101,10 +94,12 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
       continue;
     }
     if (request === undefined) break;
-    if (setUp) {
-      await setUp;
-      setUp = undefined;
+    const admission = gate.admit(request);
+    if (admission === 'hold') {
+      await holdUntilSetUp(session, request.pathname, gate.done!);
+      continue;
     }
+    if (admission === 'wait') await gate.done;
     if (request.command === 'list_available_blobs') {
       await writer.write(encodeAvailableBlobs(delayed ? await delayed.available() : []));
     } else if (request.command === 'clean') {
@@ -121,6 +116,19 @@ export async function runFilterSession(options: FilterSessionOptions): Promise<F
   summary.maxConcurrentFetches = delayed?.maxConcurrent ?? 0;
   options.logger.debug(summary, 'filter session ended');
   return summary;
+}
+
+// The first path of a delayable checkout, answered once the handshake's work is done (set-up-gate.ts).
+async function holdUntilSetUp(session: Session, pathname: string, setUp: Promise<void>): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of new RequestContent(session.reader)) chunks.push(chunk);
+  const blob = Buffer.concat(chunks);
+  session.delayed!.afterRequests(pathname, async () => {
+    await setUp;
+    return (await session.options.context).smudger.smudge(pathname, blob);
+  });
+  session.summary.waited++;
+  await session.writer.write(encodeStatus('delayed'));
 }
 
 // A request we cannot serve (unknown command, malformed header): status=error for it alone.

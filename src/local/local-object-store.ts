@@ -219,9 +219,10 @@ export class LocalObjectStore {
 
   // Synchronous, like the chmod in adopt(): a stat or chmod takes microseconds, less than a trip
   // through the thread pool costs the event loop, and hydrate makes a few per object.
+  // A missing object is the common case (every pointer of a lazy checkout): no exception for it.
   private sizeOf(oid: string): number | undefined {
     try {
-      return statSync(this.pathFor(oid)).size;
+      return statSync(this.pathFor(oid), { throwIfNoEntry: false })?.size;
     } catch {
       return undefined;
     }

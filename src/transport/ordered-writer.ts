@@ -68,7 +68,7 @@ export class OrderedWriter {
 
   async #writeNow(chunks: Array<Buffer | string>): Promise<void> {
     const { output } = this;
-    for (const chunk of chunks) {
+    for (const chunk of coalesce(chunks)) {
       if (this.closed) {
         if (this.options.onFailure === 'stop-quietly') return;
         throw this.#failure ?? new ProtocolError('the output stream is closed');
@@ -100,6 +100,20 @@ export class OrderedWriter {
       this.options.logger?.warn({ err }, 'writing to the output failed; not writing any more');
     }
   }
+}
+
+// A reply made of small pieces (a filter answer: status, content, trailer) goes out in one write:
+// one system call, and one wake-up of the reader instead of one per piece. Large pieces stay as
+// they are, so that backpressure still applies between them.
+const COALESCE_LIMIT = 64 * 1024;
+function coalesce(chunks: Array<Buffer | string>): Array<Buffer | string> {
+  if (chunks.length < 2) return chunks;
+  let total = 0;
+  for (const chunk of chunks) {
+    total += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (total > COALESCE_LIMIT) return chunks;
+  }
+  return [Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)), total)];
 }
 
 // The stream has room again, or will never have (closed, failed).

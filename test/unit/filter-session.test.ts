@@ -271,6 +271,35 @@ describe('filter session', () => {
     await git.end();
   });
 
+  it('in a checkout that can delay, holds back only the first path until the work started at the handshake is done', async () => {
+    let finish!: () => void;
+    const git = new FakeGit(repo, {}, () => new Promise<void>((resolve) => (finish = resolve)));
+    await git.handshake(['clean', 'smudge', 'delay']);
+    const first = Buffer.from('the first path of the checkout\n');
+    const second = Buffer.from('not a pointer either\n');
+    let answer: Response | undefined;
+    const held = git.request(['command=smudge', 'pathname=a.bin', 'can-delay=1'], [first]).then((r) => (answer = r));
+    // Answered with the work still running (a filter that waited for it fails here).
+    await until(() => answer !== undefined).catch((err: unknown) => {
+      finish();
+      throw err;
+    });
+    assert.deepEqual(await held, { status: ['status=delayed'], content: Buffer.alloc(0), trailer: [] });
+    // The rest of the checkout goes on while the work runs.
+    assert.ok((await git.request(['command=smudge', 'pathname=b.bin', 'can-delay=1'], [second])).content.equals(second));
+    // git's end of the checkout (post-checkout comes after it): the held path is not listed
+    // while the work runs — 200 turns of the event loop, as in the test below.
+    let listed: string[] | undefined;
+    const available = git.listAvailable().then((paths) => (listed = paths));
+    for (let turn = 0; turn < 200; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(listed, undefined, 'the held path was listed before the hand-shake work finished');
+    finish();
+    assert.deepEqual(await available, ['a.bin']);
+    assert.ok((await git.request(['command=smudge', 'pathname=a.bin'], [])).content.equals(first));
+    assert.deepEqual(await git.listAvailable(), []);
+    assert.equal((await git.end()).waited, 1);
+  });
+
   it('answers nothing until the work started at the handshake is done', async () => {
     let finish!: () => void;
     let started = 0;

@@ -28,10 +28,11 @@ export const command: Command = {
         report,
         // Clones made after a global install have no pre-push hook yet; git-lfs's own filter
         // installs it on first use, so ours does too, never failing the filter. It runs while git
-        // sends the first request, and is finished before that request is answered: `git lfs
-        // update` also writes post-checkout, and git exec'ing the hook while it is still being
-        // written fails the clone with ETXTBSY ("Text file busy"). A `git lfs update` that hangs
-        // must not hang the checkout: after HOOKS_WAIT_MS the answers go out anyway.
+        // goes on, but git cannot finish the checkout before it is done (the first answer, or the
+        // first path delayed, waits for it: set-up-gate.ts): `git lfs update` also writes
+        // post-checkout, and git exec'ing the hook while it is still being written fails the
+        // clone with ETXTBSY ("Text file busy"). A `git lfs update` that hangs must not hang the
+        // checkout: after HOOKS_WAIT_MS the answers go out anyway.
         onHandshake: () =>
           withTimeout(
             context.then((c) => ensureLfsHooks(io.cwd, knownHooksDir(c.paths))),
