@@ -69,6 +69,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   const hydrated = classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0);
   for (const c of hydrated) if (staged.has(c.file.path)) report.skipped.push({ path: c.file.path, reason: 'staged' });
   const index = new IndexUpdate(root, { indexFile: ctx.paths.indexFile });
+  index.leaveUnmerged(files);
   const writer = worktreeWriterFor(root, ctx.paths);
   for (const c of hydrated.filter((c) => !staged.has(c.file.path))) {
     // Stopping early still updates the set and the index for what was done.

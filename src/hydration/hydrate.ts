@@ -138,6 +138,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   );
   const limit = pLimit(jobs);
   const index = new IndexUpdate(root, { indexFile: ctx.paths.indexFile });
+  index.leaveUnmerged(files);
   const writer = worktreeWriterFor(root, ctx.paths);
   // Hydrated by a run killed (or still running) before it updated the index: re-indexed now, so `git status` is clean.
   for (const c of classified) if (c.indexStale) index.refresh(c.file.path);

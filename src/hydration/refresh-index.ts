@@ -54,21 +54,29 @@ function lockStayed(lock: string, waitMs: number): LfsLazyError {
 export class IndexUpdate {
   private readonly written: WrittenFile[] = [];
   private readonly toRefresh: string[] = [];
+  private readonly unmerged = new Set<string>();
 
   constructor(
     private readonly root: string,
     private readonly options: { waitMs?: number; indexFile?: string } = {},
   ) {}
 
+  // A path with a conflict under way is never handed to git: `update-index` would stage the file
+  // and so resolve the conflict behind the user's back. Its index entries have no stat data to keep.
+  leaveUnmerged(files: ReadonlyArray<{ path: string; unmerged: boolean }>): void {
+    for (const file of files) if (file.unmerged) this.unmerged.add(file.path);
+  }
+
   // A file we wrote that cleans to `blob`; `stat` as WorktreeWriter.replace/commit reported it (none: unknown).
   wrote(path: string, blob: string, stat: BigIntStats | undefined): void {
+    if (this.unmerged.has(path)) return;
     if (stat) this.written.push({ path, blob, stat });
     else this.toRefresh.push(path);
   }
 
   // A file whose content is right but whose stat data git must take itself.
   refresh(path: string): void {
-    this.toRefresh.push(path);
+    if (!this.unmerged.has(path)) this.toRefresh.push(path);
   }
 
   // Returns how many files were recorded directly and how many git re-indexed.

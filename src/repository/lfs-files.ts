@@ -19,13 +19,31 @@ export interface WorktreeLfsFile extends LfsFile {
   // does not look at the working file, so `git ls-files -m` never reports its edits.
   skipWorktree: boolean;
   assumeUnchanged: boolean;
+  // A conflict is under way at this path: this is the side in the working tree (worktreeSides).
+  unmerged: boolean;
 }
 
 // The index's entries (with their ls-files -v tags) or a revision's that may hold a file's
-// content: no submodules, no unmerged entries (not ours to touch).
-async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string): Promise<GitEntry[]> {
+// content: no submodules, and no unmerged entries, unless `unmerged` (see worktreeSides).
+async function listEntries(cwd: string, pathspecs: readonly string[], rev?: string, unmerged = false): Promise<GitEntry[]> {
   const entries = rev ? await listTreeEntries(cwd, rev, pathspecs) : await listIndexEntries(cwd, pathspecs, { tags: true });
-  return entries.filter((e) => e.mode !== '160000' && e.mode !== '040000' && e.stage === 0);
+  const files = entries.filter((e) => e.mode !== '160000' && e.mode !== '040000');
+  return unmerged ? worktreeSides(files) : files.filter((e) => e.stage === 0);
+}
+
+// For a path with a conflict under way, the side git leaves in the working tree: ours (stage 2),
+// or theirs (stage 3) when ours deleted it. A conflict of two LFS files (`-text`, so merged as
+// binary) leaves ours too. Only a working-tree file exactly that side's pointer is ever given its
+// content (or a pointer again): anything else there (conflict markers, the other side) is a local
+// change, reported and left alone.
+function worktreeSides(entries: readonly GitEntry[]): GitEntry[] {
+  const sides = new Map<string, GitEntry>();
+  for (const e of entries) {
+    if (e.stage === 1) continue;
+    const seen = sides.get(e.path);
+    if (seen === undefined || (seen.stage === 3 && e.stage === 2)) sides.set(e.path, e);
+  }
+  return entries.filter((e) => sides.get(e.path) === e);
 }
 
 // The content of the small blobs among many, from two `git cat-file` runs whatever the number of
@@ -80,16 +98,16 @@ export async function lfsFileAt(cwd: string, path: string): Promise<LfsFile | un
 // text happens to be a pointer (a test fixture, a document about LFS) is git's own: checkouts
 // write it as it is, so hydrate, dehydrate and status leave it alone.
 export async function listWorktreeLfsFiles(root: string, pathspecs: readonly string[] = []): Promise<WorktreeLfsFile[]> {
-  const entries = await listEntries(root, pathspecs);
+  const entries = await listEntries(root, pathspecs, undefined, true);
   const blobs = await readSmallBlobs(root, entries.map((e) => e.blob));
   const candidates: WorktreeLfsFile[] = [];
-  for (const { path, mode, blob, tag = 'H' } of entries) {
+  for (const { path, mode, blob, stage, tag = 'H' } of entries) {
     const bytes = blobs.get(blob);
     if (!bytes || bytes.length === 0) continue;
     const pointer = parsePointer(bytes);
     if (!pointer) continue;
     const upper = tag.toUpperCase();
-    candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper });
+    candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper, unmerged: stage !== 0 });
   }
   const filtered = await filterAttributes(root, candidates.map((c) => c.path));
   return candidates.filter((_, i) => filtered[i] === 'lfs');
