@@ -40,10 +40,15 @@ const lazyBuiltins = {
     build.onResolve({ filter: /^node:/ }, (args) => (LAZY_BUILTINS.includes(args.path) && args.namespace !== 'lazy-builtin' ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
     build.onResolve({ filter: /^node:/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      // The getters are on the prototype of the exports: esbuild's view of a CommonJS module as an
+      // ES one (__toESM, at each importer's start) copies own properties one by one, and keeps the
+      // prototype.
       contents: [
         'let loaded;',
         `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
-        `for (const name of ${JSON.stringify(Object.keys(require(args.path)))}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        'const getters = {};',
+        `for (const name of ${JSON.stringify(Object.keys(require(args.path)))}) Object.defineProperty(getters, name, { enumerable: true, get: () => load()[name] });`,
+        'module.exports = Object.create(getters);',
       ].join('\n'),
       loader: 'js',
     }));
