@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,6 +27,34 @@ const bundleRequire = {
   },
 };
 
+// A built-in module `node -e 0` does not load costs every command that imports it, used or not: in
+// one bundle every import runs at start. These are loaded on the first use of one of their exports
+// instead (issue 13: node:crypto alone, ≈ 20 internal modules, is needed only to verify a download
+// or hash a file): the bundle imports a stand-in whose exports are getters that load the real
+// module. Their names are taken from the module in the node that builds.
+const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:timers/promises', 'node:stream/consumers', 'node:http', 'node:https', 'node:net'];
+const require = createRequire(import.meta.url);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => (LAZY_BUILTINS.includes(args.path) && args.namespace !== 'lazy-builtin' ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
+    build.onResolve({ filter: /^node:/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      // The getters are on the prototype of the exports: esbuild's view of a CommonJS module as an
+      // ES one (__toESM, at each importer's start) copies own properties one by one, and keeps the
+      // prototype.
+      contents: [
+        'let loaded;',
+        `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+        'const getters = {};',
+        `for (const name of ${JSON.stringify(Object.keys(require(args.path)))}) Object.defineProperty(getters, name, { enumerable: true, get: () => load()[name] });`,
+        'module.exports = Object.create(getters);',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['dist/src/cli/main.js'],
   outfile: bundle,
@@ -38,7 +67,7 @@ await build({
   // it (lfs-lazy.cjs, in the same directory), which keeps every path made from it right.
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [bundleRequire],
+  plugins: [bundleRequire, lazyBuiltins],
   logLevel: 'warning',
 });
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, parseConfigList } from '../git/git.js';
 import type { RepositoryPaths } from '../git/repository-paths.js';
+import { readPlainConfigFile } from './committed-file.js';
 import { COMMITTED_CONFIG_FILE, environmentLayer, readSdkEnvironment, resolveSettings, type ConfigLayer, type ResolvedSettings } from './settings.js';
 
 function sectionValues(entries: Array<[string, string]>): Map<string, string> {
@@ -15,8 +16,11 @@ function sectionValues(entries: Array<[string, string]>): Map<string, string> {
 // Like .lfsconfig: the working tree's copy, else the index's, else HEAD's.
 async function committedLayer(paths: RepositoryPaths): Promise<ConfigLayer | undefined> {
   const candidates: Array<{ args: string[]; source: string }> = [];
+  const worktreeSource = `${COMMITTED_CONFIG_FILE} (working tree)`;
   if (paths.worktree && existsSync(join(paths.worktree, COMMITTED_CONFIG_FILE))) {
-    candidates.push({ args: ['-f', join(paths.worktree, COMMITTED_CONFIG_FILE)], source: `${COMMITTED_CONFIG_FILE} (working tree)` });
+    const plain = readPlainConfigFile(join(paths.worktree, COMMITTED_CONFIG_FILE));
+    if (plain !== undefined) return { source: worktreeSource, values: sectionValues(plain) };
+    candidates.push({ args: ['-f', join(paths.worktree, COMMITTED_CONFIG_FILE)], source: worktreeSource });
   }
   if (paths.worktree) candidates.push({ args: ['--blob', `:${COMMITTED_CONFIG_FILE}`], source: `${COMMITTED_CONFIG_FILE} (index)` });
   candidates.push({ args: ['--blob', `HEAD:${COMMITTED_CONFIG_FILE}`], source: `${COMMITTED_CONFIG_FILE} (HEAD)` });

@@ -37,16 +37,19 @@ export interface ManifestOptions {
 
 export async function buildManifest(cwd: string, pathspecs: readonly string[], options: ManifestOptions = {}): Promise<DatasetManifest> {
   const rev = options.rev ?? 'HEAD';
-  // First, so that "not a git repository" is the error outside one.
-  const { prefix } = await worktreePosition(cwd);
-  const commit = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] });
-  if (commit.code !== 0) throw new LfsLazyError(`${rev} is not a commit${rev === 'HEAD' ? ' (nothing committed yet?)' : ''}`);
-  const files = sortByPath(await listDatasetFiles(cwd, pathspecs, { rev: commit.stdout.trim() }));
+  // Side by side, but the position's failure first, so that "not a git repository" is the error
+  // outside one.
+  const [position, commit] = await Promise.allSettled([worktreePosition(cwd), git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] })]);
+  if (position.status === 'rejected') throw position.reason;
+  if (commit.status === 'rejected') throw commit.reason;
+  const { prefix } = position.value;
+  if (commit.value.code !== 0) throw new LfsLazyError(`${rev} is not a commit${rev === 'HEAD' ? ' (nothing committed yet?)' : ''}`);
+  const files = sortByPath(await listDatasetFiles(cwd, pathspecs, { rev: commit.value.stdout.trim() }));
   if (files.length === 0 && pathspecs.length > 0) throw new LfsLazyError(`no files at ${rev} match ${pathspecs.join(' ')}`);
   return {
     scheme: FINGERPRINT_SCHEME,
     fingerprint: computeFingerprint(files),
-    commit: commit.stdout.trim(),
+    commit: commit.value.stdout.trim(),
     prefix,
     pathspecs: [...pathspecs],
     count: files.length,
@@ -192,8 +195,11 @@ export async function manifestForCommand(
   rev: string | undefined,
   warn: (what: string) => void,
 ): Promise<DatasetManifest> {
+  // Asked side by side with the manifest; only a manifest made is warned about.
+  const changed = rev === undefined ? hasLocalChanges(cwd, pathspecs) : Promise.resolve(false);
+  changed.catch(() => undefined);
   const manifest = await buildManifest(cwd, pathspecs, { rev });
-  if (rev === undefined && (await hasLocalChanges(cwd, pathspecs))) {
+  if (await changed) {
     warn('the selected files have uncommitted changes; this describes HEAD');
   }
   return manifest;

@@ -53,7 +53,10 @@ export async function listIndexEntries(cwd: string, pathspecs: readonly string[]
 // directories). ls-tree takes pathspecs as literal prefixes, and relative to the root here
 // (--full-tree), whatever `cwd`.
 export async function listTreeEntries(cwd: string, rev: string, pathspecs: readonly string[]): Promise<GitEntry[]> {
-  const { stdout } = await git(['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs], { cwd });
+  return treeEntries((await git(['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...pathspecs], { cwd })).stdout);
+}
+
+function treeEntries(stdout: string): GitEntry[] {
   const entries: GitEntry[] = [];
   for (const record of records(stdout)) {
     const tab = record.indexOf('\t');
@@ -67,6 +70,9 @@ export async function listTreeEntries(cwd: string, rev: string, pathspecs: reado
 // A revision's entries selected exactly as listIndexEntries selects the index's (wildcards,
 // relative pathspecs, which ls-tree does not understand): read into a throw-away index first.
 export async function listRevisionAsIndex(cwd: string, rev: string, pathspecs: readonly string[]): Promise<GitEntry[]> {
+  // Without a pathspec, ls-files lists what is under `cwd` (everything, outside a working tree), and
+  // so does ls-tree run there: one git run, no throw-away index.
+  if (pathspecs.length === 0) return treeEntries((await git(['ls-tree', '-r', '-z', '--full-name', rev], { cwd })).stdout);
   const indexFile = join(tmpdir(), `lfs-lazy-index-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await git(['read-tree', rev], { cwd, env: { ...process.env, GIT_INDEX_FILE: indexFile } });

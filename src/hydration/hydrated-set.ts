@@ -27,8 +27,18 @@ export class HydratedSet {
   // Reads, changes and saves the set as one step for every process: two `hydrate` runs (or a
   // hydrate and a dehydrate) at the same time each see the other's patterns. Held under
   // <file>.lock; a lock left by a killed process is taken over (util/file-lock.ts).
+  // A change that would write the file back byte for byte (hydrate of a path the set has already)
+  // takes no lock and writes nothing: saving what was read, whole, is the same as not saving.
+  // `change` may thus run twice (on the file as read first, then under the lock): it must only
+  // change the set it is given.
   static async update(commonDir: string, change: (set: HydratedSet) => void): Promise<HydratedSet> {
     const file = HydratedSet.fileFor(commonDir);
+    const text = await HydratedSet.readBytes(file);
+    if (text !== undefined) {
+      const unlocked = HydratedSet.parse(file, text);
+      change(unlocked);
+      if (unlocked.bytes().equals(text)) return unlocked;
+    }
     return withFileLock(`${file}.lock`, async () => {
       const set = await HydratedSet.read(file);
       change(set);
@@ -37,13 +47,20 @@ export class HydratedSet {
     });
   }
 
-  private static async read(file: string): Promise<HydratedSet> {
-    let text = Buffer.alloc(0);
+  private static async readBytes(file: string): Promise<Buffer | undefined> {
     try {
-      text = await readFile(file);
+      return await readFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return undefined;
     }
+  }
+
+  private static async read(file: string): Promise<HydratedSet> {
+    return HydratedSet.parse(file, (await HydratedSet.readBytes(file)) ?? Buffer.alloc(0));
+  }
+
+  private static parse(file: string, text: Buffer): HydratedSet {
     const rules: Rule[] = [];
     const invalid: Array<{ line: Buffer; problem: string }> = [];
     splitLines(text).forEach((line, index) => {
@@ -115,9 +132,14 @@ export class HydratedSet {
   // holder is simply overwritten. Readers (the filter, status) see the old file or the new one.
   private async write(): Promise<void> {
     const temp = `${this.file}.tmp`;
-    const lines = [...this.invalid.map((i) => i.line), ...this.rules.map((rule) => Buffer.from(formatRule(rule)))];
-    await writeFile(temp, Buffer.concat(lines.flatMap((line) => [line, NEWLINE])), { mode: 0o600 });
+    await writeFile(temp, this.bytes(), { mode: 0o600 });
     await rename(temp, this.file);
+  }
+
+  // The file's content for this set.
+  private bytes(): Buffer {
+    const lines = [...this.invalid.map((i) => i.line), ...this.rules.map((rule) => Buffer.from(formatRule(rule)))];
+    return Buffer.concat(lines.flatMap((line) => [line, NEWLINE]));
   }
 }
 

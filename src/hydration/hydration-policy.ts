@@ -7,6 +7,7 @@
 // environment beats both.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readPlainConfigFile } from '../config/committed-file.js';
 import { COMMITTED_CONFIG_FILE } from '../config/settings.js';
 import { git } from '../git/git.js';
 import { DehydratedObjects, loadDehydratedObjects } from './dehydrated-objects.js';
@@ -90,11 +91,19 @@ export function parseHydrateList(value: string | undefined): ReadRules {
 export async function committedHydrateRules(worktree: string | undefined): Promise<ReadRules> {
   if (worktree === undefined) return { rules: [], problems: [] };
   const file = join(worktree, COMMITTED_CONFIG_FILE);
-  const source = existsSync(file) ? ['-f', file] : ['--blob', `HEAD:${COMMITTED_CONFIG_FILE}`];
-  // 1: key absent; 128: no HEAD yet or no such blob.
-  const result = await git(['config', ...source, '--get-all', HYDRATE_KEY], { cwd: worktree, okCodes: [1, 128] });
-  if (result.code !== 0) return { rules: [], problems: [] };
-  const texts = result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const exists = existsSync(file);
+  const plain = exists ? readPlainConfigFile(file) : undefined;
+  let values: string[];
+  if (plain !== undefined) {
+    values = plain.filter(([key]) => key === HYDRATE_KEY).map(([, value]) => value);
+  } else {
+    const source = exists ? ['-f', file] : ['--blob', `HEAD:${COMMITTED_CONFIG_FILE}`];
+    // 1: key absent; 128: no HEAD yet or no such blob.
+    const result = await git(['config', ...source, '--get-all', HYDRATE_KEY], { cwd: worktree, okCodes: [1, 128] });
+    if (result.code !== 0) return { rules: [], problems: [] };
+    values = result.stdout.split('\n');
+  }
+  const texts = values.map((line) => line.trim()).filter((line) => line !== '');
   return readRules(texts, `${COMMITTED_CONFIG_FILE} (hydrate =)`);
 }
 

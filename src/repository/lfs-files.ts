@@ -99,19 +99,25 @@ export async function lfsFileAt(cwd: string, path: string): Promise<LfsFile | un
 // write it as it is, so hydrate, dehydrate and status leave it alone.
 export async function listWorktreeLfsFiles(root: string, pathspecs: readonly string[] = []): Promise<WorktreeLfsFile[]> {
   const entries = await listEntries(root, pathspecs, undefined, true);
+  // A few paths (a command on some files): their attributes are asked while the blobs are read,
+  // one git run's wait less. Many: only the pointers' are asked, after.
+  const early = entries.length <= ATTRIBUTES_WITH_BLOBS ? filterAttributes(root, entries.map((e) => e.path)) : undefined;
+  early?.catch(() => undefined);
   const blobs = await readSmallBlobs(root, entries.map((e) => e.blob));
-  const candidates: WorktreeLfsFile[] = [];
-  for (const { path, mode, blob, stage, tag = 'H' } of entries) {
+  const candidates: Array<WorktreeLfsFile & { entry: number }> = [];
+  for (const [entry, { path, mode, blob, stage, tag = 'H' }] of entries.entries()) {
     const bytes = blobs.get(blob);
     if (!bytes || bytes.length === 0) continue;
     const pointer = parsePointer(bytes);
     if (!pointer) continue;
     const upper = tag.toUpperCase();
-    candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper, unmerged: stage !== 0 });
+    candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper, unmerged: stage !== 0, entry });
   }
-  const filtered = await filterAttributes(root, candidates.map((c) => c.path));
-  return candidates.filter((_, i) => filtered[i] === 'lfs');
+  const filtered = early === undefined ? await filterAttributes(root, candidates.map((c) => c.path)) : await early.then((all) => candidates.map((c) => all[c.entry]));
+  return candidates.filter((_, i) => filtered[i] === 'lfs').map(({ entry: _, ...file }) => file);
 }
+
+const ATTRIBUTES_WITH_BLOBS = 64;
 
 // The `filter` attribute of each path (root-relative), in order: one `git check-attr` run.
 export async function filterAttributes(root: string, paths: readonly string[]): Promise<string[]> {

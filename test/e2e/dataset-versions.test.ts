@@ -56,6 +56,9 @@ describe('dataset versions: fingerprint, manifest, verify-manifest', { timeout: 
     assert.equal(await fingerprint(two, 'data/train'), train);
     assert.equal(await fingerprint(join(two, 'data'), 'train'), train, 'pathspecs are relative to the current directory');
     assert.equal(await fingerprint(one), await fingerprint(two));
+    // Without a pathspec (listed by ls-tree) as with one (read into an index for ls-files).
+    assert.equal(await fingerprint(join(two, 'data', 'train')), train, 'no pathspec: the files under the current directory');
+    assert.equal(await fingerprint(join(one, '.git')), await fingerprint(one, '.'), 'inside .git: every file');
 
     const manifest = JSON.parse((await cli(['manifest', '--json', 'data/train'], one)).stdout);
     assert.equal(manifest.scheme, 'lfs-lazy-fingerprint/1');

@@ -12,6 +12,7 @@ describe('what a command loads at start-up', () => {
   let box: Sandbox;
   let repo: string;
   let preload: string;
+  let builtinPreload: string;
   let n = 0;
 
   before(async () => {
@@ -28,6 +29,8 @@ describe('what a command loads at start-up', () => {
     await box.git(['commit', '-q', '-m', 'two LFS files, both objects local'], { cwd: repo });
     preload = join(box.root, 'record-modules.cjs');
     await writeFile(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.RECORD_MODULES, Object.keys(require.cache).join('\\n')));\n");
+    builtinPreload = join(box.root, 'record-builtins.cjs');
+    await writeFile(builtinPreload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.RECORD_MODULES, process.moduleLoadList.join('\\n')));\n");
   });
   after(() => box?.cleanup());
 
@@ -45,6 +48,26 @@ describe('what a command loads at start-up', () => {
       assert.deepEqual(files, [CLI_PATH]);
     });
   }
+
+  // node's own modules, as node lists them (`NativeModule crypto`): in the bundle, the ones
+  // `node -e 0` does not load are loaded on their first use (scripts/bundle.mjs, lazy-builtins).
+  async function builtins(args: string[]): Promise<string[]> {
+    const record = join(box.root, `builtins-${n++}.txt`);
+    await box.run(process.execPath, ['--require', builtinPreload, CLI_PATH, ...args], { cwd: repo, env: { RECORD_MODULES: record } });
+    return (await readFile(record, 'utf8')).split('\n').flatMap((line) => /^NativeModule (.*)$/.exec(line)?.[1] ?? []);
+  }
+
+  for (const args of [['path', 'data/a.bin'], ['cat', 'data/a.bin'], ['status']]) {
+    it(`${args.join(' ')}: node:crypto is not loaded, nothing is hashed`, async () => {
+      const loadedBuiltins = await builtins(args);
+      assert.ok(loadedBuiltins.includes('child_process'), loadedBuiltins.join(' '));
+      assert.ok(!loadedBuiltins.includes('crypto'), loadedBuiltins.join(' '));
+    });
+  }
+
+  it('node:crypto is loaded once used (the check above can see it): fingerprint hashes', async () => {
+    assert.ok((await builtins(['fingerprint'])).includes('crypto'));
+  });
 
   it('a line logged loads pino, and only then (the check above can see it)', async () => {
     const files = await loaded(['hydrate', 'data/a.bin'], { LFS_LAZY_LOG_LEVEL: 'debug' });

@@ -3,13 +3,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
 import { decide, gitPathspec, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
 import { formatRule, parseRule } from '../../src/hydration/pattern-line.js';
+import { ownerToken } from '../../src/util/temp-files.js';
 import { bytesToPath, pathToBytes } from '../../src/util/path-bytes.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 
@@ -362,6 +363,27 @@ describe('HydratedSet', () => {
     assert.deepEqual(again.entries, set.entries);
     assert.equal(again.has('data/train/x.json'), true);
     assert.equal(again.has('data/a.json'), false);
+  });
+
+  it('an update that leaves the file as it is takes no lock and writes nothing; one that changes it does both', async () => {
+    const common = join(dir, 'git-noop');
+    await HydratedSet.update(common, (set) => set.add(['data/a.bin']));
+    const file = HydratedSet.fileFor(common);
+    const inode = statSync(file).ino;
+    // The lock held by a live process (this one): a locked update would wait for it.
+    await writeFile(`${file}.lock`, ownerToken());
+    const same = await HydratedSet.update(common, (set) => set.add(['data/a.bin']));
+    assert.deepEqual(same.entries, ['data/a.bin']);
+    assert.equal(statSync(file).ino, inode, 'not rewritten');
+    await rm(`${file}.lock`);
+    const changed = await HydratedSet.update(common, (set) => set.add(['data/b.bin']));
+    assert.deepEqual(changed.entries, ['data/a.bin', 'data/b.bin']);
+    assert.notEqual(statSync(file).ino, inode, 'rewritten (a new file renamed over it)');
+    assert.equal(await readFile(file, 'utf8'), 'data/a.bin\ndata/b.bin\n');
+    // A file the rewrite would change (a comment it drops) is rewritten, under the lock.
+    await writeFile(file, '# mine\ndata/a.bin\ndata/b.bin\n');
+    await HydratedSet.update(common, (set) => set.add(['data/b.bin']));
+    assert.equal(await readFile(file, 'utf8'), 'data/a.bin\ndata/b.bin\n');
   });
 
   // Item 9 of issue 10: names with a meaning in the file's syntax, or bytes no plain line holds.
