@@ -13,14 +13,21 @@ export interface Dataset {
   files: string[];
 }
 
-// A repository of `count` LFS files of `size` bytes under data/, pushed through lfs-lazy's agent.
-export async function makeDataset(bench: BenchEnv, name: string, count: number, size: number, s3: { bucket: string; endpoint: string }): Promise<Dataset & { pushMs: number }> {
+// A repository with lfs-lazy installed (its objects under s3://<bucket>/<name>) tracking data/**,
+// and the bare remote it will be pushed to.
+async function initOrigin(bench: BenchEnv, name: string, s3: { bucket: string; endpoint: string }): Promise<{ repo: string; remote: string }> {
   const repo = join(bench.root, `${name}-origin`);
   const remote = join(bench.root, `${name}.git`);
   await bench.git(['init', '-q', '--bare', remote]);
   await bench.git(['init', '-q', repo]);
   await bench.cli(['install', '--url', `s3://${s3.bucket}/${name}`, '--endpoint', s3.endpoint, '--region', 'us-east-1'], repo);
   await bench.git(['lfs', 'track', 'data/**'], repo);
+  return { repo, remote };
+}
+
+// A repository of `count` LFS files of `size` bytes under data/, pushed through lfs-lazy's agent.
+export async function makeDataset(bench: BenchEnv, name: string, count: number, size: number, s3: { bucket: string; endpoint: string }): Promise<Dataset & { pushMs: number }> {
+  const { repo, remote } = await initOrigin(bench, name, s3);
   const oids: string[] = [];
   const files: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -61,12 +68,7 @@ export async function writeRandomFile(path: string, size: number): Promise<strin
 // directly (16 at a time), and the commit pushed without git-lfs's pre-push upload. For the clone
 // rows, which read no object: thousands of files through clean and the agent would take minutes.
 export async function makePointerDataset(bench: BenchEnv, name: string, count: number, s3: { bucket: string; endpoint: string }, put: (key: string, body: Buffer) => Promise<void>): Promise<Dataset> {
-  const repo = join(bench.root, `${name}-origin`);
-  const remote = join(bench.root, `${name}.git`);
-  await bench.git(['init', '-q', '--bare', remote]);
-  await bench.git(['init', '-q', repo]);
-  await bench.cli(['install', '--url', `s3://${s3.bucket}/${name}`, '--endpoint', s3.endpoint, '--region', 'us-east-1'], repo);
-  await bench.git(['lfs', 'track', 'data/**'], repo);
+  const { repo, remote } = await initOrigin(bench, name, s3);
   const oids: string[] = [];
   const files: string[] = [];
   const contents: Buffer[] = [];

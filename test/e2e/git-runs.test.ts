@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { makeLocalLfsRepo } from '../helpers/local-lfs-repo.js';
 
 describe('git runs of a command', () => {
   let box: Sandbox;
@@ -14,11 +15,7 @@ describe('git runs of a command', () => {
 
   before(async () => {
     box = await makeSandbox();
-    await box.cli(['install']);
-    repo = join(box.root, 'repo');
-    await box.git(['init', '-q', repo]);
-    await box.cli(['install', '--local', '--url', 's3://bucket/prefix', '--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'], { cwd: repo });
-    await box.git(['lfs', 'track', 'data/**'], { cwd: repo });
+    repo = await makeLocalLfsRepo(box);
     await mkdir(join(repo, 'data', 'sub'), { recursive: true });
     await writeFile(join(repo, 'data', 'sub', 'a.bin'), 'content a\n');
     await box.git(['add', '.'], { cwd: repo });

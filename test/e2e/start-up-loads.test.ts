@@ -7,6 +7,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
+import { makeLocalLfsRepo } from '../helpers/local-lfs-repo.js';
 
 describe('what a command loads at start-up', () => {
   let box: Sandbox;
@@ -17,11 +18,7 @@ describe('what a command loads at start-up', () => {
 
   before(async () => {
     box = await makeSandbox();
-    await box.cli(['install']);
-    repo = join(box.root, 'repo');
-    await box.git(['init', '-q', repo]);
-    await box.cli(['install', '--local', '--url', 's3://bucket/prefix', '--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'], { cwd: repo });
-    await box.git(['lfs', 'track', 'data/**'], { cwd: repo });
+    repo = await makeLocalLfsRepo(box);
     await mkdir(join(repo, 'data'));
     await writeFile(join(repo, 'data', 'a.bin'), 'content a\n');
     await writeFile(join(repo, 'data', 'b.bin'), 'content b\n');
