@@ -68,7 +68,7 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
     // rather than read back from the file.
     if (size > HELD_OBJECT_BYTES) return { stream: sentWhileFetched(ctx, oid, size, signal), ...expected, describe: `object ${oid}` };
     const { path, bytes } = await fetchForReading(ctx, oid, size, signal);
-    return { stream: bytes ? Readable.from([bytes]) : createReadStream(path), ...expected, describe: path };
+    return { stream: bytes ? Readable.from([bytes]) : openSpan(path, slice, r.length), ...expected, describe: path };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked. The store retries (and resumes) it itself.

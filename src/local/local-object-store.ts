@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, constants, createReadStream, createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { chmodSync, constants, createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertOid, shardedPath } from '../util/oid.js';
+import { shardedPath } from '../util/oid.js';
 import { ownerToken, sweepStaleTempsOnce } from '../util/temp-files.js';
 import { copyWhileDownloading } from './download-copy.js';
 import { downloadVerified } from './verified-download.js';
@@ -206,11 +206,6 @@ export class LocalObjectStore {
   private async discardTemp(temp: { path: string; out: WriteStream }): Promise<void> {
     temp.out.destroy();
     await rm(temp.path, { force: true });
-  }
-
-  openRead(oid: string, range: { start?: number; end?: number } = {}): Readable {
-    assertOid(oid);
-    return createReadStream(this.pathFor(oid), range);
   }
 
   async remove(oid: string): Promise<void> {

@@ -85,7 +85,7 @@ async function download(options: DownloadOptions, copy: DownloadCopy | undefined
 
 // A small object is verified in memory, then written with one synchronous open–write–close: three
 // thread-pool round trips would cost more than the writing. Nothing is created for an object that
-// fails verification.
+// fails verification, and a file already there ('wx' refused it) is not ours to remove.
 async function downloadHeld(options: DownloadOptions, dir: string, path: string): Promise<HeldDownload> {
   const { store, oid, size, signal, onWritten } = options;
   const body = await store.get(oid, signal ? { signal } : {});
@@ -104,7 +104,7 @@ async function downloadHeld(options: DownloadOptions, dir: string, path: string)
   try {
     writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
   } catch (err) {
-    rmSync(path, { force: true });
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(path, { force: true });
     throw localFailure(err, dir);
   }
   // The bytes are still to be returned: a reader given them as they are written gets a copy.

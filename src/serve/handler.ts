@@ -99,16 +99,17 @@ async function send(
   };
   res.once('close', onClose);
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const clip = (chunk: Buffer): Buffer => (chunk.length > length - sent ? chunk.subarray(0, length - sent) : chunk);
   let sent = 0;
+  const clip = (chunk: Buffer): Buffer => (chunk.length > length - sent ? chunk.subarray(0, length - sent) : chunk);
   try {
     let next = await chunks.next();
     if (res.destroyed) return;
     if (length <= ONE_WRITE_BODY) {
       const parts: Buffer[] = [];
       for (; !next.done; next = await chunks.next()) {
-        parts.push(clip(next.value));
-        sent += parts[parts.length - 1]!.length;
+        const part = clip(next.value);
+        parts.push(part);
+        sent += part.length;
         if (res.destroyed || sent === length) break;
       }
       if (res.destroyed) return;
