@@ -23,11 +23,33 @@ function step(text: string): void {
   console.log(bold ? `\n\x1b[1m==> ${text}\x1b[0m` : `\n==> ${text}`);
 }
 
+// The commands running now: an interrupted demo stops them before it removes their directory,
+// which one still writing into would otherwise bring back.
+const running = new Set<Promise<unknown>>();
+const children = new Set<ReturnType<typeof spawn>>();
+let stopping = false;
+
+async function stopChildren(): Promise<void> {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.allSettled(running);
+}
+
 // `binary`: stdout is content, returned as latin1 and not echoed.
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, binary = false): Promise<string> {
+  const done = runChild(cmd, args, cwd, env, binary);
+  running.add(done);
+  void done.catch(() => undefined).finally(() => running.delete(done));
+  return done;
+}
+
+function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, binary: boolean): Promise<string> {
+  if (stopping) return Promise.reject(new Error('the demo was interrupted'));
   return new Promise((resolve, reject) => {
     console.log(`$ ${cmd === process.execPath ? 'lfs-lazy' : cmd} ${(cmd === process.execPath ? args.slice(1) : args).join(' ')}`);
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.on('close', () => children.delete(child));
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString(binary ? 'latin1' : 'utf8')));
@@ -60,7 +82,7 @@ async function main(): Promise<void> {
   const lfsLazy = (args: string[], cwd: string) => run(process.execPath, [CLI, ...args], cwd, env);
   // Ctrl-C or a kill: stop the server and remove the ~85 MB made so far, then end as interrupted.
   let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => (cleaning ??= server.stop().finally(() => rm(root, { recursive: true, force: true })));
+  const cleanUp = (): Promise<void> => (cleaning ??= stopChildren().then(() => server.stop()).finally(() => rm(root, { recursive: true, force: true })));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.log(`\ndemo interrupted (${signal}): removing ${root}`);

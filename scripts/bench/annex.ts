@@ -25,11 +25,11 @@ const REMOTE = 's3';
 export const ANNEX_REASONS: Array<[RegExp, string]> = [
   [
     /^8a\./,
-    '8a (hydrate of 50 files vs `git annex get`): at 50 files the fixed cost of the command is most of hydrate\'s time — node and its modules, the AWS SDK loaded for the first fetch (≈ 150 ms of CPU in a profile of a 500-file hydrate on this machine), the git work of listing and classifying the files and updating the index — where `git annex get` is one compiled binary; the fixed-cost rows of the `fixed` group measure each part.',
+    '8a (hydrate of 50 files vs `git annex get`): at 50 files the fixed cost of the command is most of hydrate\'s time — node and its modules, the AWS SDK loaded for the first fetch (≈ 50 ms from its own bundle and code cache, down from ≈ 135 ms from node_modules: scripts/bundle.mjs), the git work of listing and classifying the files and updating the index — where `git annex get` is one compiled binary; the fixed-cost rows of the `fixed` group measure each part.',
   ],
   [
     /^8b\./,
-    "8b (hydrate of 500 files vs `git annex get`): per object hydrate is bound by this machine's file system as rows 3b / 4c describe: a CPU profile of a 500 × 256 KiB hydrate (4.5 s under load) spent 0.42 s opening new files (two per object: the store's temp file and the working tree's), 0.14 s making shard directories, 0.13 s in renames, 0.28 s writing, 0.18 s hashing, 0.3 s in garbage collection, 0.18 s writing HTTP requests, and 0.6 s waiting for s3rver. In one run (annex 8.9 s) a 3× lead needed hydrate at 3.0 s, 0.67 of the raw SDK GETs' speed (row 3b's goal is 0.7; it measured 0.64).",
+    "8b (hydrate of 500 files vs `git annex get`): per object hydrate is bound by this machine's file system as rows 3b / 4c describe: a CPU profile of a 500 × 256 KiB hydrate (4.5 s under load) spent 0.42 s opening new files (two per object: the store's temp file and the working tree's), 0.14 s making shard directories (now in the thread pool: 0.38 s of the main thread in a later profile when they were made synchronously), 0.13 s in renames, 0.28 s writing, 0.18 s hashing, 0.3 s in garbage collection, 0.18 s writing HTTP requests, and 0.6 s waiting for s3rver. In one run (annex 8.9 s) a 3× lead needed hydrate at 3.0 s, 0.67 of the raw SDK GETs' speed (row 3b's goal is 0.7; it measured 0.64).",
   ],
 ];
 

@@ -13,7 +13,6 @@
 // container, a previous boot) cannot be checked that way; it goes only once it is older than
 // STALE_FOREIGN_MS since its last write, git-lfs's own rule for its tmp directory. Names without a
 // token are never touched.
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -28,6 +27,8 @@ const TOKEN = /lfs-lazy-([0-9a-f]{8})-([1-9][0-9]*)-[0-9a-f]{8}/;
 let tag: string | undefined;
 
 // This process's pid space, computed once (a few small reads, only when a temp file is named).
+// FNV-1a, not SHA-256: a name only has to differ between pid spaces, and node:crypto would cost
+// every command that takes a lock its ≈ 20 internal modules.
 export function machineTag(): string {
   if (tag !== undefined) return tag;
   const parts = [hostname()];
@@ -38,13 +39,28 @@ export function machineTag(): string {
       parts.push('');
     }
   }
-  tag = createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
+  tag = hex8(fnv1a(parts.join('\0')));
   return tag;
 }
 
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
+// The last part of a token: a random start for this process, then one more for each name. Names
+// only have to be unique (every temp file is created with O_EXCL), and a process that reuses a
+// dead one's pid starts elsewhere. Counting costs nothing per file; randomBytes cost a call into
+// node:crypto each (hydrate names two files per object).
+let serial: number | undefined;
+
 // A fresh owner token for one temp file or directory of this process.
 export function ownerToken(): string {
-  return `lfs-lazy-${machineTag()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  serial = serial === undefined ? Math.floor(Math.random() * 0x1_0000_0000) : serial + 1;
+  return `lfs-lazy-${machineTag()}-${process.pid}-${hex8(serial)}`;
 }
 
 export interface TempOwner {

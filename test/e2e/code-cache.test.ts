@@ -1,4 +1,4 @@
-// The installed CLI runs its bundle from V8's code cache (src/cli/lfs-lazy.cts). A cache that is
+// The installed CLI runs its bundle from V8's code cache (src/cli/code-cache.cts). A cache that is
 // missing or that V8 refuses (another node, a damaged file) must cost nothing but its rewrite: the
 // command runs as always, and the next one finds a cache V8 takes and leaves alone.
 import assert from 'node:assert/strict';
@@ -15,10 +15,11 @@ describe('the CLI’s code cache', () => {
   let cache: string;
 
   before(async () => {
-    // A copy of the two files, so that the build's own cache is not touched.
+    // A copy of the CLI's files, so that the build's own cache is not touched.
     dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-code-cache-'));
     cli = join(dir, 'lfs-lazy.cjs');
     await copyFile(CLI_PATH, cli);
+    await copyFile(join(CLI_PATH, '..', 'code-cache.cjs'), join(dir, 'code-cache.cjs'));
     const bundle = await readFile(join(CLI_PATH, '..', 'lfs-lazy.bundle.cjs'), 'utf8');
     await writeFile(join(dir, 'lfs-lazy.bundle.cjs'), bundle);
     const id = /\/\/ bundle sha256 ([0-9a-f]{64})\n$/.exec(bundle)![1]!;
