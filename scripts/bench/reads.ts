@@ -379,7 +379,7 @@ async function benchBigReads({ bench, s3, quick, rows, log }: ReadsContext, clie
     await bench.takePeakRss();
     server = await startServe(bench, clone);
     const span = 64 * KiB;
-    const ranges = Array.from({ length: quick ? 20 : 30 }, () => {
+    const ranges = Array.from({ length: quick ? 20 : 200 }, () => {
       const start = Math.floor(Math.random() * ((size - span) / 4096)) * 4096;
       return `bytes=${start}-${start + span - 1}`;
     });

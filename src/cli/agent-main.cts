@@ -3,7 +3,11 @@
 // CommonJS on purpose: git-lfs starts its agents one after another, each waiting for the previous
 // one's `init` reply, and node's ES-module loader alone costs more start-up time than the rest of
 // the reply (13–18 ms measured here, against ≈ 35–85 ms for `node -e 0`). Everything after the
-// reply is the same ES-module code `lfs-lazy agent` runs.
+// reply is what `lfs-lazy agent` runs, from the CLI's bundle and its code cache (code-cache.cts),
+// which brings the AWS SDK's own bundle too: from node_modules, the SDK cost every agent git-lfs
+// starts ≈ 135 ms of CPU before its first transfer, ≈ 50 ms from its bundle.
+import path = require('node:path');
+import codeCache = require('./code-cache.cjs');
 import fastStart = require('./agent-fast-start.cjs');
 import peakMemory = require('./peak-memory.cjs');
 import runtimeWarnings = require('./runtime-warnings.cjs');
@@ -11,7 +15,17 @@ import runtimeWarnings = require('./runtime-warnings.cjs');
 runtimeWarnings.quietRuntimeWarnings(process.env);
 peakMemory.reportPeakMemoryIfAsked('agent');
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
-fastStart.startAgent(io).then(
+
+// The bundle runs as lfs-lazy.cjs would run it (its paths are that file's), and since this file is
+// not that one, it only hands over what main.ts exports.
+type AgentSession = NonNullable<Parameters<typeof fastStart.startAgent>[1]>;
+const sessionFromBundle: AgentSession = (io, input, initLine) => {
+  const bundle = { exports: {} as { runAgentSession: AgentSession } };
+  codeCache.runBundle(path.join(__dirname, 'lfs-lazy.bundle.cjs'), { module: bundle, require, filename: path.join(__dirname, 'lfs-lazy.cjs'), dirname: __dirname });
+  return bundle.exports.runAgentSession(io, input, initLine);
+};
+
+fastStart.startAgent(io, sessionFromBundle).then(
   (code) => {
     process.exitCode = code;
   },

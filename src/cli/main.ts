@@ -43,6 +43,13 @@ async function start(): Promise<number> {
   return main(argv, io);
 }
 
+// The agent's session after its `init` reply, for agent-main.cts, which runs this file's bundle
+// without being its entry point.
+export async function runAgentSession(io: CommandIO, input: AsyncIterable<Buffer>, initLine: string | undefined): Promise<number> {
+  const { runAgentCommand } = await import('./commands/agent.js');
+  return runAgentCommand(io, input, initLine);
+}
+
 // No top-level await: the same file is bundled as CommonJS (scripts/bundle.mjs), which has none.
 async function runAsEntryPoint(): Promise<void> {
   (await import('./runtime-warnings.cjs')).default.quietRuntimeWarnings(process.env);

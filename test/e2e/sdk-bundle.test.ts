@@ -39,6 +39,24 @@ describe('the AWS SDK of the CLI: its own bundle, from its code cache', () => {
     assert.ok(files.includes(join(CLI_PATH, '..', 'aws-sdk.bundle.cjs')), files.join('\n'));
   });
 
+  it('the transfer agent git-lfs starts (git lfs pull): the SDK from its bundle too, every byte', async () => {
+    const clone = await rf.lazyClone('agent-sdk-from-bundle');
+    const preload = join(dir, 'record-modules-agent.cjs');
+    await writeFile(preload, RECORD_MODULES_PRELOAD);
+    const record = join(dir, 'agent-modules');
+    const env = { NODE_OPTIONS: `--require ${preload}`, RECORD_MODULES: record, RECORD_MODULES_PER_PID: '1' };
+    await rf.fx.box.git(['lfs', 'pull', `--include=${PATHS.labels}`, '--exclude='], { cwd: clone, env });
+    assert.ok((await readFile(join(clone, PATHS.labels))).equals(rf.file(PATHS.labels).content), 'the bytes of the object');
+    const agents: string[][] = [];
+    for (const name of (await readdir(dir)).filter((n) => n.startsWith('agent-modules.'))) {
+      const files = (await readFile(join(dir, name), 'utf8')).split('\n');
+      if (files.includes(join(CLI_PATH, '..', 'agent-main.cjs'))) agents.push(files);
+    }
+    const fetching = agents.filter((files) => files.includes(join(CLI_PATH, '..', 'aws-sdk.bundle.cjs')));
+    assert.ok(fetching.length >= 1, `an agent fetched through the SDK's bundle (${agents.length} agents)`);
+    for (const files of agents) assert.ok(!files.some((f) => /node_modules[\\/]@(aws-sdk|smithy|aws-crypto)[\\/]/.test(f)), files.join('\n'));
+  });
+
   it('without the SDK’s cache: the fetch works and writes one, which the next fetch takes as it is', async () => {
     const copy = join(dir, 'cli');
     await rm(copy, { recursive: true, force: true });
