@@ -7,7 +7,7 @@ import { listWorktreeLfsFiles } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { hydrateOid, verifiedLocalSize, type ObjectWork, type Run } from './hydrate-object.js';
 import { ProgressCounter } from './hydrate-progress.js';
-import { gitPathspec, pathspecMatches } from './pathspec-match.js';
+import { gitPathspec, unmatchedPathspecs } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { worktreeWriterFor } from './worktree-writer.js';
@@ -92,7 +92,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   if (signal && getMaxListeners(signal) !== 0 && getMaxListeners(signal) < jobs * LISTENERS_PER_REQUEST) setMaxListeners(jobs * LISTENERS_PER_REQUEST, signal);
 
   const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
-  const unmatched = pathspecs.filter((p) => !files.some((f) => pathspecMatches(p, f.path)));
+  const unmatched = unmatchedPathspecs(pathspecs, files.map((f) => f.path));
   if (unmatched.length > 0 && options.keepUnmatched !== true) throw unmatchedError(unmatched);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
   if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));

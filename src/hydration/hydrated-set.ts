@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../util/file-lock.js';
-import { assertValidPattern, decide, hasWildcard, pathspecMatches, patternProblem, type Selection, type Rule } from './pathspec-match.js';
+import { assertValidPattern, decide, hasWildcard, literalCovers, patternProblem, type Selection, type Rule } from './pathspec-match.js';
 import { formatRule, parseRule } from './pattern-line.js';
 
 // The clone's hydrated set: which paths are materialised with their content on checkout. Local
@@ -161,5 +161,5 @@ function splitLines(text: Buffer): Buffer[] {
 // such rules just stay.
 function covers(pattern: string, rule: Rule): boolean {
   if (rule.pattern === pattern || pattern === '.') return true;
-  return !hasWildcard(pattern) && !hasWildcard(rule.pattern) && pathspecMatches(pattern, rule.pattern);
+  return !hasWildcard(pattern) && !hasWildcard(rule.pattern) && literalCovers(pattern, rule.pattern);
 }

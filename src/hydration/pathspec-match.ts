@@ -69,6 +69,26 @@ export function pathspecMatches(pattern: string, path: string): boolean {
   return matchesBytes(compile(pattern), pathToBytes(path));
 }
 
+// Whether literal `pattern` selects everything literal `other` selects (both without wildcards):
+// `other` names `pattern`'s path or one below it. Both compiled once, so a set of many rules is
+// not turned into bytes again for every pattern added.
+export function literalCovers(pattern: string, other: string): boolean {
+  return matchesBytes(compile(pattern), compile(other).literal);
+}
+
+// The patterns that select none of `paths`. Each path is turned into bytes once, and a pattern that
+// names one of them exactly needs no matching at all: `hydrate` of 50 files by name matched each
+// name against each file, ≈ 6 ms of a 400 ms run.
+export function unmatchedPathspecs(patterns: readonly string[], paths: readonly string[]): string[] {
+  const named = new Set(paths);
+  let open = patterns.filter((pattern) => !named.has(pattern));
+  for (let i = 0; i < paths.length && open.length > 0; i++) {
+    const bytes = pathToBytes(paths[i]!);
+    open = open.filter((pattern) => !matchesBytes(compile(pattern), bytes));
+  }
+  return open;
+}
+
 // Why git would not match with `pattern` as the user means it, in a few words; undefined when the
 // pattern is fine. Such a pattern is refused when written and ignored when read.
 export function patternProblem(pattern: string): string | undefined {

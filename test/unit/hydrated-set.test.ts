@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
-import { decide, gitPathspec, isSelected, pathspecMatches, patternProblem, toRootPathspec, type Rule } from '../../src/hydration/pathspec-match.js';
+import { decide, gitPathspec, isSelected, pathspecMatches, patternProblem, toRootPathspec, unmatchedPathspecs, type Rule } from '../../src/hydration/pathspec-match.js';
 import { formatRule, parseRule } from '../../src/hydration/pattern-line.js';
 import { ownerToken } from '../../src/util/temp-files.js';
 import { bytesToPath, pathToBytes } from '../../src/util/path-bytes.js';
@@ -145,6 +145,14 @@ describe('pathspecMatches agrees with git ls-files', () => {
       assert.deepEqual(byus, bygit);
     });
   }
+
+  // hydrate's check of the names it was given, all at once: the same answer as each pattern alone.
+  it('unmatchedPathspecs: the patterns that select nothing, as pathspecMatches and git say', () => {
+    const unmatched = unmatchedPathspecs([...PATTERNS, 'no/such/file', 'nothing*'], PATHS);
+    const expected = [...PATTERNS, 'no/such/file', 'nothing*'].filter((pattern) => gitLsFiles(box, repo, pattern).length === 0);
+    assert.deepEqual(unmatched, expected);
+    assert.ok(unmatched.includes('no/such/file') && !unmatched.includes(PATHS[0]!));
+  });
 
   // Every single-byte name against every class git knows: the classes are git's, byte for byte.
   it('POSIX classes hold the bytes git puts in them', async () => {
