@@ -20,6 +20,7 @@ const CLI = fileURLToPath(new URL('../src/cli/lfs-lazy.cjs', import.meta.url));
 const bold = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
 
 function step(text: string): void {
+  if (stopping) throw new Error('the demo was interrupted');
   console.log(bold ? `\n\x1b[1m==> ${text}\x1b[0m` : `\n==> ${text}`);
 }
 
@@ -82,7 +83,12 @@ async function main(): Promise<void> {
   const lfsLazy = (args: string[], cwd: string) => run(process.execPath, [CLI, ...args], cwd, env);
   // Ctrl-C or a kill: stop the server and remove the ~85 MB made so far, then end as interrupted.
   let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => (cleaning ??= stopChildren().then(() => server.stop()).finally(() => rm(root, { recursive: true, force: true })));
+  // The demo's own writes may still be under way when a signal comes (it stops at its next step):
+  // a file made during the removal makes a directory non-empty once more, and rm reads it again.
+  const cleanUp = (): Promise<void> =>
+    (cleaning ??= stopChildren()
+      .then(() => server.stop())
+      .finally(() => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 })));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.log(`\ndemo interrupted (${signal}): removing ${root}`);
