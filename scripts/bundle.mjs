@@ -92,27 +92,44 @@ const sdkFromBundle = {
   },
 };
 
-// The SDK names lfs-lazy's own code imports, per package, read from tsc's output (where type-only
-// imports are gone): the SDK's bundle holds just what they need. Its ES-module builds (the
+const { metafile } = await build({
+  entryPoints: ['dist/src/cli/main.js'],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // import.meta does not exist in CommonJS: the URL of the file that runs the bundle stands in for
+  // it (lfs-lazy.cjs, in the same directory), which keeps every path made from it right.
+  define: { 'import.meta.url': '__bundle_url' },
+  banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [bundleRequire, lazyBuiltins, sdkFromBundle],
+  // Which files of tsc's output it holds: the SDK's bundle is made for their imports.
+  metafile: true,
+  logLevel: 'warning',
+});
+
+
+// The SDK names the CLI's own code imports, per package, read from the files of tsc's output that
+// its bundle holds (where type-only imports are gone): the SDK's bundle holds just what they need. Its ES-module builds (the
 // packages' "module" entries) let esbuild leave out every command lfs-lazy never sends: 1.1 MB
 // rather than 1.45, its require ≈ 25 ms rather than ≈ 48 (measured here, both from a code cache).
-function sdkImports() {
+function sdkImports(files) {
   const imports = new Map(Object.keys(SDK_PACKAGES).map((pkg) => [pkg, new Set()]));
-  const files = readdirSync('dist/src', { recursive: true }).filter((f) => (f.endsWith('.js') || f.endsWith('.cjs')) && !f.endsWith('.bundle.cjs'));
   for (const file of files) {
-    const code = readFileSync(join('dist/src', file), 'utf8');
+    const code = readFileSync(file, 'utf8');
     const named = [...code.matchAll(/^import \{([^}]*)\} from '(@aws-sdk\/[^']+)';$/gm)];
     // Any other way in (import *, a default import, require) would reach names not in the bundle.
-    if ((code.match(/['"]@aws-sdk\//g) ?? []).length !== named.length) throw new Error(`dist/src/${file}: the AWS SDK is imported other than by name`);
+    if ((code.match(/['"]@aws-sdk\//g) ?? []).length !== named.length) throw new Error(`${file}: the AWS SDK is imported other than by name`);
     for (const [, list, pkg] of named) {
-      if (!imports.has(pkg)) throw new Error(`dist/src/${file}: ${pkg} is not in aws-sdk.bundle.cjs (scripts/bundle.mjs SDK_PACKAGES)`);
+      if (!imports.has(pkg)) throw new Error(`${file}: ${pkg} is not in aws-sdk.bundle.cjs (scripts/bundle.mjs SDK_PACKAGES)`);
       for (const name of list.split(',').map((n) => n.trim()).filter(Boolean)) imports.get(pkg).add(name.split(/\s+as\s+/)[0]);
     }
   }
   return imports;
 }
 
-const sdkEntry = [...sdkImports()].flatMap(([pkg, names]) => {
+const sdkEntry = [...sdkImports(Object.keys(metafile.inputs).filter((file) => file.startsWith('dist/src/')))].flatMap(([pkg, names]) => {
   const list = [...names].sort().join(', ');
   return [`import { ${list} } from ${JSON.stringify(pkg)};`, `export const ${SDK_PACKAGES[pkg]} = { ${list} };`];
 });
@@ -127,21 +144,6 @@ await build({
   // A bundle run through vm.Script has no loader for import(): the SDK's import('node:http') of the
   // EC2 instance-metadata credentials (and import('node:async_hooks')) become require().
   supported: { 'dynamic-import': false },
-  logLevel: 'warning',
-});
-
-await build({
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // import.meta does not exist in CommonJS: the URL of the file that runs the bundle stands in for
-  // it (lfs-lazy.cjs, in the same directory), which keeps every path made from it right.
-  define: { 'import.meta.url': '__bundle_url' },
-  banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [bundleRequire, lazyBuiltins, sdkFromBundle],
   logLevel: 'warning',
 });
 
