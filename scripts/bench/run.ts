@@ -254,7 +254,7 @@ const REASONS: Array<[RegExp, string]> = [
   ],
   [
     /^2b\./,
-    '2b (lazy clone vs eager clone): the lazy clone itself stays within 2a\'s bound of git-lfs\'s skip-smudge clone; the speed-up over an eager clone depends on how fast the eager clone\'s downloads are, and both vary with the load on this shared 2-core machine (runs on the same day measured 9.5× and 14.5×). A larger data set makes the gap grow: the lazy clone costs the same whatever the object sizes.',
+    '2b (lazy clone vs eager clone): the lazy clone itself stays within 2a\'s bound of git-lfs\'s skip-smudge clone; the speed-up over an eager clone depends on how fast the eager clone\'s downloads are, and both vary with the load on this shared 2-core machine (runs on the same day measured 9.5× and 14.5×). The eager clone downloads through lfs-lazy\'s own agent, which issue 13 made faster (each of its 8 agents loads the AWS SDK from a bundle and code cache: ≈ 50 ms of CPU rather than ≈ 135): the baseline of this row got faster, not the lazy clone slower. A larger data set makes the gap grow: the lazy clone costs the same whatever the object sizes.',
   ],
   [
     /^3a\./,
