@@ -5,6 +5,8 @@
 import { stat } from 'node:fs/promises';
 import type { LocalObjectStore } from '../local/local-object-store.js';
 import { MAX_POINTER_SIZE, encodePointer, parsePointer } from '../protocol/pointer.js';
+import { lfsFileAt } from '../repository/lfs-files.js';
+import { fsPath } from '../util/path-bytes.js';
 import { cleanKnownObject } from './clean-known-object.js';
 import { readHead } from './content-head.js';
 
@@ -15,6 +17,15 @@ export interface CleanHint {
   // A Buffer for a name that is not UTF-8 (util/path-bytes.ts fsPath).
   file: string | Buffer;
   expected(): Promise<{ oid: string; size: number } | undefined>;
+}
+
+// The hint for `pathname` of a working tree at `root` (none without a working tree).
+export function cleanHintAt(root: string | undefined, pathname: string): CleanHint | undefined {
+  if (!root) return undefined;
+  return {
+    file: fsPath(root, pathname),
+    expected: async () => (await lfsFileAt(root, pathname))?.pointer,
+  };
 }
 
 // Below this size, ingest() works in memory anyway; above it, the hint can save writing a copy.

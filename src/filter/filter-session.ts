@@ -20,10 +20,8 @@ import {
 } from '../protocol/filter-protocol.js';
 import { MAX_PKT_PAYLOAD, encodeContent } from '../protocol/pkt-line.js';
 import { OrderedWriter } from '../transport/ordered-writer.js';
-import { cleanContent, type CleanHint } from './clean.js';
-import { lfsFileAt } from '../repository/lfs-files.js';
+import { cleanContent, cleanHintAt } from './clean.js';
 import { quotePath } from '../util/quote-path.js';
-import { fsPath } from '../util/path-bytes.js';
 import { DelayedFetches } from './delayed-fetches.js';
 import type { FilterContext } from './filter-context.js';
 import { RequestContent, RequestReader } from './request-reader.js';
@@ -69,6 +67,9 @@ interface Session {
   writer: OrderedWriter;
   delayed: DelayedFetches<SmudgeResult> | undefined;
   summary: FilterSessionSummary;
+  // The decision on the path held back by the set-up gate, made on its request: a path that shares
+  // its object waits for it before it looks for that object's fetch.
+  held?: Promise<unknown>;
 }
 
 // Returns at EOF between requests (git is done); throws when the stream is beyond repair.
@@ -123,9 +124,14 @@ async function holdUntilSetUp(session: Session, pathname: string, setUp: Promise
   const chunks: Buffer[] = [];
   for await (const chunk of new RequestContent(session.reader)) chunks.push(chunk);
   const blob = Buffer.concat(chunks);
+  // Decided now (a selected path registers the fetch of its object), delivered at the end.
+  const smudger = Promise.resolve(session.options.context).then((context) => context.smudger);
+  const decided = smudger.then((s) => s.decide(pathname, blob, { canWaitForCheckout: true }));
+  session.held = decided.catch(() => undefined);
   session.delayed!.afterRequests(pathname, async () => {
+    const decision = await decided;
     await setUp;
-    return (await session.options.context).smudger.smudge(pathname, blob);
+    return 'pointer' in decision ? (await smudger).fetch(decision) : decision;
   });
   session.summary.waited++;
   await session.writer.write(encodeStatus('delayed'));
@@ -139,21 +145,12 @@ async function refuse(session: Session, err: ProtocolError): Promise<void> {
   await session.writer.write(encodeStatus('error'));
 }
 
-function cleanHint(context: FilterContext, pathname: string): CleanHint | undefined {
-  const root = context.paths.worktree;
-  if (!root) return undefined;
-  return {
-    file: fsPath(root, pathname),
-    expected: async () => (await lfsFileAt(root, pathname))?.pointer,
-  };
-}
-
 async function clean(session: Session, pathname: string): Promise<void> {
   const content = new RequestContent(session.reader);
   let pointer: Buffer;
   try {
     const context = await session.options.context;
-    pointer = await cleanContent(content, context.local, cleanHint(context, pathname));
+    pointer = await cleanContent(content, context.local, cleanHintAt(context.paths.worktree, pathname));
   } catch (err) {
     await content.drain(); // rethrows when the stream itself broke
     return answerError(session, 'clean', pathname, err);
@@ -198,7 +195,10 @@ async function smudgeResult(session: Session, context: FilterContext, request: F
   if (session.delayed && canDelay) {
     if (decision.follow) {
       // Not fetched: answered once git has asked for every path (content if a selected path fetched it).
-      session.delayed.afterRequests(pathname, () => smudger.fetch(decision));
+      session.delayed.afterRequests(pathname, async () => {
+        await session.held;
+        return smudger.fetch(decision);
+      });
       session.summary.waited++;
       session.options.logger.debug({ pathname, oid: decision.pointer.oid }, 'waiting for the checkout');
     } else {

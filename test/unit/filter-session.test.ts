@@ -300,6 +300,29 @@ describe('filter session', () => {
     assert.equal((await git.end()).waited, 1);
   });
 
+  // Fuzz seed 940119: the held path was decided only at the end of the checkout, after the paths
+  // that share its object had looked for its fetch and found none, so they kept their pointers
+  // although the checkout then fetched the object (git-lfs gives every such path its content).
+  it('the held first path, selected, gives its content to a later path that shares its object', async () => {
+    const git = new FakeGit(repo, {}, () => Promise.resolve());
+    await git.handshake(['clean', 'smudge', 'delay']);
+    const data = randomBytes(3000);
+    const path = join(store, shard(sha256(data)));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+    assert.deepEqual((await git.request(['command=smudge', 'pathname=hyd/shared.bin', 'can-delay=1'], [pointerOf(data)])).status, ['status=delayed']);
+    assert.deepEqual((await git.request(['command=smudge', 'pathname=other/shared.bin', 'can-delay=1'], [pointerOf(data)])).status, ['status=delayed']);
+    const served = new Map<string, Buffer>();
+    for (let paths = await git.listAvailable(); paths.length > 0; paths = await git.listAvailable()) {
+      for (const listed of paths) served.set(listed, (await git.request(['command=smudge', `pathname=${listed}`])).content);
+    }
+    assert.deepEqual([...served.keys()].sort(), ['hyd/shared.bin', 'other/shared.bin']);
+    assert.ok(served.get('hyd/shared.bin')!.equals(data), 'the selected path has its content');
+    assert.ok(served.get('other/shared.bin')!.equals(data), 'the path that shares its object has it too, not its pointer');
+    const summary = await git.end();
+    assert.equal(summary.fetched, 1);
+  });
+
   it('answers nothing until the work started at the handshake is done', async () => {
     let finish!: () => void;
     let started = 0;
