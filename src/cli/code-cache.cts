@@ -1,7 +1,7 @@
 // Runs a CommonJS bundle made by scripts/bundle.mjs from V8's code cache of it: the CLI's own
 // bundle (lfs-lazy.cts) and the AWS SDK's (aws-sdk.bundle.cjs, loaded on the first fetch).
 // Compiling source costs every process again what reading a cache costs once: 15–30 ms for the
-// CLI's half a megabyte, ≈ 35 ms for the SDK's 1.4 MB plus its functions compiled on the first
+// CLI's half a megabyte, ≈ 35 ms for the whole SDK's 1.4 MB plus its functions compiled on the first
 // request (measured here). A cache V8 refuses (another node, other flags) or one that is missing is
 // written anew at exit, if the directory is writable; without one the bundle runs all the same.
 import fs = require('node:fs');
