@@ -3,7 +3,7 @@
 // clips, installs lfs-lazy, pushes, makes a lazy clone (pointers only, nothing downloaded),
 // hydrates one path, shows `status`, reads another file with `cat`, and shows the bytes are right;
 // then stops the server and removes everything it made.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,33 +24,28 @@ function step(text: string): void {
   console.log(bold ? `\n\x1b[1m==> ${text}\x1b[0m` : `\n==> ${text}`);
 }
 
-// The commands running now: an interrupted demo stops them before it removes their directory,
-// which one still writing into would otherwise bring back.
-const running = new Set<Promise<unknown>>();
-const children = new Set<ReturnType<typeof spawn>>();
+// The commands running now, each with its end: an interrupted demo stops them before it removes
+// their directory, which one still writing into would otherwise bring back.
+const running = new Map<ChildProcess, Promise<void>>();
 let stopping = false;
 
 async function stopChildren(): Promise<void> {
   stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.allSettled(running);
+  for (const child of running.keys()) child.kill('SIGTERM');
+  await Promise.all(running.values());
 }
 
 // `binary`: stdout is content, returned as latin1 and not echoed.
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, binary = false): Promise<string> {
-  const done = runChild(cmd, args, cwd, env, binary);
-  running.add(done);
-  void done.catch(() => undefined).finally(() => running.delete(done));
-  return done;
-}
-
-function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, binary: boolean): Promise<string> {
   if (stopping) return Promise.reject(new Error('the demo was interrupted'));
   return new Promise((resolve, reject) => {
     console.log(`$ ${cmd === process.execPath ? 'lfs-lazy' : cmd} ${(cmd === process.execPath ? args.slice(1) : args).join(' ')}`);
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    child.on('close', () => children.delete(child));
+    const ended = new Promise<void>((done) => {
+      child.once('close', done);
+      child.once('error', done);
+    });
+    running.set(child, ended.then(() => void running.delete(child)));
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString(binary ? 'latin1' : 'utf8')));

@@ -6,8 +6,6 @@
 // reply is what `lfs-lazy agent` runs, from the CLI's bundle and its code cache (code-cache.cts),
 // which brings the AWS SDK's own bundle too: from node_modules, the SDK cost every agent git-lfs
 // starts ≈ 135 ms of CPU before its first transfer, ≈ 50 ms from its bundle.
-import path = require('node:path');
-import codeCache = require('./code-cache.cjs');
 import fastStart = require('./agent-fast-start.cjs');
 import peakMemory = require('./peak-memory.cjs');
 import runtimeWarnings = require('./runtime-warnings.cjs');
@@ -19,7 +17,10 @@ const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stder
 // The bundle runs as lfs-lazy.cjs would run it (its paths are that file's), and since this file is
 // not that one, it only hands over what main.ts exports.
 type AgentSession = NonNullable<Parameters<typeof fastStart.startAgent>[1]>;
+// Loaded after the reply, like the rest.
 const sessionFromBundle: AgentSession = (io, input, initLine) => {
+  const path = require('node:path') as typeof import('node:path');
+  const codeCache = require('./code-cache.cjs') as typeof import('./code-cache.cjs');
   const bundle = { exports: {} as { runAgentSession: AgentSession } };
   codeCache.runBundle(path.join(__dirname, 'lfs-lazy.bundle.cjs'), { module: bundle, require, filename: path.join(__dirname, 'lfs-lazy.cjs'), dirname: __dirname });
   return bundle.exports.runAgentSession(io, input, initLine);
