@@ -162,8 +162,9 @@ export class StreamCursor extends MemberCursor {
   }
 }
 
-// Advances two cursors at once. Returns a promise only when one of them has to read; an error
-// from either is thrown only once the other's read has settled, so no read is left running.
+// Advances two cursors at once. Returns a promise only when one of them has to read. An error is
+// thrown only once both reads have settled, so no read is left running, and when both sides fail
+// it is always a's: which read fails first depends on I/O timing, and the user's message must not.
 export function stepBoth(a: MemberCursor, b: MemberCursor): Promise<void> | void {
   let pa: Promise<void> | void;
   try {
@@ -175,14 +176,13 @@ export function stepBoth(a: MemberCursor, b: MemberCursor): Promise<void> | void
   try {
     pb = b.next();
   } catch (err) {
-    if (!pa) throw err;
-    const fail = (): never => {
-      throw err;
-    };
-    return pa.then(fail, fail);
+    pb = Promise.reject(err);
   }
-  if (pa && pb) return Promise.all([pa, pb]).then(() => undefined);
-  return pa ?? pb;
+  if (!pa || !pb) return pa ?? pb;
+  return Promise.allSettled([pa, pb]).then(([ra, rb]) => {
+    if (ra.status === 'rejected') throw ra.reason;
+    if (rb.status === 'rejected') throw rb.reason;
+  });
 }
 
 // Walks a cursor to its end.

@@ -76,6 +76,34 @@ describe('label-map diff', () => {
     await assert.rejects(diffLabelMaps(input('{"a": 1, "a": 2}'), input('{}')), /before: the key "a" appears more than once/);
   });
 
+  it('both sides invalid: names the before side, even when the after side fails first, and only once both reads have ended', async () => {
+    // The before side's first chunk waits a turn of the event loop. The after side's chunk comes
+    // at once, and the scanner rejects it in the same run of microtasks: the order a slow git read
+    // and a fast file read can take.
+    let afterRead = false;
+    let beforeEnded = false;
+    const before = () =>
+      (async function* () {
+        try {
+          await new Promise((resolve) => setImmediate(resolve));
+          assert.equal(afterRead, true);
+          yield '[1]';
+        } finally {
+          beforeEnded = true;
+        }
+      })();
+    const after = () =>
+      (async function* () {
+        afterRead = true;
+        yield '[';
+      })();
+    await assert.rejects(diffLabelMaps(before, after), (err: Error) => {
+      assert.match(err.message, /^before: a label map must be a JSON object/);
+      return true;
+    });
+    assert.equal(beforeEnded, true);
+  });
+
   it('gives the same answer for inputs in key order, out of order, and sorted through runs on disk', async () => {
     let seed = 7;
     const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
