@@ -32,7 +32,7 @@ interface S3 {
 export const READS_REASONS: Array<[RegExp, string]> = [
   [
     /^7a\.|^7e\./,
-    "7a / 7e (Python through `lfs-lazy serve`, first epoch): per object not yet local, the server downloads it and verifies it in memory, writes it into the read cache with one synchronous write and renames it into place, then sends it from the verified bytes (src/api/read-content.ts `openContent` → `fetchForReading` → src/local/read-cache.ts `ReadCache.fetch`); the row's details set that against raw SDK GETs of the same objects and against the same reads once cached (the HTTP and lookup part). hydrate fetches 8 objects at once, a reader asking for one file at a time cannot: the raw GETs one after another in 7a's details are the floor for that. On this 2-core machine the Python readers, the server and s3rver share the CPU. The details give the CPU every process of the machine spent (/proc/stat) through the server and for the raw GETs: divided by the cores, the first is the least time the row can take here, whatever the server does with its share.",
+    "7a / 7e (Python through `lfs-lazy serve`, first epoch): per object not yet local, the server downloads it, verifies it in memory and sends it from those bytes, then writes the read cache's copy and renames it into place while the client takes its answer and asks for the next (src/api/read-content.ts `openContent` → src/api/shared-fetch.ts `heldWhileFetched` → src/local/read-cache.ts `ReadCache.fetch`); the row's details set that against raw SDK GETs of the same objects and against the same reads once cached (the HTTP and lookup part). hydrate fetches 8 objects at once, a reader asking for one file at a time cannot: the raw GETs one after another in 7a's details are the floor for that. On this 2-core machine the Python readers, the server and s3rver share the CPU. The details give the CPU every process of the machine spent (/proc/stat) through the server and for the raw GETs: divided by the cores, the first is the least time the row can take here, whatever the server does with its share.",
   ],
   [
     /^7c\./,
@@ -44,7 +44,7 @@ export const READS_REASONS: Array<[RegExp, string]> = [
   ],
   [
     /^7h\./,
-    "7h (a large file read whole through `lfs-lazy serve`): the object is sent while it downloads (src/api/read-content.ts `sentWhileFetched`), but every byte still passes through the server's one thread three times more than in the raw GET: hashed (SHA-256), written into the read cache, and written again to the client's socket, which on loopback also carries the client's receiving; on this 2-core machine s3rver, the server and the client share the CPU (the details give the same read once cached: the sending alone). The details give the CPU every process spent (/proc/stat): divided by the cores, the least time the read can take on this machine.",
+    "7h (a large file read whole through `lfs-lazy serve`): the object is sent while it downloads (src/api/shared-fetch.ts `sentWhileFetched`), but every byte still passes through the server's one thread three times more than in the raw GET: hashed (SHA-256), written into the read cache, and written again to the client's socket, which on loopback also carries the client's receiving; on this 2-core machine s3rver, the server and the client share the CPU (the details give the same read once cached: the sending alone). The details give the CPU every process spent (/proc/stat): divided by the cores, the least time the read can take on this machine.",
   ],
 ];
 

@@ -9,6 +9,9 @@ export interface OpenedSource {
   excessIsPrefix?: boolean;
   // Names the source in a length error, e.g. "s3://bucket/key (bytes 10-20)".
   describe?: string;
+  // Work that goes on after the bytes are given (the read cache's copy being kept); never rejects.
+  // The stream closes only once it is done, so that a server that stops waits for it.
+  settled?: Promise<void>;
 }
 
 export interface LazyStreamOptions {
@@ -52,7 +55,9 @@ export class LazyStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.source?.destroy();
-    callback(error);
+    const settled = this.opened?.settled;
+    if (settled === undefined) callback(error);
+    else void settled.then(() => callback(error));
   }
 
   private forward(chunk: Buffer): void {

@@ -2,12 +2,12 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
-import { HELD_OBJECT_BYTES, localCopy, readableObject, type ReadableObject } from '../local/read-cache.js';
+import { HELD_OBJECT_BYTES, localCopy } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { blobContent } from '../repository/revision-files.js';
 import { absolutePath, type FileSource } from './file-source.js';
 import type { OpenedSource } from './lazy-stream.js';
-import { VerifiedTailStream } from './verified-tail-stream.js';
+import { fetchForReading, heldWhileFetched, sentWhileFetched } from './shared-fetch.js';
 
 // Node-style byte range: both ends inclusive, either may be omitted.
 export interface ByteRange {
@@ -64,11 +64,12 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   if (here) return { stream: openSpan(here.pathFor(oid), slice, r.length), ...expected, describe: here.pathFor(oid) };
   if (r.whole) {
     // A full read keeps a verified copy in the read cache: the next read is local. A large object
-    // is sent while it downloads; a small one comes with its verified bytes, sent from memory
-    // rather than read back from the file.
+    // is sent while it downloads; a small one from its verified bytes in memory, before the copy
+    // is written.
     if (size > HELD_OBJECT_BYTES) return { stream: sentWhileFetched(ctx, oid, size, signal), ...expected, describe: `object ${oid}` };
-    const { path, bytes } = await fetchForReading(ctx, oid, size, signal);
-    return { stream: bytes ? Readable.from([bytes]) : openSpan(path, slice, r.length), ...expected, describe: path };
+    const held = await heldWhileFetched(ctx, oid, size, signal);
+    if ('path' in held) return { stream: openSpan(held.path, slice, r.length), ...expected, describe: held.path };
+    return { stream: Readable.from([held.bytes]), ...expected, ...(held.settled && { settled: held.settled }), describe: `object ${oid}` };
   }
   // A slice of a remote object: one Range request, never a full download. It cannot be hashed,
   // so its length is what gets checked. The store retries (and resumes) it itself.
@@ -118,87 +119,6 @@ function openSpan(path: string | Buffer, slice: { start: number; end: number }, 
   } finally {
     closeSync(fd);
   }
-}
-
-// One fetch of an object at a time per repository: concurrent reads of it (a batch asking for a
-// file twice, two paths with the same content, server requests) wait for the same verified
-// download. A reader that gives up (its `signal`) stops waiting; the download itself is abandoned
-// (its temp file removed) only once every reader waiting for it has given up.
-interface SharedFetch {
-  done: Promise<ReadableObject>;
-  waiting: number;
-  abort: AbortController;
-}
-const fetches = new WeakMap<RepositoryContext, Map<string, SharedFetch>>();
-
-async function fetchForReading(
-  ctx: RepositoryContext,
-  oid: string,
-  size: number,
-  signal?: AbortSignal,
-  // Given the bytes only if this reader starts the download.
-  onWritten?: (chunks: Buffer[]) => Promise<void> | undefined,
-): Promise<ReadableObject> {
-  signal?.throwIfAborted();
-  let running = fetches.get(ctx);
-  if (running === undefined) fetches.set(ctx, (running = new Map()));
-  const key = `${oid} ${size}`;
-  let shared = running.get(key);
-  let done: Promise<ReadableObject>;
-  if (shared === undefined) {
-    const abort = new AbortController();
-    const table = running;
-    done = readableObject(ctx, () => ctx.remote(), oid, size, ctx.logger, { signal: abort.signal, ...(onWritten && { onWritten }) }).finally(() =>
-      table.delete(key),
-    );
-    done.catch(() => undefined);
-    shared = { done, waiting: 0, abort };
-    running.set(key, shared);
-  } else {
-    // Held bytes are handed to the reader's stream as they are: every other reader gets its own
-    // copy, so that one that changes the chunks it was given changes nobody else's.
-    done = shared.done.then((o) => (o.bytes ? { ...o, bytes: Buffer.from(o.bytes) } : o));
-  }
-  const fetch = shared;
-  fetch.waiting++;
-  if (signal === undefined) {
-    // A reader that never gives up keeps the download going.
-    fetch.waiting = Number.POSITIVE_INFINITY;
-    return done;
-  }
-  return new Promise<ReadableObject>((resolve, reject) => {
-    const onAbort = (): void => {
-      if (--fetch.waiting === 0) fetch.abort.abort(signal.reason);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-// A whole read of a large object that is not local, sent while it downloads rather than once it
-// is in the read cache, so that download and sending overlap; the last chunk still waits for the
-// verification (verified-tail-stream.ts). A reader that joins another one's download reads the
-// verified file once it is there.
-function sentWhileFetched(ctx: RepositoryContext, oid: string, size: number, signal: AbortSignal | undefined): Readable {
-  const stream = new VerifiedTailStream();
-  let fed = false;
-  const onWritten = (chunks: Buffer[]): Promise<void> | undefined => {
-    fed = true;
-    return stream.feed(chunks);
-  };
-  fetchForReading(ctx, oid, size, signal, onWritten)
-    .then(async ({ path }) => {
-      if (!fed) {
-        for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-          if (stream.destroyed) return;
-          await stream.feed([chunk]);
-        }
-      }
-      stream.finish();
-    })
-    .catch((err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))));
-  return stream;
 }
 
 // The object of a pointer with git-lfs extensions is not the file's content (see extensionsRefusal).

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
-import { openRepositoryContext, requireWorktree, type RepositoryContext } from '../repository/context.js';
+import { openRepositoryContext, requireWorktree, type RepositoryContext, type RepositoryContextOptions } from '../repository/context.js';
 // Types only: hydrate, status and the manifest load when first called, so that a read (`lfs-lazy
 // cat`, `path`) does not load them.
 import type { HydrateOptions, HydrateReport } from '../hydration/hydrate.js';
@@ -114,7 +114,13 @@ export interface Repository {
  * Opens the git repository containing `dir` (default: the current directory).
  * Rejects when `dir` is not inside a git repository with a working tree.
  */
-export async function openRepository(dir: string = process.cwd(), options: OpenRepositoryOptions = {}): Promise<Repository> {
+export function openRepository(dir: string = process.cwd(), options: OpenRepositoryOptions = {}): Promise<Repository> {
+  return openRepositoryWith(dir, options);
+}
+
+// The same, with the context's own options: the CLI's commands log as the settings say
+// (lfs-lazy.loglevel, lfs-lazy.logfile), which a library caller does with its own logger.
+export async function openRepositoryWith(dir: string, options: RepositoryContextOptions): Promise<Repository> {
   const base = resolve(dir);
   const ctx = await openRepositoryContext(base, options);
   let root: string;

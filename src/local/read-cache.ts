@@ -5,6 +5,7 @@
 // file would otherwise turn it into content on the next branch switch. `hydrate` and a fetch for a
 // selected path move an object from here into the LFS store instead of downloading it again.
 // It keeps within its size budget, lfs-lazy.cachesize (read-cache-budget.ts).
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -12,8 +13,9 @@ import { LocalObjectStore } from './local-object-store.js';
 import { HANDOUT_GRACE_MS, evictOverBudget, listCachedObjects, markRead, type EvictionResult } from './read-cache-budget.js';
 import { downloadVerifiedHeld, type DownloadOptions } from './verified-download.js';
 
-// What a reader may add to a fetch: giving up on it, and being sent its bytes as they come.
-export type FetchOptions = Pick<DownloadOptions, 'signal' | 'onWritten'>;
+// What a reader may add to a fetch: giving up on it, and being sent its bytes as they come (or, for
+// a small object, once verified, before they are written).
+export type FetchOptions = Pick<DownloadOptions, 'signal' | 'onWritten' | 'onVerified'>;
 
 // An object's verified local file and, when it was just fetched and is small, its bytes (held from
 // the download, so that a reader need not read the file back).
@@ -50,7 +52,11 @@ export class ReadCache extends LocalObjectStore {
     // Started now, to overlap the download.
     void this.shardReady(oid).catch(() => undefined);
     const { path: temp, bytes } = await downloadVerifiedHeld({ store: await remote(), oid, size, tempDir: await this.tempDir(), ...options }, HELD_OBJECT_BYTES);
-    const path = await this.adopt(temp, oid);
+    const path = await this.adopt(temp, oid).catch(async (err: unknown) => {
+      // Not put in place (its shard directory cannot be made, the disk is full): not left behind.
+      await rm(temp, { force: true });
+      throw err;
+    });
     // No markRead: the file was written just now, so its mtime already says "read now".
     await this.admitted(oid, size, logger);
     return { path, bytes };
@@ -95,8 +101,8 @@ export interface ReadStores {
 
 // The object's verified local file: the LFS store's when it has it, else the read cache's,
 // fetched into the read cache when neither has it (then with the bytes of a small object, see
-// ReadCache.fetch). Aborting `options.signal` abandons that fetch; `options.onWritten` is given
-// its bytes only when it does fetch.
+// ReadCache.fetch). Aborting `options.signal` abandons that fetch; `options.onWritten` and
+// `options.onVerified` are given its bytes only when it does fetch.
 export async function readableObject(
   stores: ReadStores,
   remote: () => Promise<ObjectStore>,

@@ -7,10 +7,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
 import { ownerToken } from '../util/temp-files.js';
+import { hashMismatch, localFailure, sizeMismatch } from './download-errors.js';
 
 export interface DownloadOptions {
   store: ObjectStore;
@@ -22,6 +22,9 @@ export interface DownloadOptions {
   // downloads; the download waits for the promise (the reader's backpressure). The chunks are the
   // reader's: they have been written, so changing them changes nothing here.
   onWritten?: (chunks: Buffer[]) => Promise<void> | undefined;
+  // A held download's whole object once verified, before it is written: a reader sent it from
+  // memory need not wait for the disk. The bytes are the reader's (a copy).
+  onVerified?: (bytes: Buffer) => void;
   signal?: AbortSignal;
 }
 
@@ -46,10 +49,6 @@ export interface CopyFile {
   // Settles when the file may be written (space being reserved for it).
   ready: Promise<void>;
 }
-
-// Deleting comes first: uploads skip objects the store already has at the right size.
-const repairHint = (location: string, oid: string): string =>
-  `delete ${location}, then push it again from the clone where it was committed (a lazy clone does not have it): git lfs push --object-id origin ${oid}`;
 
 // Temp dirs this process has made: hundreds of small downloads should not each pay a mkdir.
 const createdDirs = new Set<string>();
@@ -87,7 +86,7 @@ async function download(options: DownloadOptions, copy: DownloadCopy | undefined
 // thread-pool round trips would cost more than the writing. Nothing is created for an object that
 // fails verification, and a file already there ('wx' refused it) is not ours to remove.
 async function downloadHeld(options: DownloadOptions, dir: string, path: string): Promise<HeldDownload> {
-  const { store, oid, size, signal, onWritten } = options;
+  const { store, oid, size, signal, onWritten, onVerified } = options;
   const body = await store.get(oid, signal ? { signal } : {});
   const chunks: Buffer[] = [];
   const tally = newTally();
@@ -101,6 +100,11 @@ async function downloadHeld(options: DownloadOptions, dir: string, path: string)
   }
   checkVerified(options, tally);
   const bytes = Buffer.concat(chunks, size);
+  if (onVerified) {
+    onVerified(Buffer.from(bytes));
+    // The reader's turn comes first: it sends the bytes while this thread has yet to write them.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   try {
     writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
   } catch (err) {
@@ -203,13 +207,7 @@ function count(tally: Tally, chunk: Buffer, { store, oid, size, signal, onProgre
 function checkVerified({ store, oid, size }: DownloadOptions, { hash, received }: Tally): void {
   if (received !== size) throw sizeMismatch(store, oid, size, String(received));
   const actual = hash.digest('hex');
-  if (actual !== oid) {
-    const location = store.locate(oid);
-    throw new IntegrityError(
-      `object ${oid} at ${location} failed verification (hash mismatch): its content has SHA-256 ${actual}; ` +
-        `the stored copy is corrupt: ${repairHint(location, oid)}`,
-    );
-  }
+  if (actual !== oid) throw hashMismatch(store, oid, actual);
 }
 
 async function writeAll(file: FileHandle, chunks: Buffer[], dir: string): Promise<void> {
@@ -224,26 +222,9 @@ async function writeAll(file: FileHandle, chunks: Buffer[], dir: string): Promis
   }
 }
 
-function sizeMismatch(store: ObjectStore, oid: string, expected: number, got: string): IntegrityError {
-  const location = store.locate(oid);
-  return new IntegrityError(
-    `object ${oid} at ${location} failed verification (size mismatch): expected ${expected} bytes, got ${got}; ` +
-      `the stored copy is truncated or corrupt: ${repairHint(location, oid)}`,
-  );
-}
-
-// Our own filesystem errors (ENOSPC, EACCES…) are bare Errors, which would read as transient
-// network trouble; none of them goes away by trying again a moment later.
+// Our own filesystem errors, said as such (download-errors.ts).
 function local<T>(operation: Promise<T>, dir: string): Promise<T> {
   return operation.catch((err: unknown) => {
     throw localFailure(err, dir);
-  });
-}
-
-function localFailure(err: unknown, dir: string): LfsLazyError {
-  const detail = (err as NodeJS.ErrnoException).code ?? String(err);
-  return new LfsLazyError(`cannot write the downloaded object into ${dir} (${detail}); free some space or fix the directory's permissions`, {
-    code: ErrorCode.Internal,
-    cause: err,
   });
 }

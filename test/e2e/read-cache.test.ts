@@ -2,8 +2,9 @@
 // in the last minute stay (a reader may not have opened them yet), git-lfs's store is never touched.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { utimes } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { makeReadFixture, PATHS, type ReadFixture } from './lazy-read-fixture.js';
 
 describe('the bounded read cache', { timeout: 300_000 }, () => {
@@ -67,5 +68,36 @@ describe('the bounded read cache', { timeout: 300_000 }, () => {
     assert.ok(existsSync(hydrated), 'prune-cache removed an object of git-lfs\'s store');
     // A read after pruning fetches again.
     assert.equal(rf.file(PATHS.labels).content.toString(), await ok(['cat', PATHS.labels]));
+  });
+
+  it('a read whose copy cannot be kept still gives the verified bytes, says why, and leaves no temp file', async () => {
+    await budget('4GiB');
+    await ok(['prune-cache', '--all']);
+    const { oid, content } = rf.file(PATHS.labels);
+    // The object's shard directory cannot be made: a file stands where its first level goes.
+    const shard = dirname(dirname(rf.readCacheObject(clone, oid)));
+    await rm(shard, { recursive: true, force: true });
+    await mkdir(dirname(shard), { recursive: true });
+    await writeFile(shard, 'in the way');
+    // Warnings go to stderr once a level is set (cat's stderr is otherwise the user's).
+    await rf.fx.box.git(['config', 'lfs-lazy.loglevel', 'warn'], { cwd: clone });
+    try {
+      const result = await rf.cli(['cat', PATHS.labels], clone);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(result.stdout.equals(content), 'cat gave other bytes');
+      assert.match(result.stderr, /the object was read, but its copy could not be kept/);
+      assert.equal(cached(PATHS.labels), false);
+      const tmp = join(clone, '.git', 'lfs-lazy', 'read-cache', 'tmp');
+      assert.deepEqual(existsSync(tmp) ? readdirSync(tmp) : [], [], 'a temp file was left behind');
+      // What needs the file itself cannot do without it: path fails, and says why.
+      const path = await rf.cli(['path', PATHS.labels], clone);
+      assert.equal(path.code, 1);
+      assert.match(path.stderr, /E(NOTDIR|EXIST)/);
+    } finally {
+      await rm(shard, { force: true });
+      await rf.fx.box.git(['config', '--unset', 'lfs-lazy.loglevel'], { cwd: clone });
+    }
+    assert.equal(await ok(['cat', PATHS.labels]), content.toString());
+    assert.ok(cached(PATHS.labels), 'the next read kept its copy');
   });
 });

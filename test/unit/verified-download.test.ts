@@ -52,4 +52,40 @@ describe('downloadVerifiedHeld', () => {
     await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir }, 1024 * 1024), IntegrityError);
     assert.deepEqual(readdirSync(tempDir), []);
   });
+
+  it('onVerified: the reader has a copy of the verified bytes before any file is made; a wrong object never reaches it', async () => {
+    const tempDir = join(dir, 'tmp-early');
+    const data = randomBytes(20_000);
+    const oid = sha256(data);
+    store.objects.set(oid, data);
+    let given: Buffer | undefined;
+    let filesWhenGiven: string[] | undefined;
+    const got = await downloadVerifiedHeld(
+      {
+        store,
+        oid,
+        size: data.length,
+        tempDir,
+        onVerified: (bytes) => {
+          given = bytes;
+          filesWhenGiven = readdirSync(tempDir);
+          // The reader's copy is its own: what it does to it is not what the file holds.
+          bytes.fill(0);
+        },
+      },
+      64 * 1024,
+    );
+    assert.deepEqual(filesWhenGiven, []);
+    assert.equal(given?.length, data.length);
+    assert.ok(readFileSync(got.path).equals(data), 'the file holds what the reader changed');
+    assert.ok(got.bytes?.equals(data));
+    await rm(got.path);
+
+    const wrong = Buffer.from(data);
+    wrong[7]! ^= 1;
+    store.objects.set(oid, wrong);
+    let called = false;
+    await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir, onVerified: () => (called = true) }, 64 * 1024), IntegrityError);
+    assert.equal(called, false);
+  });
 });
