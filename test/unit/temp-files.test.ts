@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +62,11 @@ describe('isProcessAlive', () => {
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       while (!out.includes('\n')) await sleep(10);
       const zombie = Number(out.trim());
-      await sleep(200);
+      // Until `sleep 0` has exited, it is alive: wait for the kernel to say it is a zombie (state Z).
+      const state = (): string => /\) (\S)/.exec(readFileSync(`/proc/${zombie}/stat`, 'utf8'))?.[1] ?? '';
+      for (const deadline = Date.now() + 30_000; state() !== 'Z'; await sleep(10)) {
+        if (Date.now() > deadline) throw new Error(`pid ${zombie} never became a zombie (state ${state()})`);
+      }
       assert.equal(isProcessAlive(zombie), false);
     } finally {
       child.kill('SIGKILL');
