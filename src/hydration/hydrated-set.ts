@@ -105,10 +105,7 @@ export class HydratedSet {
   // A pattern git cannot match with is refused (LfsLazyError) before anything changes.
   add(patterns: readonly string[]): void {
     patterns.forEach(assertValidPattern);
-    for (const pattern of patterns) {
-      this.rules = this.rules.filter((rule) => !covers(pattern, rule));
-      this.rules.push({ pattern, exclude: false });
-    }
+    for (const pattern of patterns) this.append({ pattern, exclude: false });
   }
 
   // Takes patterns out: the lines they cover go, and `!pattern` is appended, always. Even when no
@@ -116,10 +113,17 @@ export class HydratedSet {
   // checkout otherwise gives content to every path whose object is in the local store.
   remove(patterns: readonly string[]): void {
     patterns.forEach(assertValidPattern);
-    for (const pattern of patterns) {
-      this.rules = this.rules.filter((rule) => !covers(pattern, rule));
-      this.rules.push({ pattern, exclude: true });
-    }
+    for (const pattern of patterns) this.append({ pattern, exclude: true });
+  }
+
+  // A rule already there and not overridden — no later rule can name a path it names (literal
+  // paths apart from one another) — decides its paths as it would at the end: it stays where it
+  // is, and the file is not rewritten (hydrate of a path already hydrated changes nothing).
+  private append(added: Rule): void {
+    const at = this.rules.findLastIndex((rule) => rule.pattern === added.pattern && rule.exclude === added.exclude);
+    if (at >= 0 && this.rules.slice(at + 1).every((later) => apart(added.pattern, later.pattern))) return;
+    this.rules = this.rules.filter((rule) => !covers(added.pattern, rule));
+    this.rules.push(added);
   }
 
   // Overwrites the file with this set, whatever another process saved since it was loaded; to
@@ -162,4 +166,9 @@ function splitLines(text: Buffer): Buffer[] {
 function covers(pattern: string, rule: Rule): boolean {
   if (rule.pattern === pattern || pattern === '.') return true;
   return !hasWildcard(pattern) && !hasWildcard(rule.pattern) && literalCovers(pattern, rule.pattern);
+}
+
+// Two patterns that can name no path in common: both literal, neither inside the other.
+function apart(a: string, b: string): boolean {
+  return !hasWildcard(a) && !hasWildcard(b) && !literalCovers(a, b) && !literalCovers(b, a);
 }

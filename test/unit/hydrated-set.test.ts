@@ -295,6 +295,25 @@ describe('HydratedSet', () => {
     assert.equal(set.has('data/a.json'), true);
   });
 
+  it('a rule that already decides its paths stays where it is: no later rule can name them', () => {
+    const set = make(['data/a.bin', '!data/b.bin', 'models']);
+    set.add(['data/a.bin']);
+    set.remove(['data/b.bin']);
+    assert.deepEqual(set.entries, ['data/a.bin', '!data/b.bin', 'models']);
+    // A later wildcard might name the path: the rule moves to the end, where it decides for sure.
+    const wild = make(['data/a.bin', '*.bin']);
+    wild.add(['data/a.bin']);
+    assert.deepEqual(wild.entries, ['*.bin', 'data/a.bin']);
+    // A later literal inside it (or around it) names some of its paths: it moves too.
+    const inside = make(['data', '!data/x/y.bin']);
+    inside.add(['data']);
+    assert.deepEqual(inside.entries, ['data']);
+    const around = make(['!data/x/y.bin', 'data']);
+    around.remove(['data/x/y.bin']);
+    assert.deepEqual(around.entries, ['data', '!data/x/y.bin']);
+    assert.equal(around.has('data/x/y.bin'), false);
+  });
+
   it('remove of an exact entry replaces it with its exclusion', () => {
     const set = make(['data/train/*', 'models']);
     set.remove(['data/train/*']);
