@@ -4,7 +4,7 @@
 // opened while the request is still under way.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,13 +53,13 @@ describe('downloadVerifiedHeld', () => {
     assert.deepEqual(readdirSync(tempDir), []);
   });
 
-  it('onVerified: the reader has a copy of the verified bytes before any file is made; a wrong object never reaches it', async () => {
+  it('onVerified: the reader has a copy of the verified bytes before any is written; a wrong object never reaches it', async () => {
     const tempDir = join(dir, 'tmp-early');
     const data = randomBytes(20_000);
     const oid = sha256(data);
     store.objects.set(oid, data);
     let given: Buffer | undefined;
-    let filesWhenGiven: string[] | undefined;
+    let writtenWhenGiven: number[] | undefined;
     const got = await downloadVerifiedHeld(
       {
         store,
@@ -68,14 +68,15 @@ describe('downloadVerifiedHeld', () => {
         tempDir,
         onVerified: (bytes) => {
           given = bytes;
-          filesWhenGiven = readdirSync(tempDir);
+          // The temp file was made while the request was under way: empty until now.
+          writtenWhenGiven = readdirSync(tempDir).map((name) => statSync(join(tempDir, name)).size);
           // The reader's copy is its own: what it does to it is not what the file holds.
           bytes.fill(0);
         },
       },
       64 * 1024,
     );
-    assert.deepEqual(filesWhenGiven, []);
+    assert.deepEqual(writtenWhenGiven, [0]);
     assert.equal(given?.length, data.length);
     assert.ok(readFileSync(got.path).equals(data), 'the file holds what the reader changed');
     assert.ok(got.bytes?.equals(data));
@@ -87,5 +88,6 @@ describe('downloadVerifiedHeld', () => {
     let called = false;
     await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir, onVerified: () => (called = true) }, 64 * 1024), IntegrityError);
     assert.equal(called, false);
+    assert.deepEqual(readdirSync(tempDir), [], 'the temp file of the wrong object was left');
   });
 });
