@@ -52,6 +52,10 @@ export async function runAgentSession(io: CommandIO, input: AsyncIterable<Buffer
 
 // No top-level await: the same file is bundled as CommonJS (scripts/bundle.mjs), which has none.
 async function runAsEntryPoint(): Promise<void> {
+  // Once nothing is left to do (every write flushed, every child reaped, every file closed), exit
+  // rather than let node take down its environment and heap one piece at a time: ≈ 2–4 ms of every
+  // command here. 'exit' handlers still run (the code cache is written there).
+  process.once('beforeExit', () => process.exit());
   (await import('./runtime-warnings.cjs')).default.quietRuntimeWarnings(process.env);
   if (process.env['LFS_LAZY_BENCH_RSS_FILE']) (await import('./peak-memory.cjs')).default.reportPeakMemoryIfAsked(process.argv[2] ?? '');
   process.exitCode = await start().catch(async (err: unknown) => {
