@@ -144,9 +144,12 @@ export async function readSmallObject(cwd: string, id: string, maxSize: number):
     if (answer) break;
   }
   // Leaving the loop early destroyed git's stdout; an object still being written is cut short.
-  if (answer) batch.stop();
+  // A whole answer is all that was asked: git's exit (≈ 1 ms on) is not waited for.
+  if (answer) {
+    batch.stop();
+    return answer.content;
+  }
   const { code, stderr } = await batch.exited;
-  if (answer) return answer.content;
   throw new LfsLazyError(`git cat-file --batch exited ${code}: ${stderr.trim()}`);
 }
 
