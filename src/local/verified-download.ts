@@ -101,9 +101,11 @@ async function downloadHeld(options: DownloadOptions, dir: string, path: string)
     }
     try {
       for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd!, bytes, offset);
-      closeSync(fd!);
+      const written = fd!;
       fd = undefined;
+      closeSync(written);
     } catch (err) {
+      if (fd === undefined) rmSync(path, { force: true });
       throw localFailure(err, dir);
     }
     // The bytes are still to be returned: a reader given them as they are written gets a copy.
@@ -111,7 +113,11 @@ async function downloadHeld(options: DownloadOptions, dir: string, path: string)
     return { path, bytes };
   } catch (err) {
     if (fd !== undefined) {
-      closeSync(fd);
+      try {
+        closeSync(fd);
+      } catch {
+        // the file goes all the same; the error that matters is err
+      }
       rmSync(path, { force: true });
     }
     throw err;
