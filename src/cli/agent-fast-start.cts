@@ -1,15 +1,13 @@
 import type { CommandIO } from './command.js';
 
-// The rest of a session, once `init` is answered: commands/agent.ts's runAgentCommand, from
-// wherever the caller has it.
+// The rest of a session, once `init` is answered: main.ts's runAgentSession, from wherever the
+// caller has it (its modules, or the CLI's bundle).
 type AgentSession = (io: CommandIO, input: AsyncIterable<Buffer>, initLine: string | undefined) => Promise<number>;
-
-const sessionFromModules: AgentSession = async (io, input, initLine) => (await import('./commands/agent.js')).runAgentCommand(io, input, initLine);
 
 // Reads stdin up to the first line. When it is git-lfs's `init`, answers `{}` at once — before the
 // logger, the config or the AWS SDK are loaded — and hands the session to the agent with the rest
 // of the input. Anything else goes to the agent untouched, which answers it as the protocol says.
-async function startAgent(io: CommandIO, session: AgentSession = sessionFromModules): Promise<number> {
+async function startAgent(io: CommandIO, session: AgentSession): Promise<number> {
   const chunks: Buffer[] = [];
   const iterator = (io.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let initLine: string | undefined;

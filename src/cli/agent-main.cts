@@ -16,7 +16,7 @@ const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stder
 
 // The bundle runs as lfs-lazy.cjs would run it (its paths are that file's), and since this file is
 // not that one, it only hands over what main.ts exports.
-type AgentSession = NonNullable<Parameters<typeof fastStart.startAgent>[1]>;
+type AgentSession = Parameters<typeof fastStart.startAgent>[1];
 // Loaded after the reply, like the rest.
 const sessionFromBundle: AgentSession = (io, input, initLine) => {
   const path = require('node:path') as typeof import('node:path');

@@ -37,14 +37,14 @@ async function start(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv[0] === 'agent' && argv.length === 1) {
     const { startAgent } = (await import('./agent-fast-start.cjs')).default;
-    return startAgent(io);
+    return startAgent(io, runAgentSession);
   }
   const { main } = await import('./run.js');
   return main(argv, io);
 }
 
-// The agent's session after its `init` reply, for agent-main.cts, which runs this file's bundle
-// without being its entry point.
+// The agent's session after its `init` reply: for `lfs-lazy agent`, and for agent-main.cts, which
+// runs this file's bundle without being its entry point.
 export async function runAgentSession(io: CommandIO, input: AsyncIterable<Buffer>, initLine: string | undefined): Promise<number> {
   const { runAgentCommand } = await import('./commands/agent.js');
   return runAgentCommand(io, input, initLine);
