@@ -60,12 +60,12 @@ const lazyBuiltins = {
 // took ≈ 135 ms of every command that fetches, ≈ 70 ms from the bundle and its cache (measured
 // here). The CLI's bundle imports a stand-in for each SDK package, which loads the SDK's bundle
 // once, when first required.
-const SDK_PACKAGES = { '@aws-sdk/client-s3': 'clientS3', '@aws-sdk/lib-storage': 'libStorage' };
+const SDK_PACKAGES = { '@aws-sdk/client-s3': 'clientS3', '@aws-sdk/lib-storage': 'libStorage', '@smithy/core/endpoints': 'smithyEndpoints' };
 const sdkBundle = 'dist/src/cli/aws-sdk.bundle.cjs';
 const sdkFromBundle = {
   name: 'sdk-from-bundle',
   setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\// }, (args) => {
+    build.onResolve({ filter: /^@aws-sdk\/|^@smithy\// }, (args) => {
       if (!(args.path in SDK_PACKAGES)) throw new Error(`${args.path}: not in aws-sdk.bundle.cjs (scripts/bundle.mjs SDK_PACKAGES)`);
       return { path: args.path, namespace: 'sdk-from-bundle' };
     });
@@ -118,9 +118,9 @@ function sdkImports(files) {
   const imports = new Map(Object.keys(SDK_PACKAGES).map((pkg) => [pkg, new Set()]));
   for (const file of files) {
     const code = readFileSync(file, 'utf8');
-    const named = [...code.matchAll(/^import \{([^}]*)\} from '(@aws-sdk\/[^']+)';$/gm)];
+    const named = [...code.matchAll(/^import \{([^}]*)\} from '(@(?:aws-sdk|smithy)\/[^']+)';$/gm)];
     // Any other way in (import *, a default import, require) would reach names not in the bundle.
-    if ((code.match(/['"]@aws-sdk\//g) ?? []).length !== named.length) throw new Error(`${file}: the AWS SDK is imported other than by name`);
+    if ((code.match(/['"]@(?:aws-sdk|smithy)\//g) ?? []).length !== named.length) throw new Error(`${file}: the AWS SDK is imported other than by name`);
     for (const [, list, pkg] of named) {
       if (!imports.has(pkg)) throw new Error(`${file}: ${pkg} is not in aws-sdk.bundle.cjs (scripts/bundle.mjs SDK_PACKAGES)`);
       for (const name of list.split(',').map((n) => n.trim()).filter(Boolean)) imports.get(pkg).add(name.split(/\s+as\s+/)[0]);

@@ -28,6 +28,10 @@ export const S3_DEFAULTS = { maxAttempts: 5, connectTimeoutMs: 5_000, idleTimeou
 
 export interface S3Connection {
   client: S3Client;
+  // The client's sockets and time-outs, for the requests a store sends itself (s3-direct-request.ts).
+  agents: { http: HttpAgent; https: HttpsAgent };
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
   // "http://127.0.0.1:4568" or "AWS S3": who refused or did not answer, for messages.
   endpointLabel: string;
   close(): void;
@@ -41,6 +45,8 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
     http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
   };
+  const connectTimeoutMs = options.connectTimeoutMs ?? S3_DEFAULTS.connectTimeoutMs;
+  const idleTimeoutMs = options.idleTimeoutMs ?? options.requestTimeoutMs ?? S3_DEFAULTS.idleTimeoutMs;
   const config: S3ClientConfig = {
     // One budget, two hands: the SDK retries a request it can send again unchanged (anything but
     // a streamed PUT body), up to the store's whole budget for one operation, and the store
@@ -53,9 +59,9 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
     requestHandler: {
       httpAgent: agents.http,
       httpsAgent: agents.https,
-      connectionTimeout: options.connectTimeoutMs ?? S3_DEFAULTS.connectTimeoutMs,
+      connectionTimeout: connectTimeoutMs,
       // Idle, not total: also fires when a response body stops arriving half-way.
-      socketTimeout: options.idleTimeoutMs ?? options.requestTimeoutMs ?? S3_DEFAULTS.idleTimeoutMs,
+      socketTimeout: idleTimeoutMs,
     },
     // Without a logger the SDK warns on the console; stdout belongs to the git-lfs protocol.
     logger: sdkLogger(options.logger),
@@ -75,6 +81,9 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
   keepOriginalErrorOnAbort(client, options.logger);
   return {
     client,
+    agents,
+    connectTimeoutMs,
+    idleTimeoutMs,
     endpointLabel: customEndpoint ?? 'AWS S3',
     close() {
       client.destroy();

@@ -1,5 +1,6 @@
 // The ObjectStore on S3 (or an S3-compatible server). The pieces live beside it: the client
-// (s3-client.ts), the retrying request (s3-request.ts), the resumable body (resumable-body.ts),
+// (s3-client.ts), the GETs and HEADs sent without the SDK's middleware (s3-direct-request.ts), the
+// retrying request (s3-request.ts), the resumable body (resumable-body.ts),
 // the multipart upload (s3-multipart.ts), the error mapping (s3-errors.ts) and what S3-compatible
 // servers need (s3-compat.ts).
 import { createReadStream } from 'node:fs';
@@ -8,7 +9,6 @@ import { Readable, Transform } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -21,6 +21,7 @@ import { defaultRetryPolicy, type RetryPolicy } from '../util/retry.js';
 import { objectKey } from './keys.js';
 import { resumableBody } from './resumable-body.js';
 import { connectS3, S3_DEFAULTS, type S3ClientOptions, type S3Connection } from './s3-client.js';
+import { DirectRequests, resolveDirectRoute, type ObjectResponse } from './s3-direct-request.js';
 import { toStoreError, type StoreErrorContext } from './s3-errors.js';
 import { MIN_PART_SIZE, putMultipart } from './s3-multipart.js';
 import { s3Retries, sendOptions, type S3RetryContext } from './s3-request.js';
@@ -53,6 +54,8 @@ export class S3Store implements ObjectStore {
   private readonly multipartThreshold: number;
   private readonly logger: Logger | undefined;
   private readonly retry: S3RetryContext;
+  // Resolved on the first read; undefined where the endpoint needs the SDK's own path.
+  private direct: Promise<DirectRequests | undefined> | undefined;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
@@ -77,7 +80,8 @@ export class S3Store implements ObjectStore {
     const Key = this.key(oid);
     return s3Retries(this.retry, 'stat', oid, signal).run(async () => {
       try {
-        const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), sendOptions(signal));
+        const direct = await this.directRequests();
+        const out = direct ? await direct.head(Key, signal) : await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), sendOptions(signal));
         return { size: out.ContentLength ?? 0 };
       } catch (err) {
         if (this.mapError(err, 'stat', oid) instanceof ObjectNotFoundError) return undefined;
@@ -93,14 +97,14 @@ export class S3Store implements ObjectStore {
     const retries = s3Retries(this.retry, 'get', oid, options.signal);
     const first = await retries.run(() => this.getObject(Key, range, options.signal));
     return resumableBody({
-      body: first.Body as Readable,
+      body: first.Body,
       start: options.start ?? 0,
       length: first.ContentLength,
       retries,
       reopen: async (from) => {
         const next = await this.getObject(Key, retryRange(range, from, options.end), options.signal);
         checkResumed(this.locate(oid), first, next, from);
-        return next.Body as Readable;
+        return next.Body;
       },
       truncated: (received, expected) => new StorageError(`get ${this.locate(oid)} failed: the response ended after ${received} of ${expected} bytes`),
     });
@@ -166,10 +170,25 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  private async getObject(Key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput> {
+  private async getObject(Key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<ObjectResponse> {
+    const direct = await this.directRequests();
+    if (direct) return direct.get(Key, range, signal);
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, ...(range ? { Range: range } : {}) }), sendOptions(signal));
-    if (out.Body instanceof Readable) return out;
+    if (out.Body instanceof Readable) return out as ObjectResponse;
     throw new StorageError(`get s3://${this.bucket}/${Key} returned no readable body`, { retryable: true });
+  }
+
+  // An endpoint the SDK cannot resolve keeps the SDK's path, which then reports it as it always did.
+  private directRequests(): Promise<DirectRequests | undefined> {
+    const { agents, connectTimeoutMs, idleTimeoutMs } = this.connection;
+    this.direct ??= resolveDirectRoute(this.client, this.bucket).then(
+      (route) => route && new DirectRequests(route, { client: this.client, agents, connectTimeoutMs, idleTimeoutMs }),
+      (err: unknown) => {
+        this.logger?.debug({ err: (err as Error).message }, 'S3 reads go through the SDK: its endpoint rules gave no route');
+        return undefined;
+      },
+    );
+    return this.direct;
   }
 
   private mapError(err: unknown, operation: string, oid: string, attempts?: number): Error {
@@ -182,11 +201,11 @@ export class S3Store implements ObjectStore {
 }
 
 // A resumed response must continue the same object where the last one stopped.
-function checkResumed(location: string, first: GetObjectCommandOutput, next: GetObjectCommandOutput, from: number | undefined): void {
+function checkResumed(location: string, first: ObjectResponse, next: ObjectResponse, from: number | undefined): void {
   const changed = first.ETag !== undefined && next.ETag !== undefined && first.ETag !== next.ETag;
   const misplaced = from !== undefined && !next.ContentRange?.startsWith(`bytes ${from}-`);
   if (!changed && !misplaced) return;
-  (next.Body as Readable | undefined)?.destroy();
+  next.Body.destroy();
   const why = changed ? `the object changed (ETag ${first.ETag} → ${next.ETag})` : `the server did not honour Range bytes=${from}- (got ${next.ContentRange ?? 'the whole object'})`;
   throw new StorageError(`get ${location} failed: cannot resume an interrupted download: ${why}`, { retryable: false });
 }

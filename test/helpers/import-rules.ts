@@ -38,10 +38,11 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   cli: ['*'],
 };
 
-// Packages only these folders may import (the SDK stays behind the store; the logger behind log/;
+// Packages only these folders may import (the SDK, and the Smithy pieces it is made of, stay behind the store; the logger behind log/;
 // processes start in git/ — util/ only for fallocate(1), util/preallocate.ts).
 export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   '@aws-sdk/': ['store'],
+  '@smithy/': ['store'],
   pino: ['log', 'store'],
   'node:child_process': ['git', 'util'],
 };
