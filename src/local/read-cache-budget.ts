@@ -10,8 +10,9 @@
 // an ordinary file); nothing else writes there (hydrate, merges and clean write git-lfs's store),
 // so evicting one never deletes the only copy of anything.
 import { utimesSync } from 'node:fs';
-import { readdir, rm, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isValidOid } from '../util/oid.js';
 
 export const HANDOUT_GRACE_MS = 60_000;
 
@@ -35,22 +36,29 @@ export async function defaultCacheBudget(dir: string): Promise<number> {
   }
 }
 
-// Every object file under `objectsDir` (git-lfs's layout: ab/cd/<oid>). A file removed while
-// listing (another process evicting) is skipped.
+// Every object file in `objectsDir`, named by its oid. A cache written before its objects lay flat
+// held them in git-lfs's shard directories (ab/cd/<oid>): those are listed too, so that they age
+// out of the budget and prune-cache removes them; nothing looks them up any more. A file removed
+// while listing (another process evicting) is skipped.
 export async function listCachedObjects(objectsDir: string): Promise<CachedObject[]> {
   const found: CachedObject[] = [];
-  for (const first of await entries(objectsDir)) {
-    for (const second of await entries(join(objectsDir, first))) {
-      const dir = join(objectsDir, first, second);
-      for (const oid of await entries(dir)) {
-        const path = join(dir, oid);
-        const info = await stat(path).catch(() => undefined);
-        if (info?.isFile()) found.push({ oid, path, size: info.size, lastReadMs: info.mtimeMs });
-      }
+  const add = async (dir: string, oid: string): Promise<void> => {
+    const path = join(dir, oid);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile()) found.push({ oid, path, size: info.size, lastReadMs: info.mtimeMs });
+  };
+  for (const name of await entries(objectsDir)) {
+    if (isValidOid(name)) await add(objectsDir, name);
+    if (!LEGACY_SHARD.test(name)) continue;
+    for (const second of await entries(join(objectsDir, name))) {
+      const dir = join(objectsDir, name, second);
+      for (const oid of await entries(dir)) if (isValidOid(oid)) await add(dir, oid);
     }
   }
   return found;
 }
+
+const LEGACY_SHARD = /^[0-9a-f]{2}$/;
 
 async function entries(dir: string): Promise<string[]> {
   return readdir(dir).catch((err: NodeJS.ErrnoException) => {
@@ -99,8 +107,17 @@ export async function evictOverBudget(objectsDir: string, options: EvictionOptio
   for (const object of candidates) {
     if (bytes <= budget) break;
     await rm(object.path, { force: true });
+    // An object of the old layout leaves its shard directories, once empty, with it.
+    if (dirname(object.path) !== objectsDir) await removeEmptyShards(objectsDir, dirname(object.path));
     bytes -= object.size;
     evicted.push(object);
   }
   return { evicted, bytes, objects: cached.length - evicted.length };
+}
+
+async function removeEmptyShards(objectsDir: string, shard: string): Promise<void> {
+  for (let dir = shard; dir !== objectsDir && dir.startsWith(objectsDir); dir = dirname(dir)) {
+    // ENOTEMPTY (or gone already): it stays, and so do its parents.
+    if (!(await rmdir(dir).then(() => true, () => false))) return;
+  }
 }

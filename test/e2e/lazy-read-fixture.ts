@@ -62,7 +62,7 @@ export async function makeReadFixture(): Promise<ReadFixture> {
     // lfs-lazy's filter is installed (globally, in the sandbox): a plain clone is lazy.
     lazyClone: (name) => fx.clone(name),
     lfsObject: (clone, oid) => join(clone, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
-    readCacheObject: (clone, oid) => join(clone, '.git', 'lfs-lazy', 'read-cache', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid),
+    readCacheObject: (clone, oid) => join(clone, '.git', 'lfs-lazy', 'read-cache', 'objects', oid),
     tempFiles(clone) {
       const dirs = [join(clone, '.git', 'lfs', 'tmp'), join(clone, '.git', 'lfs-lazy', 'read-cache', 'tmp')];
       return dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []));

@@ -74,8 +74,8 @@ describe('the bounded read cache', { timeout: 300_000 }, () => {
     await budget('4GiB');
     await ok(['prune-cache', '--all']);
     const { oid, content } = rf.file(PATHS.labels);
-    // The object's shard directory cannot be made: a file stands where its first level goes.
-    const shard = dirname(dirname(rf.readCacheObject(clone, oid)));
+    // The cache's objects directory cannot be made: a file stands where it goes.
+    const shard = dirname(rf.readCacheObject(clone, oid));
     await rm(shard, { recursive: true, force: true });
     await mkdir(dirname(shard), { recursive: true });
     await writeFile(shard, 'in the way');

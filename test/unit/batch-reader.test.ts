@@ -277,7 +277,7 @@ describe('answers in order', { timeout: 10_000 }, () => {
 
 describe('answer bytes', () => {
   const request = Buffer.from([...Buffer.from('data/a'), 0xff, ...Buffer.from('.bin')]);
-  const found = { localPath: '/r/.git/lfs-lazy/read-cache/objects/ab/cd/abcd', size: 5 };
+  const found = { localPath: '/r/.git/lfs-lazy/read-cache/objects/abcd', size: 5 };
 
   it('text: the request echoed as its bytes; LF, or NUL with -z', () => {
     const lf = { json: false, separator: 0x0a } as const;
