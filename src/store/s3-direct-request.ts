@@ -103,7 +103,7 @@ export class DirectRequests {
       const res = await this.exchange(method, key, range, signal);
       const corrected = this.correctClock(res.headers.date);
       if (res.statusCode === 200 || res.statusCode === 206) return res;
-      const err = await responseError(res, method);
+      const err = await responseError(res);
       if (attempt === 1 && corrected && CLOCK_SKEW_CODES.has(err.name)) continue;
       throw err;
     }
@@ -189,9 +189,10 @@ function responseHeaders(res: IncomingMessage): Omit<ObjectResponse, 'Body'> {
 
 // The SDK's error for a refused request: name and Code from S3's XML error body (a HEAD has none:
 // the name says the status, as the SDK's does), the status and one attempt in $metadata.
-async function responseError(res: IncomingMessage, method: string): Promise<Error> {
+async function responseError(res: IncomingMessage): Promise<Error> {
   const status = res.statusCode ?? 0;
-  const body = method === 'HEAD' ? '' : await readLimited(res);
+  // Read to its end either way: a response left unread keeps its socket from the pool.
+  const body = await readLimited(res);
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
   const name = code ?? (status === 404 ? 'NotFound' : status === 403 ? 'Forbidden' : 'Unknown');

@@ -174,6 +174,24 @@ describe('S3 GET and HEAD sent without the SDK middleware', () => {
     s.close();
   });
 
+  it('refused requests give their socket back: 100 HEADs of missing objects go over one connection', { timeout: 20_000 }, async () => {
+    handler = (_req, res) => {
+      res.writeHead(404, { 'x-amz-request-id': 'r1', 'content-type': 'application/xml', 'content-length': 0 });
+      res.end();
+    };
+    const connections = new Set<unknown>();
+    const count = (socket: unknown): void => void connections.add(socket);
+    server.on('connection', count);
+    const s = store();
+    try {
+      for (let i = 0; i < 100; i++) assert.equal(await withKeys(() => s.stat(OID)), undefined);
+    } finally {
+      server.off('connection', count);
+      s.close();
+    }
+    assert.equal(connections.size, 1, 'each refused HEAD kept its socket from the pool');
+  });
+
   it('a body that stops arriving fails after the idle time-out and resumes from where it stopped', async () => {
     seen.length = 0;
     const half = DATA.length / 2;
