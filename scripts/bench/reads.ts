@@ -15,6 +15,7 @@ import { CLI, exec, interleaved, machineBusyMs, median, timed, type BenchEnv } f
 import { rawClient, rawGetMany } from './raw-sdk.js';
 import type { Row } from './report.js';
 import { makeDataset, writeRandomFile } from './scenarios.js';
+import { storeGetMany } from './store-gets.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -32,7 +33,7 @@ interface S3 {
 export const READS_REASONS: Array<[RegExp, string]> = [
   [
     /^7a\.|^7e\./,
-    "7a / 7e (Python through `lfs-lazy serve`, first epoch): per object not yet local, the server downloads it (one GET signed by the SDK's signer and sent without its middleware, src/store/s3-direct-request.ts), verifies it in memory and sends it from those bytes, then writes the read cache's copy and renames it into place while the client takes its answer and asks for the next (src/api/read-content.ts `openContent` → src/api/shared-fetch.ts `heldWhileFetched` → src/local/read-cache.ts `ReadCache.fetch`); the row's details set that against raw SDK GETs of the same objects and against the same reads once cached (the HTTP and lookup part). hydrate fetches 8 objects at once, a reader asking for one file at a time cannot: the raw GETs one after another in 7a's details are the floor for that. On this 2-core machine the Python readers, the server and s3rver share the CPU. The details give the CPU every process of the machine spent (/proc/stat) through the server and for the raw GETs: divided by the cores, the first is the least time the row can take here, whatever the server does with its share.",
+    "7a / 7e (Python through `lfs-lazy serve`, first epoch): per object not yet local, the server downloads it (one GET signed by the SDK's signer and sent without its middleware, src/store/s3-direct-request.ts), verifies it in memory and sends it from those bytes, then writes the read cache's copy and renames it into place while the client takes its answer and asks for the next (src/api/read-content.ts `openContent` → src/api/shared-fetch.ts `heldWhileFetched` → src/local/read-cache.ts `ReadCache.fetch`); the row's details set that against raw SDK GETs of the same objects and against the same reads once cached (the HTTP and lookup part). hydrate fetches 8 objects at once, a reader asking for one file at a time cannot: the GETs one after another through lfs-lazy's own S3 client in 7a's details are the floor for that, and set against hydrate they are near the goal's 0.8 themselves. On this 2-core machine the Python readers, the server and s3rver share the CPU. The details give the CPU every process of the machine spent (/proc/stat) through the server and for the raw GETs: divided by the cores, the first is the least time the row can take here, whatever the server does with its share.",
   ],
   [
     /^7c\./,
@@ -288,6 +289,8 @@ export async function benchReads({ bench, s3, quick, rows, log }: ReadsContext):
     },
     // Not a goal: what any reader that asks for one object at a time can reach here.
     rawOneByOne: { prepare: emptyRawDir, run: () => timed(() => rawGetMany(client, s3.bucket, keys, rawDir, 1)) },
+    // The same through lfs-lazy's own S3 client: the least a one-at-a-time reader of lfs-lazy pays.
+    storeOneByOne: { prepare: emptyRawDir, run: () => timed(() => storeGetMany(s3.endpoint, s3.bucket, 'reads', ds.oids, rawDir, 1)) },
   });
   const pythonRss = (await bench.takePeakRss())['serve'];
   const serveStart = median(serveRuns.map((r) => r.startMs!));
@@ -296,7 +299,7 @@ export async function benchReads({ bench, s3, quick, rows, log }: ReadsContext):
   const batchFirst = median(batchRuns.map((r) => r.epochsMs![0]!));
   const batchSecond = median(batchRuns.map((r) => r.epochsMs![1]!));
   const perFileName = `one \`lfs-lazy path\` process per file (${sample} sampled, scaled to ${count})`;
-  const serveExtra = `from starting \`lfs-lazy serve\` (${serveStart.toFixed(0)} ms to its URL line) to the last byte of the first epoch; the reads alone ${firstEpoch.toFixed(0)} ms (${((count * size) / MiB / (firstEpoch / 1000)).toFixed(1)} MiB/s); hydrate ${one.hydrate.toFixed(0)} ms is its whole process; raw SDK GETs of the same objects one after another, to files, ${one.rawOneByOne.toFixed(0)} ms (what any reader asking for one file at a time can reach here)${pythonRss !== undefined ? `; the server's peak RSS ${pythonRss.toFixed(0)} MiB` : ''}`;
+  const serveExtra = `from starting \`lfs-lazy serve\` (${serveStart.toFixed(0)} ms to its URL line) to the last byte of the first epoch; the reads alone ${firstEpoch.toFixed(0)} ms (${((count * size) / MiB / (firstEpoch / 1000)).toFixed(1)} MiB/s); hydrate ${one.hydrate.toFixed(0)} ms is its whole process; the same GETs one after another through lfs-lazy's own S3 client, nothing verified, to files, ${one.storeOneByOne.toFixed(0)} ms (what a reader asking for one file at a time can reach here: ${(one.hydrate / one.storeOneByOne).toFixed(2)} of hydrate's throughput), through the raw SDK ${one.rawOneByOne.toFixed(0)} ms${pythonRss !== undefined ? `; the server's peak RSS ${pythonRss.toFixed(0)} MiB` : ''}`;
   rows.push({ target: `7a. Python reads ${count} × 64 KiB one after another through \`lfs-lazy serve\``, ours: one.serve, baseline: one.hydrate, baselineName: '`lfs-lazy hydrate` of the same files', goal: 'throughput ratio ≥ 0.8', met: one.hydrate / one.serve >= 0.8, unit: 'ms', ratioOf: 'baseline/ours', extra: serveExtra });
   rows.push({ target: `7b. Python reads ${count} × 64 KiB one after another through \`lfs-lazy serve\` vs per-file processes`, ours: one.serve, baseline: one.perFile, baselineName: perFileName, goal: 'speed-up ≥ 20', met: one.perFile >= 20 * one.serve, unit: 'ms', ratioOf: 'baseline/ours' });
   const batchExtra = `one \`lfs-lazy path --batch -z\` co-process (examples/python/batch_reader.py, BatchReader.local_path, one request at a time), each answer's file read whole; from the first request (which starts the co-process) to the last file read; the reads alone ${batchFirst.toFixed(0)} ms, ${(batchFirst / count).toFixed(1)} ms a file; a second pass over the same files, all local, ${batchSecond.toFixed(0)} ms (${(batchSecond / count).toFixed(1)} ms a file, against ${(secondEpoch / count).toFixed(1)} through the server)`;
