@@ -84,6 +84,24 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   };
 }
 
+// The bytes of an LFS file's span when they are on this disk already (hydrated, or its object in
+// the LFS store or the read cache) and small: read at once, for a caller that can use them without
+// a stream (the read server's answers). Undefined otherwise: open the content as a stream.
+export async function localSmallContent(ctx: RepositoryContext, source: FileSource, range: ByteRange): Promise<Buffer | undefined> {
+  if (source.kind !== 'lfs') return undefined;
+  const { oid, size } = source.pointer;
+  const r = clamp(range, size);
+  if (r.length === 0 || r.length > HELD_OBJECT_BYTES) return undefined;
+  const slice = { start: r.start, end: r.end };
+  if (extensionsRefusal(source.pointer)) return undefined;
+  const here = source.hydratedFile ?? (await localCopy(ctx, oid, size))?.pathFor(oid);
+  if (here === undefined) return undefined;
+  const bytes = readSpan(here, slice, r.length);
+  // The file changed since it was found: the error a stream of it gives (lazy-stream.ts).
+  if (bytes.length !== r.length) throw new IntegrityError(`${absolutePath(here)} returned ${bytes.length} bytes, expected ${r.length}`);
+  return bytes;
+}
+
 // The absolute path of a file's verified local object (fetched if needed), or of the working-tree
 // file itself for a plain file of the working tree.
 export async function localObjectPath(ctx: RepositoryContext, source: FileSource): Promise<string> {
@@ -110,12 +128,17 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
 // files. A short read (the file changed) is caught by the stream's expected length.
 function openSpan(path: string | Buffer, slice: { start: number; end: number }, length: number): Readable {
   if (length > HELD_OBJECT_BYTES) return createReadStream(path, slice);
+  return Readable.from([readSpan(path, slice, length)]);
+}
+
+// Fewer bytes than `length` when the file is shorter than it should be.
+function readSpan(path: string | Buffer, slice: { start: number; end: number }, length: number): Buffer {
   const fd = openSync(path, 'r');
   try {
     const bytes = Buffer.allocUnsafe(length);
     let got = 0;
     for (let n = -1; got < length && n !== 0; got += n) n = readSync(fd, bytes, got, length - got, slice.start + got);
-    return Readable.from([bytes.subarray(0, got)]);
+    return bytes.subarray(0, got);
   } finally {
     closeSync(fd);
   }

@@ -66,7 +66,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     res.end();
     return;
   }
-  await send(res, file, span, length, status, headers, options.logger);
+  await send(res, { file, span, length, status, headers }, options.logger);
 }
 
 // If-Range with anything but the current ETag asks for the whole file (RFC 9110 §13.1.5).
@@ -76,16 +76,20 @@ function rangeFor(req: IncomingMessage, file: ServedFile): RangeDecision {
   return decideRange(req.headers.range, file.size);
 }
 
-async function send(
-  res: ServerResponse,
-  file: ServedFile,
-  span: { start: number; end: number } | undefined,
-  length: number,
-  status: number,
-  headers: Record<string, string | number>,
-  logger: Logger,
-): Promise<void> {
+// What one answer sends: the file, its span (undefined: all of it), and the status and headers
+// decided for it.
+interface Answer {
+  file: ServedFile;
+  span: { start: number; end: number } | undefined;
+  length: number;
+  status: number;
+  headers: Record<string, string | number>;
+}
+
+async function send(res: ServerResponse, answer: Answer, logger: Logger): Promise<void> {
+  const { file, span, length, status, headers } = answer;
   if (res.destroyed) return;
+  if (length <= ONE_WRITE_BODY && file.readAtHand && (await sentAtHand(res, answer, logger))) return;
   const abandon = new AbortController();
   const source = file.open(span, abandon.signal);
   // Its errors reach the loop below through the iterator; one that comes after (a fetch abandoned
@@ -138,6 +142,25 @@ async function send(
     source.destroy();
     await closed(source);
   }
+}
+
+// A small span already on this disk goes out without a stream. False: it is not at hand, and the
+// caller opens it.
+async function sentAtHand(res: ServerResponse, answer: Answer, logger: Logger): Promise<boolean> {
+  const { file, span, length, status, headers } = answer;
+  try {
+    const bytes = await file.readAtHand!(span);
+    if (bytes === undefined) return false;
+    if (res.destroyed) return true;
+    if (bytes.length !== length) throw shortSource(file, bytes.length, length);
+    res.writeHead(status, headers);
+    res.end(bytes);
+  } catch (err) {
+    if (res.destroyed) return true;
+    logger.error({ err, path: file.path }, 'serve: read failed');
+    reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${messageOf(err)}`);
+  }
+  return true;
 }
 
 function shortSource(file: ServedFile, sent: number, length: number): Error {

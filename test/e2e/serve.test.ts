@@ -154,6 +154,31 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
     assert.equal((await rf.fx.box.git(['status', '--porcelain', '--untracked-files=no'], { cwd: clone })).stdout, '');
   });
 
+  it('a small file already here is answered from one read: whole and by every kind of range, the bytes a stream gives', async () => {
+    // The working-tree file (hydrated), and an object of HEAD~1 once a whole read put it in the read cache.
+    for (const [target, content] of [[`/${PATHS.labels}`, NEW_LABELS], [`/@HEAD~1/${PATHS.labels}`, oldLabels]] as const) {
+      const size = content.length;
+      assert.ok((await get(served, target)).body.equals(content), target);
+      const cases: Array<[string, number, number]> = [
+        ['bytes=0-0', 0, 0],
+        ['bytes=2-5', 2, 5],
+        ['bytes=-3', size - 3, size - 1],
+        [`bytes=${size - 2}-`, size - 2, size - 1],
+        [`bytes=1-${size + 50}`, 1, size - 1],
+      ];
+      for (const [range, start, end] of cases) {
+        const answer = await get(served, target, { headers: { Range: range } });
+        assert.equal(answer.status, 206, `${target} ${range}`);
+        assert.equal(answer.headers['content-range'], `bytes ${start}-${end}/${size}`, `${target} ${range}`);
+        assert.ok(answer.body.equals(content.subarray(start, end + 1)), `${target} ${range}: wrong bytes`);
+      }
+      const whole = await get(served, target);
+      assert.equal(whole.headers['content-length'], String(size));
+      assert.ok(whole.body.equals(content), target);
+    }
+    assert.ok(existsSync(rf.readCacheObject(clone, rf.file(PATHS.labels).oid)), 'the HEAD~1 object was not read from the read cache');
+  });
+
   it('/@<rev>/<path> reads any commit without a checkout: HEAD~1, a branch with a slash, HEAD', async () => {
     const old = rf.file(PATHS.labels);
     for (const rev of ['HEAD~1', 'feature%2Fold', 'HEAD%5E', 'main~1']) {
