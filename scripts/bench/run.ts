@@ -88,6 +88,10 @@ async function bench500(bench: BenchEnv, s3: { bucket: string; endpoint: string 
   };
   const client = rawClient(s3.endpoint);
   const rawDir = join(bench.root, 'raw');
+  const emptyRawDir = async (): Promise<void> => {
+    await rm(rawDir, { recursive: true, force: true });
+    await mkdir(rawDir);
+  };
   const floorDir = join(bench.root, 'floor');
   const floorJob = join(bench.root, 'floor-job.json');
   const keys = ds.oids.map((oid) => `ds500/${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`);
@@ -95,20 +99,8 @@ async function bench500(bench: BenchEnv, s3: { bucket: string; endpoint: string 
   const fetches = await interleaved(runs, {
     hydrate: { prepare: prepareLazy, run: () => timed(() => bench.cli(['hydrate', 'data'], target)) },
     pull: { prepare: prepareLazy, run: () => timed(() => bench.git(['lfs', 'pull', '--include=data/**', '--exclude='], target)) },
-    raw: {
-      prepare: async () => {
-        await rm(rawDir, { recursive: true, force: true });
-        await mkdir(rawDir);
-      },
-      run: () => timed(() => rawGetMany(client, s3.bucket, keys, rawDir, 8)),
-    },
-    store: {
-      prepare: async () => {
-        await rm(rawDir, { recursive: true, force: true });
-        await mkdir(rawDir);
-      },
-      run: () => timed(() => storeGetMany(s3.endpoint, s3.bucket, 'ds500', ds.oids, rawDir, 8)),
-    },
+    raw: { prepare: emptyRawDir, run: () => timed(() => rawGetMany(client, s3.bucket, keys, rawDir, 8)) },
+    store: { prepare: emptyRawDir, run: () => timed(() => storeGetMany(s3.endpoint, s3.bucket, 'ds500', ds.oids, rawDir, 8)) },
     floor: {
       prepare: async () => {
         await rm(floorDir, { recursive: true, force: true });
