@@ -171,8 +171,10 @@ for (const file of [bundle, sdkBundle]) {
   }
 }
 
-// Runs that write the new caches: one that loads every command's code, and one that makes the
-// requests a fetch and a push make, against a stand-in S3 endpoint on loopback, so that the SDK's
-// cache holds the functions a first request compiles.
+// Runs that write the new caches: one that loads every command's code, then the everyday commands
+// in a scratch repository, each adding the functions it compiles; and one that makes the requests a
+// fetch and a push make, against a stand-in S3 endpoint on loopback, so that the SDK's cache holds
+// the functions a first request compiles.
 execFileSync(process.execPath, ['dist/src/cli/lfs-lazy.cjs', '--help'], { stdio: 'ignore' });
+execFileSync(process.execPath, ['scripts/warm-cli-cache.mjs'], { stdio: 'inherit' });
 execFileSync(process.execPath, ['scripts/warm-sdk-cache.mjs', sdkBundle], { stdio: 'inherit' });

@@ -54,12 +54,17 @@ function writeCache(script: vm.Script, cacheFile: string): void {
 // What node's module loader makes of a CommonJS file (node:module's wrap, without loading node:module).
 const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
+// Set by the build's warm-up (scripts/warm-cli-cache.mjs) for each command it runs: the cache is
+// written at exit even though it was taken, so it gains the functions that command compiled.
+const EXTEND_CACHE = 'LFS_LAZY_EXTEND_CODE_CACHE';
+
 function runBundle(bundle: string, scope: BundleScope): void {
   const source = fs.readFileSync(bundle, 'utf8');
   const cacheFile = cacheFileFor(bundle, source);
   const cachedData = readCache(cacheFile);
   const script = new vm.Script(wrap(source), { filename: bundle, ...(cachedData && { cachedData }) });
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) process.once('exit', () => writeCache(script, cacheFile));
+  const stale = cachedData === undefined || script.cachedDataRejected === true || process.env[EXTEND_CACHE] === '1';
+  if (cacheFile !== undefined && stale) process.once('exit', () => writeCache(script, cacheFile));
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   run(scope.module.exports, scope.require, scope.module, scope.filename, scope.dirname);
 }

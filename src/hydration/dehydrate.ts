@@ -3,7 +3,6 @@ import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { git } from '../git/git.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
-import { modifiedPaths } from '../git/index-entries.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
@@ -12,7 +11,7 @@ import { recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { assertValidPattern, gitPathspec } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
-import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
+import { askModifiedOnce, byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
 import { worktreeWriterFor, type Replaced, type WorktreeWriter } from './worktree-writer.js';
 
@@ -51,8 +50,12 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   if (pathspecs.length === 0) throw new LfsLazyError('name the paths to dehydrate (`.` for all)', { code: ErrorCode.BadRequest });
   // Refused before any file changes: the set could not record the exclusion afterwards.
   pathspecs.forEach(assertValidPattern);
+  // Asked now: git compares the index with HEAD while the files are listed.
+  const staged = stagedPaths(root, pathspecs);
+  staged.catch(() => undefined);
   const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
-  const classified = await classifyFiles(root, files, pathspecs);
+  const askModified = askModifiedOnce(root, pathspecs);
+  const classified = await classifyFiles(root, files, pathspecs, askModified);
   const report: DehydrateReport = {
     pathspecs: [...pathspecs],
     dehydrated: [],
@@ -63,15 +66,21 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
     kept: [],
   };
 
+  // Pointers written by a run killed before its index refresh: git lists them as modified (their
+  // size differs from the index's stat data) until they are re-indexed. Asked before any file is
+  // written (none of these is), beside the other git run; the classification's answer if it asked.
+  const pointers = new Set(report.alreadyPointers);
+  const modifiedPointers = pointers.size > 0 ? askModified() : Promise.resolve(new Set<string>());
+  modifiedPointers.catch(() => undefined);
   // A staged change is held by the index alone, and `git lfs prune` ignores the index: as a pointer
   // its content could be deleted from the only place it is. It stays content until committed.
-  const staged = await stagedPaths(root, pathspecs);
+  const stagedSet = await staged;
   const hydrated = classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0);
-  for (const c of hydrated) if (staged.has(c.file.path)) report.skipped.push({ path: c.file.path, reason: 'staged' });
+  for (const c of hydrated) if (stagedSet.has(c.file.path)) report.skipped.push({ path: c.file.path, reason: 'staged' });
   const index = new IndexUpdate(root, { indexFile: ctx.paths.indexFile });
   index.leaveUnmerged(files);
   const writer = worktreeWriterFor(root, ctx.paths);
-  for (const c of hydrated.filter((c) => !staged.has(c.file.path))) {
+  for (const c of hydrated.filter((c) => !stagedSet.has(c.file.path))) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
@@ -89,16 +98,13 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // committed defaults select and whether or not their objects are local.
   await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
   // ...but only for the objects asked to go (dehydrated-objects.ts): other content stays content.
-  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !staged.has(f.path)).map((f) => ({ oid: f.pointer.oid, path: f.path })));
-  // Pointers written by a run killed before its index refresh: git lists them as modified (their
-  // size differs from the index's stat data) until they are re-indexed.
-  const pointers = new Set(report.alreadyPointers);
-  if (pointers.size > 0) for (const p of await modifiedPaths(root, pathspecs.map(gitPathspec))) if (pointers.has(p)) index.refresh(p);
+  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !stagedSet.has(f.path)).map((f) => ({ oid: f.pointer.oid, path: f.path })));
+  for (const p of await modifiedPointers) if (pointers.has(p)) index.refresh(p);
   const indexed = await index.finish();
   ctx.logger.debug({ ...indexed, dehydrated: report.dehydrated.length }, 'dehydrate: index updated');
   if (options.prune) {
-    const pointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
-    await pruneObjects(ctx, root, files.filter((f) => pointers.has(f.path)), report, options);
+    const asPointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
+    await pruneObjects(ctx, root, files.filter((f) => asPointers.has(f.path)), report, options);
   }
   report.skipped.sort(byPath);
   return report;

@@ -75,12 +75,19 @@ const FS_CONCURRENCY = 32;
 //   entries, which git never compares: those are hashed;
 // - nothing is called modified while it holds the object (hashed; free when the size differs):
 //   another hydrate may have put it there since we looked.
-export async function classifyFiles(root: string, files: readonly WorktreeLfsFile[], pathspecs: readonly string[]): Promise<ClassifiedFile[]> {
+// `askModified`: git's modified paths among `pathspecs`, asked only if needed; a caller that needs
+// them too passes its own (askModifiedOnce) and asks git once.
+export async function classifyFiles(
+  root: string,
+  files: readonly WorktreeLfsFile[],
+  pathspecs: readonly string[],
+  askModified: () => Promise<Set<string>> = askModifiedOnce(root, pathspecs),
+): Promise<ClassifiedFile[]> {
   const limit = pLimit(FS_CONCURRENCY);
   const directories = new Map<string, boolean>();
   const first = await Promise.all(files.map((file) => limit(() => lookAt(root, file, directories))));
   const askGit = first.some((c) => c.state === 'ask-git');
-  const modified = askGit ? await modifiedPaths(root, pathspecs.map(gitPathspec)) : new Set<string>();
+  const modified = askGit ? await askModified() : new Set<string>();
   return Promise.all(
     first.map((c) =>
       limit(async (): Promise<ClassifiedFile> => {
@@ -99,6 +106,12 @@ export async function classifyFiles(root: string, files: readonly WorktreeLfsFil
       }),
     ),
   );
+}
+
+// `git ls-files -m` of the pathspecs (root-relative), run on the first call, its answer shared.
+export function askModifiedOnce(root: string, pathspecs: readonly string[]): () => Promise<Set<string>> {
+  let asked: Promise<Set<string>> | undefined;
+  return () => (asked ??= modifiedPaths(root, pathspecs.map(gitPathspec)));
 }
 
 type FirstLook = Omit<ClassifiedFile, 'state'> & { state: FileState | 'ask-git' };
