@@ -7,4 +7,9 @@
 import path = require('node:path');
 import codeCache = require('./code-cache.cjs');
 
-codeCache.runBundle(path.join(__dirname, 'lfs-lazy.bundle.cjs'), { module, require, filename: __filename, dirname: __dirname });
+// The commands run often enough to have a code cache of their own, made by the build
+// (scripts/warm-cli-cache.mjs); any other takes the cache every command shares.
+const OWN_CACHE = new Set(['status', 'path', 'cat', 'hydrate', 'dehydrate', 'fingerprint', 'filter-process']);
+const command = process.argv[2] ?? '';
+
+codeCache.runBundle(path.join(__dirname, 'lfs-lazy.bundle.cjs'), { module, require, filename: __filename, dirname: __dirname }, OWN_CACHE.has(command) ? command : undefined);

@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
+import { readFile } from '../util/plain-fs.js';
 import { join } from 'node:path';
 import { withFileLock } from '../util/file-lock.js';
 import { assertValidPattern, decide, hasWildcard, literalCovers, patternProblem, type Selection, type Rule } from './pathspec-match.js';

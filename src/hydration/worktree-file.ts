@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { lstat } from '../util/plain-fs.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
 
 // Looking at working-tree files without being fooled: what is at a path (never following a

@@ -10,7 +10,8 @@
 // an ordinary file); nothing else writes there (hydrate, merges and clean write git-lfs's store),
 // so evicting one never deletes the only copy of anything.
 import { utimesSync } from 'node:fs';
-import { readdir, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, statfs } from '../util/plain-fs.js';
 import { dirname, join } from 'node:path';
 import { isValidOid } from '../util/oid.js';
 

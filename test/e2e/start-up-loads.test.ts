@@ -3,7 +3,7 @@
 // actually logged) nor the AWS SDK (only for a fetch). Seen from inside real runs of the bundle: a
 // preload records node's module cache at exit.
 import assert from 'node:assert/strict';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
@@ -75,6 +75,50 @@ describe('what a command loads at start-up', () => {
       const loadedBuiltins = await builtins(args);
       assert.notEqual(await readFile(set, 'utf8'), before, `${args.join(' ')} rewrote the set`);
       assert.ok(!loadedBuiltins.includes('crypto'), `${args.join(' ')}: ${loadedBuiltins.join(' ')}`);
+    }
+  });
+
+  // node:fs/promises (1.2–2 ms to load here) only where files are written or read through a
+  // FileHandle: a run that finds nothing to change makes its few calls through node:fs
+  // (util/plain-fs.ts).
+  it('status, and hydrate or dehydrate with nothing to do: node:fs/promises is not loaded', async () => {
+    // Both as asked already, and the hydrated set holding both rules.
+    await box.run(process.execPath, [CLI_PATH, 'hydrate', 'data/a.bin'], { cwd: repo });
+    await box.run(process.execPath, [CLI_PATH, 'dehydrate', 'data/b.bin'], { cwd: repo });
+    for (const args of [['status'], ['hydrate', 'data/a.bin'], ['dehydrate', 'data/b.bin']]) {
+      const loadedBuiltins = await builtins(args);
+      assert.ok(loadedBuiltins.includes('child_process'), loadedBuiltins.join(' '));
+      assert.ok(!loadedBuiltins.includes('fs/promises'), `${args.join(' ')}: ${loadedBuiltins.join(' ')}`);
+    }
+  });
+
+  it('node:fs/promises is loaded once a file is written (the check above can see it): hydrate of a pointer', async () => {
+    await box.run(process.execPath, [CLI_PATH, 'dehydrate', 'data/b.bin'], { cwd: repo });
+    assert.ok((await builtins(['hydrate', 'data/b.bin'])).includes('fs/promises'));
+  });
+
+  // Each everyday command runs from a code cache of its own, which the build made by running it
+  // (scripts/warm-cli-cache.mjs): its functions are compiled already. V8 takes the cache: one it
+  // refused would be written anew at the run's exit.
+  it('status, path, cat, hydrate, dehydrate and fingerprint each read a code cache of their own, which V8 takes', async () => {
+    const cliDir = join(CLI_PATH, '..');
+    const recorder = join(box.root, 'record-caches.cjs');
+    await writeFile(
+      recorder,
+      "const fs = require('node:fs'); const read = fs.readFileSync; const seen = [];\n" +
+        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && file.endsWith('.v8-cache')) seen.push(file); return read.call(this, file, ...rest); };\n" +
+        "process.on('exit', () => fs.writeFileSync(process.env.RECORD_CACHES, seen.join('\\n')));\n",
+    );
+    for (const args of [['status'], ['path', 'data/a.bin'], ['cat', 'data/a.bin'], ['hydrate', 'data/a.bin'], ['dehydrate', 'data/b.bin'], ['fingerprint']]) {
+      const own = (await readdir(cliDir)).filter((f) => f.startsWith('lfs-lazy.bundle.cjs.') && f.endsWith(`.${args[0]}.v8-cache`));
+      assert.equal(own.length, 1, `${args[0]}: ${own.join(', ')}`);
+      const cache = join(cliDir, own[0]!);
+      const before = await stat(cache);
+      const record = join(box.root, `caches-${n++}.txt`);
+      await box.run(process.execPath, ['--require', recorder, CLI_PATH, ...args], { cwd: repo, env: { RECORD_CACHES: record } });
+      assert.deepEqual((await readFile(record, 'utf8')).split('\n'), [cache], args.join(' '));
+      const after = await stat(cache);
+      assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs], `${args.join(' ')}: the cache was not written anew`);
     }
   });
 
