@@ -84,21 +84,38 @@ export async function openContent(ctx: RepositoryContext, source: FileSource, ra
   };
 }
 
-// The bytes of an LFS file's span when they are on this disk already (hydrated, or its object in
-// the LFS store or the read cache) and small: read at once, for a caller that can use them without
-// a stream (the read server's answers). Undefined otherwise: open the content as a stream.
-export async function localSmallContent(ctx: RepositoryContext, source: FileSource, range: ByteRange): Promise<Buffer | undefined> {
+// A small span's bytes, read whole for a caller that needs no stream (the read server's answers).
+// `settled`: the read cache's copy of an object just downloaded is still being written.
+export interface SmallContent {
+  bytes: Buffer;
+  settled?: Promise<void>;
+}
+
+// The bytes of a small span of an LFS file, at once: from this disk when they are here (hydrated,
+// or its object in the LFS store or the read cache); for a whole object that is not, from its
+// verified download, before the read cache's copy is written. Undefined otherwise (a large span, a
+// range of an object not here, anything but an LFS file): open the content as a stream. Aborting
+// `signal` abandons the download, as for openContent.
+export async function smallContent(ctx: RepositoryContext, source: FileSource, range: ByteRange, signal?: AbortSignal): Promise<SmallContent | undefined> {
   if (source.kind !== 'lfs') return undefined;
   const { oid, size } = source.pointer;
   const r = clamp(range, size);
   if (r.length === 0 || r.length > HELD_OBJECT_BYTES) return undefined;
-  const slice = { start: r.start, end: r.end };
+  // Refused by the stream, with its reason.
   if (extensionsRefusal(source.pointer)) return undefined;
+  const slice = { start: r.start, end: r.end };
   const here = source.hydratedFile ?? (await localCopy(ctx, oid, size))?.pathFor(oid);
-  if (here === undefined) return undefined;
-  const bytes = readSpan(here, slice, r.length);
-  // The file changed since it was found: the error a stream of it gives (lazy-stream.ts).
-  if (bytes.length !== r.length) throw new IntegrityError(`${absolutePath(here)} returned ${bytes.length} bytes, expected ${r.length}`);
+  if (here !== undefined) return { bytes: wholeSpan(here, slice, r.length) };
+  if (!r.whole) return undefined;
+  const held = await heldWhileFetched(ctx, oid, size, signal);
+  return 'path' in held ? { bytes: wholeSpan(held.path, slice, r.length) } : held;
+}
+
+// A span read at once; the file changed since it was found: the error a stream of it gives
+// (lazy-stream.ts).
+function wholeSpan(path: string | Buffer, slice: { start: number; end: number }, length: number): Buffer {
+  const bytes = readSpan(path, slice, length);
+  if (bytes.length !== length) throw new IntegrityError(`${absolutePath(path)} returned ${bytes.length} bytes, expected ${length}`);
   return bytes;
 }
 

@@ -89,7 +89,7 @@ interface Answer {
 async function send(res: ServerResponse, answer: Answer, logger: Logger): Promise<void> {
   const { file, span, length, status, headers } = answer;
   if (res.destroyed) return;
-  if (length <= ONE_WRITE_BODY && file.readAtHand && (await sentAtHand(res, answer, logger))) return;
+  if (length <= ONE_WRITE_BODY && file.readSmall && (await sentWhole(res, answer, logger))) return;
   const abandon = new AbortController();
   const source = file.open(span, abandon.signal);
   // Its errors reach the loop below through the iterator; one that comes after (a fetch abandoned
@@ -144,21 +144,32 @@ async function send(res: ServerResponse, answer: Answer, logger: Logger): Promis
   }
 }
 
-// A small span already on this disk goes out without a stream. False: it is not at hand, and the
-// caller opens it.
-async function sentAtHand(res: ServerResponse, answer: Answer, logger: Logger): Promise<boolean> {
+// A small span goes out without a stream, read at once: from this disk, or from an object's
+// verified download. False: it must be opened as a stream, and the caller does that.
+async function sentWhole(res: ServerResponse, answer: Answer, logger: Logger): Promise<boolean> {
   const { file, span, length, status, headers } = answer;
+  // The client gone, or the server stopping: a download for this read alone is abandoned.
+  const abandon = new AbortController();
+  const onClose = (): void => abandon.abort();
+  res.once('close', onClose);
+  let settled: Promise<void> | undefined;
   try {
-    const bytes = await file.readAtHand!(span);
-    if (bytes === undefined) return false;
+    const content = await file.readSmall!(span, abandon.signal);
+    if (content === undefined) return false;
+    settled = content.settled;
     if (res.destroyed) return true;
-    if (bytes.length !== length) throw shortSource(file, bytes.length, length);
+    if (content.bytes.length !== length) throw shortSource(file, content.bytes.length, length);
     res.writeHead(status, headers);
-    res.end(bytes);
+    res.end(content.bytes);
   } catch (err) {
     if (res.destroyed) return true;
     logger.error({ err, path: file.path }, 'serve: read failed');
     reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${messageOf(err)}`);
+  } finally {
+    res.off('close', onClose);
+    // The answer is done once the read cache's copy is in place (or given up): a server that
+    // stops waits for its answers, and leaves no temp file behind.
+    await settled;
   }
   return true;
 }

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { FileSource } from '../api/file-source.js';
 import { LazyStream } from '../api/lazy-stream.js';
-import { localSmallContent, openContent } from '../api/read-content.js';
+import { openContent, smallContent, type SmallContent } from '../api/read-content.js';
 import type { RepositoryContext } from '../repository/context.js';
 
 // Inclusive, both ends within the file.
@@ -23,9 +23,9 @@ export interface ServedFile {
   // stream's error, before its first byte when it can be known then. Aborting `signal` abandons a
   // fetch under way, its temp file removed, before the stream closes.
   open(span: Span | undefined, signal: AbortSignal): Readable;
-  // The bytes of a small span already on this disk, read at once without a stream; undefined when
-  // they must be opened (a fetch, a large span, a git blob).
-  readAtHand?(span: Span | undefined): Promise<Buffer | undefined>;
+  // The bytes of a small span, read at once without a stream (api/read-content.ts smallContent);
+  // undefined when they must be opened (a large span, a range of an object not here, a git blob).
+  readSmall?(span: Span | undefined, signal: AbortSignal): Promise<SmallContent | undefined>;
 }
 
 export type Lookup = { file: ServedFile } | { missing: string };
@@ -39,7 +39,7 @@ export function libraryFile(ctx: RepositoryContext, source: FileSource, size: nu
     size,
     etag,
     open: (span, signal) => new LazyStream({ open: () => openContent(ctx, source, span ?? {}, signal), mapError: asError }),
-    readAtHand: (span) => localSmallContent(ctx, source, span ?? {}),
+    readSmall: (span, signal) => smallContent(ctx, source, span ?? {}, signal),
   };
 }
 
