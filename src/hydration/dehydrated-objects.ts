@@ -5,8 +5,8 @@
 // back, or an edit that happens to equal an object dehydrated at another path (differential seed
 // 500214) — is content the user never asked to hide, and it may exist nowhere but on this machine.
 // A line with an oid alone (written by an earlier version) applies at every path.
-import { appendFile, mkdir, readFile } from '../util/plain-fs.js';
 import { dirname, join } from 'node:path';
+import { appendFile, mkdir, readFile } from '../util/plain-fs.js';
 
 export function dehydratedObjectsFile(commonDir: string): string {
   return join(commonDir, 'lfs-lazy', 'dehydrated');

@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { readFile } from '../util/plain-fs.js';
 import { join } from 'node:path';
 import { withFileLock } from '../util/file-lock.js';
+import { readFile } from '../util/plain-fs.js';
 import { assertValidPattern, decide, hasWildcard, literalCovers, patternProblem, type Selection, type Rule } from './pathspec-match.js';
 import { formatRule, parseRule } from './pattern-line.js';
 

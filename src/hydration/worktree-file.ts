@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { lstat } from '../util/plain-fs.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
+import { lstat } from '../util/plain-fs.js';
 
 // Looking at working-tree files without being fooled: what is at a path (never following a
 // symlink, in the last component or any directory above it), and whether it holds given bytes.

@@ -11,9 +11,9 @@
 // so evicting one never deletes the only copy of anything.
 import { utimesSync } from 'node:fs';
 import { rm, rmdir, stat } from 'node:fs/promises';
-import { readdir, statfs } from '../util/plain-fs.js';
 import { dirname, join } from 'node:path';
 import { isValidOid } from '../util/oid.js';
+import { readdir, statfs } from '../util/plain-fs.js';
 
 export const HANDOUT_GRACE_MS = 60_000;
 

@@ -2,12 +2,13 @@
 // its size and SHA-256 match the oid. It lives with the local store, whose temp directory it
 // writes into; the agent uses it as it is (git-lfs renames the file into its own store), hydrate
 // through LocalObjectStore.ensure, with a copy (download-copy.ts).
-import { closeSync, open as openFd, rmSync, writeSync } from 'node:fs';
+import { closeSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertOid } from '../util/oid.js';
+import { openFd } from '../util/plain-fs.js';
 import { ownerToken } from '../util/temp-files.js';
 import { checkVerified, count, localFailure, newTally } from './download-check.js';
 
@@ -140,7 +141,7 @@ async function verifiedBytes(body: Readable, options: DownloadOptions): Promise<
 
 // A new file, owner-only, as a plain descriptor (written and closed synchronously).
 function openNew(path: string): Promise<number> {
-  return new Promise((resolve, reject) => openFd(path, 'wx', 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
+  return openFd(path, 'wx', 0o600);
 }
 
 async function downloadInto(options: DownloadOptions, dir: string, path: string, copyTo: DownloadCopy | undefined): Promise<HeldDownload> {
