@@ -30,9 +30,9 @@ describe('file names that are not plain text', { timeout: 300_000 }, () => {
   const at = (dir: string, name: Buffer): Buffer => Buffer.concat([Buffer.from(`${dir}/`), name]);
   const pointerOf = (content: Buffer): Buffer => encodePointer({ oid: sha256(content), size: content.length, extensions: [] });
   // The CLI with stdout as bytes: a quoted name is compared byte for byte with git's.
-  const cli = (args: string[], cwd: string): Promise<RawResult> =>
+  const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RawResult> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [CLI_PATH, ...args], { cwd, env: fx.box.env, encoding: 'buffer' }, (err, stdout, stderr) => {
+      execFile(process.execPath, [CLI_PATH, ...args], { cwd, env: { ...fx.box.env, ...env }, encoding: 'buffer' }, (err, stdout, stderr) => {
         resolve({ stdout, stderr: stderr.toString(), code: err ? (typeof err.code === 'number' ? err.code : 1) : 0 });
       });
     });
@@ -145,6 +145,31 @@ describe('file names that are not plain text', { timeout: 300_000 }, () => {
     const missing = await cli(['cat', 'no\x1bsuch.bin'], clone);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /"no\\033such\.bin" is not in the repository/);
+  });
+
+  // Names git's revision syntax would read otherwise (`1:x.bin` as a stage, `:x.bin`), with spaces,
+  // or with a newline (which cannot be one line of `cat-file --batch`): `path` and `cat` find that
+  // file, its blob read by one `cat-file` run.
+  it('cat and path give the file named, for names revision syntax could misread and one with a newline', async () => {
+    const names = ['1:x.bin', ':x.bin', 'trail.bin ', 'sp ace.bin'].map((name) => Buffer.from(name));
+    const contents = names.map((_, i) => fileContent(200 + i, 1_000 + i));
+    for (const [i, name] of names.entries()) await writeFile(at(fx.origin, name), contents[i]!);
+    await fx.box.git(['add', '.'], { cwd: fx.origin });
+    await fx.box.git(['commit', '-q', '-m', 'names revision syntax reads'], { cwd: fx.origin });
+    const cases: Array<[Buffer, Buffer]> = [...names.map((name, i): [Buffer, Buffer] => [name, contents[i]!]), [NEWLINE, contentOf(NAMES.indexOf(NEWLINE))]];
+    for (const [name, content] of cases) {
+      const rel = at('.', name).toString().slice(2);
+      const trace = join(fx.box.root, 'names-trace');
+      await rm(trace, { force: true });
+      const cat = await cli(['cat', rel], fx.origin, { GIT_TRACE: trace });
+      assert.equal(cat.code, 0, cat.stderr);
+      assert.ok(cat.stdout.equals(content), `cat ${JSON.stringify(rel)}`);
+      const catFiles = (await readFile(trace, 'utf8')).split('\n').filter((line) => /trace: built-in: git cat-file/.test(line));
+      assert.equal(catFiles.length, 1, `cat ${JSON.stringify(rel)}: ${catFiles.join('\n')}`);
+      const path = await cli(['path', rel], fx.origin);
+      assert.equal(path.code, 0, path.stderr);
+      assert.ok((await readFile(path.stdout.subarray(0, -1).toString())).equals(content), `path ${JSON.stringify(rel)}`);
+    }
   });
 
   it("the filter's report line quotes the name too", async () => {
