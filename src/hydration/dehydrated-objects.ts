@@ -52,9 +52,13 @@ export async function loadDehydratedObjects(commonDir: string): Promise<Dehydrat
   return new DehydratedObjects(atPath, anywhere);
 }
 
-// Appends (O_APPEND: concurrent runs interleave whole lines); a repeated line is harmless.
+// Appends what is not recorded yet (O_APPEND: concurrent runs interleave whole lines, and a line
+// two of them append is harmless), so the file holds each object and path once however often
+// `dehydrate` runs: every smudge and status reads it whole.
 export async function recordDehydratedObjects(commonDir: string, files: Iterable<{ oid: string; path: string }>): Promise<void> {
-  const lines = [...new Set([...files].map(({ oid, path }) => `${oid} ${JSON.stringify(path)}\n`))].join('');
+  const recorded = await loadDehydratedObjects(commonDir);
+  const fresh = [...files].filter(({ oid, path }) => !recorded.has(oid, path));
+  const lines = [...new Set(fresh.map(({ oid, path }) => `${oid} ${JSON.stringify(path)}\n`))].join('');
   if (lines === '') return;
   const file = dehydratedObjectsFile(commonDir);
   await mkdir(dirname(file), { recursive: true });
