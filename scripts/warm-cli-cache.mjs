@@ -1,7 +1,7 @@
 // Part of `npm run build` (scripts/bundle.mjs): runs the everyday commands in a scratch repository,
 // so that each has a code cache of its own holding the functions it compiles (src/cli/lfs-lazy.cts
 // names them), not only those `--help` compiles: with that one, each command compiled its own
-// functions from source at every run (`status` ≈ 3.5 ms, measured here). A command's first run
+// functions from source at every run (≈ 4–7 ms of `status`, measured here). A command's first run
 // writes its cache; a later run of it (another form: `path --batch` after `path`) adds what it
 // compiled (LFS_LAZY_EXTEND_CODE_CACHE, src/cli/code-cache.cts). Everything happens in a temporary
 // directory with an isolated HOME and a file:// store: nothing leaves the machine. A step that
