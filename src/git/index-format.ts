@@ -33,8 +33,11 @@ export interface IndexEntry {
   mode: string;
   stage: number;
   // assume-unchanged, skip-worktree or intent-to-add: git does not compare such an entry with the
-  // working tree the usual way, so its stat data is not ours to set.
+  // working tree the usual way.
   special: boolean;
+  // Intent-to-add (`git add -N`): staged as the empty blob, the file not yet indexed; no stat data
+  // of ours belongs to it.
+  intentToAdd: boolean;
   stat: StatData;
 }
 
@@ -107,6 +110,7 @@ export function parseIndex(data: Buffer, hashLength: 20 | 32): ParsedIndex {
       mode: data.readUInt32BE(offset + 24).toString(8),
       stage: (flags & FLAG_STAGE) >> 12,
       special: (flags & FLAG_ASSUME_VALID) !== 0 || (extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+      intentToAdd: (extended & EXT_INTENT_TO_ADD) !== 0,
       stat: readStat(data, offset),
     });
     previousPath = path;

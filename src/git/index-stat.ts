@@ -86,7 +86,11 @@ export async function recordStatData(root: string, files: readonly WrittenFile[]
     for (const file of files) {
       const entry = byPath.get(file.path);
       const now = currentStat(root, file.path);
-      if (!entry || entry.special || entry.oid !== file.blob || !now || !sameFile(now, file.stat)) {
+      // A --skip-worktree or --assume-unchanged entry gets its stat data too, keeping its flag: git
+      // does not look at the file while the flag is set, but trusts that stat data once it is
+      // cleared, and would call a file we rewrote modified by its size alone. (`git update-index
+      // --refresh` leaves such entries as they are, so only this can keep them true.)
+      if (!entry || entry.intentToAdd || entry.oid !== file.blob || !now || !sameFile(now, file.stat)) {
         left.push(file.path);
         continue;
       }

@@ -1,6 +1,6 @@
 // Chooses the next operation from the seeded PRNG and the oracle's current state (the oracle is
 // plain git: its state is the model of what a user sees), so a seed always gives the same steps.
-import type { Op, OpKind } from './operations.js';
+import { INDEX_FLAGS, type Op, type OpKind } from './operations.js';
 import type { Prng } from './prng.js';
 import type { Snapshot } from './snapshot.js';
 import { DIRECTORIES, isLfsPath, LFS_PATHS, UNIVERSE } from './universe.js';
@@ -11,6 +11,7 @@ const WEIGHTS: Record<OpKind, number> = {
   edit: 22, add: 4, commit: 10, branch: 3, switch: 10, merge: 5, rebase: 4, 'cherry-pick': 4,
   stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
+  amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
 };
 
 export class Generator {
@@ -35,12 +36,14 @@ export class Generator {
     const branchesHere = BRANCHES.filter((b) => state.refs.includes(`refs/heads/${b}\n`));
     const others = branchesHere.filter((b) => b !== state.branch);
     // (stash-pop weighs double: popped soon, the edits a stash holds still matter.)
-    if (state.stashes.length === 0) weights['stash-pop'] = 0;
+    if (state.stashes.length === 0) weights['stash-pop'] = weights['stash-apply'] = weights['stash-drop'] = 0;
     if (state.sparse === null) weights['sparse-disable'] = 0;
     if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick'] as const) weights[k] = 0;
     if (branchesHere.length === BRANCHES.length) weights.branch = 0;
+    if (branchesHere.length === 0) weights['checkout-from'] = 0;
     if (present.length === 0) weights.restore = weights.mv = 0;
-    if (tracked.length === 0) weights.rm = 0;
+    if (tracked.length === 0) weights.rm = weights.unstage = 0;
+    if (!tracked.some(isLfsPath)) weights.flagged = 0;
     // `git lfs prune` ignores the index: it deletes the object of a staged, uncommitted LFS file,
     // and the oracle (git-lfs) then fails to check that file out again while lfs-lazy leaves its
     // pointer. Both lost the content the same way; past that point git-lfs is no oracle.
@@ -76,6 +79,20 @@ export class Generator {
       case 'hydrate':
       case 'dehydrate': return { kind, pathspec: this.pathspec() };
       case 'prune': return { kind };
+      case 'amend': return { kind, all: this.prng.chance(0.5) };
+      case 'revert': return { kind };
+      case 'reset': return { kind, mode: this.prng.chance(0.5) ? 'soft' : 'mixed', target: this.prng.chance(0.5) ? 'HEAD~1' : 'HEAD' };
+      case 'unstage': return { kind, path: this.prng.pick(tracked) };
+      // Any path of the universe: one the branch does not have makes both repositories fail alike.
+      case 'checkout-from': return { kind, branch: this.prng.pick(others.length > 0 ? others : branchesHere), path: this.prng.pick(UNIVERSE.filter(inCone)) };
+      case 'stash-apply': return { kind };
+      case 'stash-drop': return { kind };
+      case 'clean': return { kind };
+      // The flagged file is often what the command names: that is where it writes a flagged file.
+      case 'flagged': {
+        const path = this.prng.pick(tracked.filter(isLfsPath));
+        return { kind, path, flag: this.prng.pick(INDEX_FLAGS), lazy: this.prng.chance(0.5) ? 'hydrate' : 'dehydrate', pathspec: this.prng.chance(0.6) ? path : this.pathspec() };
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 // keeping it there (an uncommitted edit: no local branch names it), never where the user hydrated the path, never where
 // the object is in the local store (unless the user dehydrated the path, or the step left an
 // earlier pointer untouched).
-import type { CommandOutcome, Op } from './operations.js';
+import { lazyCommandOf, type CommandOutcome, type Op } from './operations.js';
 import { pathspecMatches, type SubjectModel } from './model.js';
 import { localObjectExists, remoteObjectExists, type Snapshot } from './snapshot.js';
 import { isLfsPath, pointerOf, sha256 } from './universe.js';
@@ -16,16 +16,15 @@ export interface Failure {
   detail: string;
 }
 
-export function checkOutcomes(op: Op, oracle: CommandOutcome[], subject: CommandOutcome[]): Failure[] {
+export function checkOutcomes(oracle: CommandOutcome[], subject: CommandOutcome[]): Failure[] {
   const failures: Failure[] = [];
   for (const [side, outcomes] of [['oracle', oracle], ['subject', subject]] as const) {
     for (const o of outcomes.filter((x) => x.timedOut)) failures.push({ what: `${side}: a command hung and was killed`, detail: `${o.command}\n${o.stderr}` });
   }
-  if (op.kind === 'hydrate' || op.kind === 'dehydrate') {
-    for (const o of subject.filter((x) => x.code !== 0)) failures.push({ what: `subject: ${o.command} exited ${o.code}`, detail: o.stderr });
-    return failures;
-  }
-  const codes = (outcomes: CommandOutcome[]) => outcomes.map((o) => `${o.command} → ${o.code}`).join('\n');
+  // lfs-lazy's own commands run in the subject alone: each must succeed; the rest must end alike.
+  const ownCommand = (o: CommandOutcome): boolean => o.command.startsWith('lfs-lazy ');
+  for (const o of subject.filter((x) => ownCommand(x) && x.code !== 0)) failures.push({ what: `subject: ${o.command} exited ${o.code}`, detail: o.stderr });
+  const codes = (outcomes: CommandOutcome[]) => outcomes.filter((o) => !ownCommand(o)).map((o) => `${o.command} → ${o.code}`).join('\n');
   if (codes(oracle) !== codes(subject)) {
     failures.push({
       what: 'the commands ended differently',
@@ -74,12 +73,21 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subjec
     return 'the subject holds a pointer to content that exists only in its local store, where nothing keeps it (not pushed, no local branch names it): git lfs prune would delete it';
   }
   if (model.dehydrated(path)) return null;
-  const justHydrated = op?.kind === 'hydrate' && pathspecMatches(op.pathspec, path);
+  const lazy = op ? lazyCommandOf(op) : undefined;
+  const justHydrated = lazy?.command === 'hydrate' && pathspecMatches(lazy.pathspec, path);
   if (!justHydrated && model.previousFiles.get(path)?.equals(got)) return null;
+  // A pointer git itself calls modified — it names another version than the index does, e.g. the
+  // pointer of a newer commit after `git reset --mixed HEAD~1` — is a change of the user's, which
+  // hydrate never touches (lazy-policy.md, "modified"): it stays a pointer, to an object kept
+  // (checked above), until it is staged or restored.
+  if (model.previousFiles.get(path)?.equals(got) && modifiedInWorktree(subject.status, path)) return null;
   if (model.selected(path)) return `the subject holds a pointer for a path the user hydrated (policy: ${model.policySummary()})`;
   if (local) return `the subject holds a pointer, but the object is in its local store (.git/lfs/objects${shared ? '' : ', and nowhere else'}) and the path was not dehydrated: content was replaced by a pointer`;
   return null;
 }
+
+// Whether `git status --porcelain=v1` lists the working-tree file of `path` as modified.
+const modifiedInWorktree = (status: string, path: string): boolean => status.split('\n').some((line) => line[1] === 'M' && line.slice(3) === path);
 
 // No edit may be lost: every LFS object something in the repository still names (a commit of any
 // ref or stash, the index) stays in the local store or the shared store. Measured against the

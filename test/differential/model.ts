@@ -3,7 +3,7 @@
 //   excludes them (the last matching command wins, as the last matching pattern does);
 // - the subject's files after the previous step, so that a pointer the step did not write (a
 //   file git left alone) is not blamed on it.
-import type { Op } from './operations.js';
+import { lazyCommandOf, type Op } from './operations.js';
 
 interface Rule {
   pathspec: string;
@@ -34,8 +34,8 @@ export class SubjectModel {
   // Before the step's checks: what the step did to the policy and, for a rename, which file the
   // new path held before (git mv moves the file, it does not check it out).
   beforeChecks(op: Op, succeeded: boolean): void {
-    if (op.kind === 'hydrate') this.rules.push({ pathspec: op.pathspec, include: true });
-    if (op.kind === 'dehydrate') this.rules.push({ pathspec: op.pathspec, include: false });
+    const lazy = lazyCommandOf(op);
+    if (lazy) this.rules.push({ pathspec: lazy.pathspec, include: lazy.command === 'hydrate' });
     if (op.kind === 'mv' && succeeded) {
       const moved = this.previousFiles.get(op.from);
       this.previousFiles.delete(op.from);

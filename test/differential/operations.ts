@@ -28,12 +28,37 @@ export type Op =
   | { kind: 'sparse-disable' }
   | { kind: 'hydrate'; pathspec: string }
   | { kind: 'dehydrate'; pathspec: string }
-  | { kind: 'prune' };
+  | { kind: 'prune' }
+  | { kind: 'amend'; all: boolean }
+  | { kind: 'revert' }
+  | { kind: 'reset'; mode: 'soft' | 'mixed'; target: 'HEAD' | 'HEAD~1' }
+  | { kind: 'unstage'; path: string }
+  | { kind: 'checkout-from'; branch: string; path: string }
+  | { kind: 'stash-apply' }
+  | { kind: 'stash-drop' }
+  | { kind: 'clean' }
+  | { kind: 'flagged'; path: string; flag: IndexFlag; lazy: LazyCommand; pathspec: string };
+
+// The index flags that make git stop looking at a working-tree file. A step sets one only for the
+// time of an lfs-lazy command and clears it again: while a flag is set, what git does with the
+// file (overwrite an edit, refuse a reset) hangs on its exact stat data, which lazy pointers make
+// differ from git-lfs's by design, so no later step may meet it.
+export const INDEX_FLAGS = ['skip-worktree', 'assume-unchanged'] as const;
+export type IndexFlag = (typeof INDEX_FLAGS)[number];
+type LazyCommand = 'hydrate' | 'dehydrate';
+
+// The lfs-lazy command a step runs in the subject (none in the oracle), if any.
+export function lazyCommandOf(op: Op): { command: LazyCommand; pathspec: string } | undefined {
+  if (op.kind === 'hydrate' || op.kind === 'dehydrate') return { command: op.kind, pathspec: op.pathspec };
+  if (op.kind === 'flagged') return { command: op.lazy, pathspec: op.pathspec };
+  return undefined;
+}
 
 export type OpKind = Op['kind'];
 export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
+  'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
 ];
 
 export function describe(op: Op): string {
@@ -60,6 +85,15 @@ export function describe(op: Op): string {
     case 'hydrate': return `lfs-lazy hydrate ${op.pathspec} (subject only)`;
     case 'dehydrate': return `lfs-lazy dehydrate ${op.pathspec} (subject only)`;
     case 'prune': return 'git lfs prune';
+    case 'amend': return op.all ? 'git add -A && git commit --amend --no-edit' : 'git commit --amend --no-edit';
+    case 'revert': return 'git revert --no-edit HEAD (abort on conflict)';
+    case 'reset': return `git reset --${op.mode} ${op.target}`;
+    case 'unstage': return `git reset -- ${op.path}`;
+    case 'checkout-from': return `git checkout ${op.branch} -- ${op.path}`;
+    case 'stash-apply': return 'git stash apply (reset --hard on conflict)';
+    case 'stash-drop': return 'git stash drop';
+    case 'clean': return 'git clean -fd';
+    case 'flagged': return `git update-index --${op.flag} ${op.path}; lfs-lazy ${op.lazy} ${op.pathspec} (subject only); git update-index --no-${op.flag} ${op.path}`;
   }
 }
 
@@ -77,6 +111,15 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
     const result = await world.git(side, args);
     outcomes.push({ command: `git ${args.join(' ')}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
     return result.timedOut ? Number.NaN : result.code;
+  };
+  // lfs-lazy runs in the subject only, and only when it is lfs-lazy. A random pathspec may match no
+  // LFS file yet: the user who names it selects it for later checkouts (hydrate refuses it without
+  // --ignore-unmatch).
+  const lazy = async (command: LazyCommand, pathspec: string): Promise<void> => {
+    if (side === 'oracle' || world.subjectKind === 'git-lfs') return;
+    const args = command === 'hydrate' ? ['hydrate', '--ignore-unmatch', pathspec] : [command, pathspec];
+    const result = await world.lazy(args);
+    outcomes.push({ command: `lfs-lazy ${args.join(' ')}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
   };
   // A probe of the repository's state, not an outcome (its answer shows in the next command).
   const exists = async (ref: string) => (await world.git(side, ['rev-parse', '-q', '--verify', ref])).code === 0;
@@ -122,7 +165,11 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       await git('stash', 'push', '-q', ...(op.untracked ? ['-u'] : []));
       return outcomes;
     case 'stash-pop':
-      if ((await git('stash', 'pop', '-q')) !== 0 && (await world.git(side, ['ls-files', '-u'])).stdout.length > 0) await git('reset', '-q', '--hard');
+    case 'stash-apply':
+      if ((await git('stash', op.kind === 'stash-pop' ? 'pop' : 'apply', '-q')) !== 0 && (await world.git(side, ['ls-files', '-u'])).stdout.length > 0) await git('reset', '-q', '--hard');
+      return outcomes;
+    case 'stash-drop':
+      await git('stash', 'drop', '-q');
       return outcomes;
     case 'reset-hard':
       await git('reset', '-q', '--hard', op.target);
@@ -143,17 +190,35 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       await git('sparse-checkout', 'disable');
       return outcomes;
     case 'hydrate':
-    case 'dehydrate': {
-      if (side === 'oracle' || world.subjectKind === 'git-lfs') return outcomes;
-      // A random pathspec may match no LFS file yet: the user who names it selects it for later
-      // checkouts (hydrate refuses it without --ignore-unmatch).
-      const args = op.kind === 'hydrate' ? ['hydrate', '--ignore-unmatch', op.pathspec] : [op.kind, op.pathspec];
-      const result = await world.lazy(args);
-      outcomes.push({ command: `lfs-lazy ${args.join(' ')}`, code: result.code, stderr: result.stderr, timedOut: result.timedOut });
+    case 'dehydrate':
+      await lazy(op.kind, op.pathspec);
       return outcomes;
-    }
     case 'prune':
       await git('lfs', 'prune');
+      return outcomes;
+    case 'amend':
+      if (op.all) await git('add', '-A');
+      await git('commit', '-q', '--amend', '--no-edit');
+      return outcomes;
+    case 'revert':
+      if ((await git('revert', '--no-edit', 'HEAD')) !== 0 && (await exists('REVERT_HEAD'))) await git('revert', '--abort');
+      return outcomes;
+    case 'reset':
+      await git('reset', '-q', `--${op.mode}`, op.target);
+      return outcomes;
+    case 'unstage':
+      await git('reset', '-q', '--', op.path);
+      return outcomes;
+    case 'checkout-from':
+      await git('checkout', '-q', op.branch, '--', op.path);
+      return outcomes;
+    case 'clean':
+      await git('clean', '-fdq');
+      return outcomes;
+    case 'flagged':
+      await git('update-index', `--${op.flag}`, '--', op.path);
+      await lazy(op.lazy, op.pathspec);
+      await git('update-index', `--no-${op.flag}`, '--', op.path);
       return outcomes;
   }
 }

@@ -52,7 +52,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
       steps.push(op);
       const outcomes = await Promise.all([apply(world, 'oracle', op), apply(world, 'subject', op)]);
       commands.push(outcomes[0].map((o) => `${o.command} → ${o.code}`).join('; '));
-      failures = checkOutcomes(op, ...outcomes);
+      failures = checkOutcomes(...outcomes);
       model.beforeChecks(op, outcomes[1].every((o) => o.code === 0));
       [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
       const checked = checkStep(world, op, model, oracle, subject);

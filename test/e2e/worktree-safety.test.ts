@@ -5,7 +5,7 @@
 // oracle, and no user's bytes may be lost or written outside the repository.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, sha256, type LfsFixture } from '../helpers/lfs-fixture.js';
 import type { RunResult } from '../helpers/sandbox.js';
@@ -90,6 +90,33 @@ describe('hydrate / dehydrate / status under git workflows', { timeout: 600_000 
     assert.deepEqual(report.dehydrated, ['flags/clean.bin'], 'an unedited flagged file is verified by its hash, then dehydrated');
     for (const [path, data] of edited) assert.ok((await read(clone, path)).equals(data), `the edit of ${path} survives`);
     assert.ok((await read(clone, 'flags/clean.bin')).equals(pointer('flags/clean.bin')));
+  });
+
+  // Found by the differential fuzz (seed 990037): hydrate left a flagged entry's stat data that of
+  // the pointer, so once the flag was cleared git called the file modified by its size alone,
+  // without looking (and a checkout would refuse to overwrite it), where git-lfs showed nothing.
+  it('item 2b: hydrate and dehydrate of a --skip-worktree or --assume-unchanged file keep its stat data, so clearing the flag shows no change', async () => {
+    const clone = await fx.clone('flags-stat');
+    const flagged = { 'flags/skip.bin': 'skip-worktree', 'flags/assume.bin': 'assume-unchanged' } as const;
+    const setFlags = async (on: boolean): Promise<void> => {
+      for (const [path, flag] of Object.entries(flagged)) await git(['update-index', `--${on ? '' : 'no-'}${flag}`, path], clone);
+    };
+    for (const [command, expected] of [['hydrate', (path: string) => content.get(path)!], ['dehydrate', pointer]] as const) {
+      // The index's stat data made true and not racy (files older than the index), so that git
+      // trusts it afterwards rather than hashing the file again.
+      const past = new Date(Date.now() - 3_600_000);
+      for (const path of Object.keys(flagged)) await utimes(join(clone, path), past, past);
+      await git(['update-index', '-q', '--refresh'], clone);
+      assert.doesNotMatch(await git(['ls-files', '--debug', 'flags/skip.bin'], clone), /size: 0\b/, 'the entry is not racily clean');
+      await setFlags(true);
+      const run = await cli([command, 'flags'], clone);
+      assert.equal(run.code, 0, run.stderr);
+      for (const path of Object.keys(flagged)) assert.ok((await read(clone, path)).equals(expected(path)), `${command} wrote ${path}`);
+      assert.match(await git(['ls-files', '-v', 'flags'], clone), /^S flags\/skip\.bin$/m, 'the flag is kept');
+      await setFlags(false);
+      assert.equal(await git(['status', '--porcelain'], clone), '', `after ${command}, with the flags cleared`);
+      assert.equal(await git(['diff-files', '--name-only'], clone), '', `after ${command}: the index's stat data matches the files`);
+    }
   });
 
   it('item 4: a plain-git file whose text is a pointer is not an LFS file: hydrate leaves it, status does not list it', async () => {

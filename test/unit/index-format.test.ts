@@ -190,6 +190,7 @@ describe('parseIndex against git', () => {
     const parsed = parseIndex(repo.index(), 20);
     assert.equal(parsed.version, 3);
     assert.deepEqual(specialPaths(parsed), ['b.txt', 'c.txt']);
+    assert.deepEqual(parsed.entries.filter((e) => e.intentToAdd).map((e) => e.path), ['c.txt'], 'only the intent-to-add entry is one');
     assertMatchesGit(parsed, repo);
   });
 

@@ -305,7 +305,7 @@ describe('recordStatData and the clean filter: git does not read the file again'
 });
 
 describe('recordStatData hands back what it cannot vouch for', () => {
-  it('returns each unfit entry, records the fit one, and leaves the unfit entries alone', async () => {
+  it('returns each unfit entry, records the fit ones (flagged entries keep their flags), and leaves the unfit entries alone', async () => {
     const repo = makeRepo({
       'a.txt': 'alpha\n',
       'mismatch.txt': 'mismatch\n',
@@ -332,7 +332,9 @@ describe('recordStatData hands back what it cannot vouch for', () => {
     writeFileSync(join(repo.dir, 'changed.txt'), 'changed again, longer\n');
     const renamed = rewriteSame(repo, 'renamed.txt');
     repo.replace('renamed.txt', 'renamed\n');
-    // Entries git does not compare the usual way. (ita.txt is empty: its entry names the empty blob.)
+    // Entries git does not compare while their flag is set: recorded all the same, since git trusts
+    // their stat data once the flag is cleared. Intent-to-add is not (ita.txt is empty: its entry
+    // names the empty blob).
     const skip = rewriteSame(repo, 'skip.txt');
     const assumed = rewriteSame(repo, 'assumed.txt');
     const ita = rewriteSame(repo, 'ita.txt');
@@ -343,16 +345,19 @@ describe('recordStatData hands back what it cannot vouch for', () => {
     const link = { path: 'link', blob: repo.blob('link'), stat: repo.stat('link') };
     const gone = { path: 'nowhere.txt', blob: good.blob, stat: good.stat };
 
-    const unfit = [mismatch, changed, renamed, skip, assumed, ita, untracked, link, gone];
+    const unfit = [mismatch, changed, renamed, ita, untracked, link, gone];
+    const fit = [good, skip, assumed];
     const entriesBefore = lsFiles(repo.dir);
-    const result = await repo.record([unfit[0]!, good, ...unfit.slice(1)]);
+    const result = await repo.record([unfit[0]!, good, skip, ...unfit.slice(1), assumed]);
     assert.deepEqual(result, unfit.map((f) => f.path));
     assertNoLock(repo);
 
-    assert.deepEqual(repo.entry('a.txt').stat, gitStat(good.stat));
+    for (const file of fit) assert.deepEqual(repo.entry(file.path).stat, gitStat(file.stat), file.path);
+    assert.match(repo.git('ls-files', '-v', 'skip.txt', 'assumed.txt'), /^h assumed\.txt\nS skip\.txt\n$/, 'the flags are kept');
+    const recorded = new Set(fit.map((f) => f.path));
     assert.deepEqual(
-      lsFiles(repo.dir).filter((e) => e.path !== 'a.txt'),
-      entriesBefore.filter((e) => e.path !== 'a.txt'),
+      lsFiles(repo.dir).filter((e) => !recorded.has(e.path)),
+      entriesBefore.filter((e) => !recorded.has(e.path)),
     );
   });
 
