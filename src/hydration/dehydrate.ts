@@ -1,13 +1,13 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import { git } from '../git/git.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
 import type { FailedFile, SkippedFile } from './hydrate.js';
-import { recordDehydratedObjects } from './dehydrated-objects.js';
+import { askBucket, type BucketAnswers } from './bucket-answers.js';
+import { loadDehydratedObjects, recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
 import { assertValidPattern, gitPathspec } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
@@ -40,6 +40,8 @@ export interface DehydrateReport {
   // With `prune`: local objects deleted, and those kept with the reason.
   pruned: { objects: number; bytes: number };
   kept: KeptObject[];
+  // Why the bucket could not be asked whether it has the objects (their files stay content).
+  bucketError?: string;
 }
 
 // Turns the unmodified hydrated files among `pathspecs` (root-relative) back into their exact
@@ -77,10 +79,20 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   const stagedSet = await staged;
   const hydrated = classified.filter((c) => c.state === 'hydrated' && c.file.pointer.size > 0);
   for (const c of hydrated) if (stagedSet.has(c.file.path)) report.skipped.push({ path: c.file.path, reason: 'staged' });
+  // Only content the bucket has becomes a pointer. A commit of a local branch naming a local
+  // object does not keep it for long: `git reset --soft HEAD~1`, a rebase or a deleted branch
+  // leaves the pointer in the working tree and the object to `git lfs prune`. Unpushed content
+  // stays content until it is pushed.
+  const committed = hydrated.filter((c) => !stagedSet.has(c.file.path));
+  const bucket = await askBucket(ctx, committed.map((c) => c.file.pointer.oid), options);
+  const inBucket = (c: ClassifiedFile): boolean => bucket.get(c.file.pointer.oid) === c.file.pointer.size;
+  for (const c of committed) if (!inBucket(c)) report.skipped.push({ path: c.file.path, reason: 'unpushed' });
+  const unanswered = [...bucket.values()].find((answer) => answer instanceof Error);
+  if (unanswered) report.bucketError = messageOf(unanswered).split('\n')[0] ?? '';
   const index = new IndexUpdate(root, { indexFile: ctx.paths.indexFile });
   index.leaveUnmerged(files);
   const writer = worktreeWriterFor(root, ctx.paths);
-  for (const c of hydrated.filter((c) => !stagedSet.has(c.file.path))) {
+  for (const c of committed.filter(inBucket)) {
     // Stopping early still updates the set and the index for what was done.
     if (options.signal?.aborted) break;
     try {
@@ -98,16 +110,34 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   // committed defaults select and whether or not their objects are local.
   await HydratedSet.update(ctx.paths.commonDir, (set) => set.remove(pathspecs));
   // ...but only for the objects asked to go (dehydrated-objects.ts): other content stays content.
-  await recordDehydratedObjects(ctx.paths.commonDir, files.filter((f) => !stagedSet.has(f.path)).map((f) => ({ oid: f.pointer.oid, path: f.path })));
+  await recordAskedToGo(ctx, files.filter((f) => !stagedSet.has(f.path)), new Set(report.dehydrated), bucket, options);
   for (const p of await modifiedPointers) if (pointers.has(p)) index.refresh(p);
   const indexed = await index.finish();
   ctx.logger.debug({ ...indexed, dehydrated: report.dehydrated.length }, 'dehydrate: index updated');
   if (options.prune) {
     const asPointers = new Set([...report.dehydrated, ...report.alreadyPointers]);
-    await pruneObjects(ctx, root, files.filter((f) => asPointers.has(f.path)), report, options);
+    await pruneObjects(ctx, root, files.filter((f) => asPointers.has(f.path)), report, options, bucket);
   }
   report.skipped.sort(byPath);
   return report;
+}
+
+// Records the objects of `files` as asked to go at their paths: those that became pointers now, and
+// the others' when they are not local (there is no content to hide) or the bucket has them. A local
+// object the bucket was not seen to have is never recorded: a later checkout of its path would
+// make a pointer of it, which nothing but the local store would back.
+async function recordAskedToGo(ctx: RepositoryContext, files: readonly LfsFile[], dehydratedNow: ReadonlySet<string>, known: BucketAnswers, options: DehydrateOptions): Promise<void> {
+  const recorded = await loadDehydratedObjects(ctx.paths.commonDir);
+  const goes: LfsFile[] = [];
+  const toAsk: LfsFile[] = [];
+  for (const f of files) {
+    const { oid, size } = f.pointer;
+    if (dehydratedNow.has(f.path) || recorded.has(oid, f.path) || !(await ctx.local.has(oid, size))) goes.push(f);
+    else toAsk.push(f);
+  }
+  const answers = await askBucket(ctx, toAsk.map((f) => f.pointer.oid), options, known);
+  for (const f of toAsk) if (answers.get(f.pointer.oid) === f.pointer.size) goes.push(f);
+  await recordDehydratedObjects(ctx.paths.commonDir, goes.map((f) => ({ oid: f.pointer.oid, path: f.path })), recorded);
 }
 
 // The content must survive somewhere before its only working copy goes: when the object is not in
@@ -141,6 +171,7 @@ async function pruneObjects(
   files: readonly LfsFile[],
   report: DehydrateReport,
   options: DehydrateOptions,
+  known: BucketAnswers,
 ): Promise<void> {
   const selected = new Set(files.map((f) => f.path));
   const candidates = new Map<string, LfsFile>();
@@ -157,36 +188,21 @@ async function pruneObjects(
     }
   }
   if (candidates.size === 0) return;
-  let store;
-  try {
-    store = await ctx.remote();
-  } catch (err) {
-    for (const f of candidates.values()) report.kept.push({ oid: f.pointer.oid, path: f.path, reason: `cannot check the bucket: ${messageOf(err)}` });
-    return;
+  const answers = await askBucket(ctx, [...candidates.keys()], options, known);
+  for (const f of candidates.values()) {
+    const { oid, size } = f.pointer;
+    const answer = answers.get(oid);
+    if (answer instanceof Error) report.kept.push({ oid, path: f.path, reason: `cannot check the bucket: ${messageOf(answer)}` });
+    else if (answer !== size) report.kept.push({ oid, path: f.path, reason: `not in the bucket (${(await ctx.remote()).locate(oid)}); push it first` });
+    else {
+      await ctx.local.remove(oid);
+      report.pruned.objects++;
+      report.pruned.bytes += size;
+    }
   }
-  const limit = pLimit(options.jobs ?? 16);
-  await Promise.all(
-    [...candidates.values()].map((f) =>
-      limit(async () => {
-        const { oid, size } = f.pointer;
-        try {
-          const info = await store.stat(oid, options.signal);
-          if (info?.size !== size) {
-            report.kept.push({ oid, path: f.path, reason: `not in the bucket (${store.locate(oid)}); push it first` });
-            return;
-          }
-        } catch (err) {
-          report.kept.push({ oid, path: f.path, reason: `cannot check the bucket: ${messageOf(err)}` });
-          return;
-        }
-        await ctx.local.remove(oid);
-        report.pruned.objects++;
-        report.pruned.bytes += size;
-      }),
-    ),
-  );
   report.kept.sort(byPath);
 }
+
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -52,11 +52,11 @@ export async function loadDehydratedObjects(commonDir: string): Promise<Dehydrat
   return new DehydratedObjects(atPath, anywhere);
 }
 
-// Appends what is not recorded yet (O_APPEND: concurrent runs interleave whole lines, and a line
+// Appends what is not recorded yet (`loaded`: the record as the caller just read it) (O_APPEND: concurrent runs interleave whole lines, and a line
 // two of them append is harmless), so the file holds each object and path once however often
 // `dehydrate` runs: every smudge and status reads it whole.
-export async function recordDehydratedObjects(commonDir: string, files: Iterable<{ oid: string; path: string }>): Promise<void> {
-  const recorded = await loadDehydratedObjects(commonDir);
+export async function recordDehydratedObjects(commonDir: string, files: Iterable<{ oid: string; path: string }>, loaded?: DehydratedObjects): Promise<void> {
+  const recorded = loaded ?? (await loadDehydratedObjects(commonDir));
   const fresh = [...files].filter(({ oid, path }) => !recorded.has(oid, path));
   const lines = [...new Set(fresh.map(({ oid, path }) => `${oid} ${JSON.stringify(path)}\n`))].join('');
   if (lines === '') return;

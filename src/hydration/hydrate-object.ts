@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { blobId } from '../git/blob-id.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
 import type { RepositoryContext } from '../repository/context.js';
 import type { HydrateReport } from './hydrate.js';
@@ -59,7 +60,14 @@ export async function hydrateOid(work: ObjectWork, run: Run): Promise<void> {
       knownSize !== undefined
         ? `its pointer says the object is ${size} bytes, but object ${oid} is ${knownSize} bytes (verified): the committed pointer is wrong, the object is fine`
         : error;
-    for (const c of group) run.report.failed.push({ path: c.file.path, oid, error: message });
+    for (const c of group) {
+      // A modified file that is another version's pointer stays what the user has, as any
+      // modified file does, when that version's content cannot be had.
+      if (c.otherPointer) {
+        run.report.skipped.push({ path: c.file.path, reason: 'modified' });
+        run.ctx.logger.debug({ path: c.file.path, oid, error: message }, 'hydrate: the pointer of another version left as it is');
+      } else run.report.failed.push({ path: c.file.path, oid, error: message });
+    }
     run.progress.filesDone(group.length);
   }
 }
@@ -123,15 +131,19 @@ async function hydrateObject(group: readonly ClassifiedFile[], run: Run): Promis
       // The re-check right before the rename keeps an edit made since the scan read the pointer.
       const stillPointer = (): boolean => unchangedSince(fsPath(writer.root, path), c);
       const written = i === 0 ? await writer.commit(firstTemp, path, mode, stillPointer) : await writer.replace(path, { copyOf: objectPath }, mode, stillPointer);
+      // The index entry of another version's pointer names a different blob: never handed to git,
+      // which would stage the file (refresh-index.ts).
+      const indexed = c.otherPointer === undefined;
       if (written.replaced) {
         report.hydrated.push(path);
-        run.index.wrote(path, c.file.blob, written.stat);
+        if (indexed) run.index.wrote(path, c.file.blob, written.stat);
+        else run.index.wroteIfIndexed(path, await blobId(c.otherPointer!.bytes, c.file.blob), written.stat);
       } else if (written.gone) {
         report.skipped.push({ path, reason: 'missing' });
       } else if (await holdsObject(fsPath(writer.root, path), oid, size)) {
         // Another hydrate (or a checkout) gave it its content meanwhile.
         report.alreadyHydrated.push(path);
-        run.index.refresh(path);
+        if (indexed) run.index.refresh(path);
       } else report.skipped.push({ path, reason: 'modified' });
     } catch (err) {
       report.failed.push({ path, oid, error: messageOf(err) });

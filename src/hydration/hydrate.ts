@@ -40,8 +40,10 @@ export interface SkippedFile {
   path: string;
   // `modified`: local edits, never overwritten; `missing`: deleted from the working tree;
   // `sparse`: outside the sparse checkout (git does not check it out); `staged` (dehydrate): a
-  // staged change no commit holds yet, whose object a pointer would leave to `git lfs prune`.
-  reason: 'modified' | 'missing' | 'sparse' | 'staged';
+  // staged change no commit holds yet, whose object a pointer would leave to `git lfs prune`;
+  // `unpushed` (dehydrate): the bucket does not have the object (or could not be asked), so as a
+  // pointer its content would be left to the local store alone.
+  reason: 'modified' | 'missing' | 'sparse' | 'staged' | 'unpushed';
 }
 
 export interface FailedFile {
@@ -97,12 +99,15 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
   if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));
   const classified = await classifyFiles(root, files, pathspecs);
+  // A modified file that is the pointer of another version is given that version's content, which
+  // cleans to the same pointer: git sees the same change (ClassifiedFile.otherPointer).
+  const otherVersions = classified.filter((c) => c.state === 'modified' && c.otherPointer !== undefined);
   const report: HydrateReport = {
     pathspecs: [...pathspecs],
     unmatched,
     hydrated: [],
     alreadyHydrated: classified.filter((c) => c.state === 'hydrated').map((c) => c.file.path),
-    skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),
+    skipped: classified.flatMap((c) => ((c.state === 'modified' && !c.otherPointer) || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),
     failed: [],
     fetched: { objects: 0, bytes: 0 },
     alreadyLocal: 0,
@@ -115,7 +120,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
     const refusal = extensionsRefusal(c.file.pointer);
     if (refusal) report.failed.push({ path: c.file.path, oid: c.file.pointer.oid, error: refusal });
   }
-  const byOid = groupByObject(pointers.filter((c) => c.file.pointer.extensions.length === 0));
+  const byOid = groupByObject([...pointers.filter((c) => c.file.pointer.extensions.length === 0), ...otherVersions.map(asPointerOfItsVersion)]);
   const objects: ObjectWork[] = [];
   let bytesToFetch = 0;
   for (const [oid, groups] of byOid) {
@@ -154,6 +159,12 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
   report.skipped.sort(byPath);
   report.failed.sort(byPath);
   return report;
+}
+
+// A modified file that is the pointer of another version, as the pointer file of that version.
+function asPointerOfItsVersion(c: ClassifiedFile): ClassifiedFile {
+  const { pointer, bytes } = c.otherPointer!;
+  return { ...c, state: 'pointer', file: { ...c.file, pointer, pointerBytes: bytes }, pointerInWorktree: bytes };
 }
 
 // oid → declared size → files.

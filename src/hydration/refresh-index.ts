@@ -55,6 +55,8 @@ export class IndexUpdate {
   private readonly written: WrittenFile[] = [];
   private readonly toRefresh: string[] = [];
   private readonly unmerged = new Set<string>();
+  // Paths whose stat data is recorded only if their entry names the given blob (wroteIfIndexed).
+  private readonly recordOnly = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -74,6 +76,16 @@ export class IndexUpdate {
     else this.toRefresh.push(path);
   }
 
+  // A file we wrote that cleans to `blob` while its index entry may name another (the pointer of
+  // another version, which hydrate gave its content): its stat data is recorded if the entry names
+  // `blob` by the time the index is written — a checkout under way when hydrate read the index
+  // has moved it there — and it is never handed to git otherwise, which would stage the file.
+  wroteIfIndexed(path: string, blob: string, stat: BigIntStats | undefined): void {
+    if (this.unmerged.has(path) || !stat) return;
+    this.written.push({ path, blob, stat });
+    this.recordOnly.add(path);
+  }
+
   // A file whose content is right but whose stat data git must take itself.
   refresh(path: string): void {
     if (!this.unmerged.has(path)) this.toRefresh.push(path);
@@ -88,7 +100,7 @@ export class IndexUpdate {
       if (err instanceof IndexLockedError) throw lockStayed(err.lockPath, this.options.waitMs ?? DEFAULT_INDEX_LOCK_WAIT_MS);
       throw err;
     }
-    const refresh = [...this.toRefresh, ...left];
+    const refresh = [...this.toRefresh, ...left.filter((path) => !this.recordOnly.has(path))];
     await refreshIndex(this.root, refresh, this.options);
     return { recorded: this.written.length - left.length, refreshed: refresh.length };
   }

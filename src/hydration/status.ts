@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import { modifiedPaths } from '../git/index-entries.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listWorktreeLfsFiles, type WorktreeLfsFile } from '../repository/lfs-files.js';
-import { fsPath } from '../util/path-bytes.js';
+import { encodePointer, MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import { fsPath, type FsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { holdsObject, leadingDirectoriesAreReal, readSmallSync, snapshot, type FileSnapshot } from './worktree-file.js';
 import { gitPathspec } from './pathspec-match.js';
@@ -24,6 +25,11 @@ export interface ClassifiedFile {
   // A hydrated file whose index entry may not have its stat data (its writer was killed before
   // the index refresh, or is still running): `git status` lists it as modified until re-indexed.
   indexStale?: boolean;
+  // A modified file that is itself the pointer of another object than the index names (the
+  // pointer of a newer version left by `git reset --mixed HEAD~1`, say): canonical, without
+  // extensions, its bytes as read. hydrate gives it that object's content, which cleans to the
+  // same pointer, so git sees the same change; the index is left alone.
+  otherPointer?: { pointer: Pointer; bytes: Buffer };
 }
 
 export interface FileStatus {
@@ -136,7 +142,19 @@ async function lookAt(root: string, file: WorktreeLfsFile, directories: Map<stri
   if (bytes?.equals(crlf) && trustGit) return { file, state: 'ask-git', snapshot: current, pointerInWorktree: crlf };
   if (current.size === file.pointer.size && trustGit) return { file, state: 'ask-git', snapshot: current };
   // Of the object's size but git cannot be asked, or another size: hashed (see above).
-  return { file, state: 'modified', snapshot: current };
+  return { file, state: 'modified', snapshot: current, ...otherPointerIn(path, file, current, bytes) };
+}
+
+// For a modified file that is the canonical pointer of another object (see
+// ClassifiedFile.otherPointer): that pointer, and the stat of the file it was read from.
+function otherPointerIn(path: FsPath, file: WorktreeLfsFile, snap: FileSnapshot, bytes: Buffer | undefined): Pick<FirstLook, 'snapshot' | 'otherPointer'> | undefined {
+  if (file.unmerged || snap.size === 0 || snap.size >= MAX_POINTER_SIZE) return undefined;
+  const small = bytes !== undefined ? { snapshot: snap, bytes } : readSmallSync(path, MAX_POINTER_SIZE);
+  if (small?.bytes === undefined) return undefined;
+  const pointer = parsePointer(small.bytes);
+  if (!pointer || pointer.size === 0 || pointer.extensions.length > 0 || !encodePointer(pointer).equals(small.bytes)) return undefined;
+  if (pointer.oid === file.pointer.oid && pointer.size === file.pointer.size) return undefined;
+  return { snapshot: small.snapshot, otherPointer: { pointer, bytes: small.bytes } };
 }
 
 // The pointer as git's eol conversion (core.autocrlf, eol=crlf) checks it out: every LF a CRLF.

@@ -72,22 +72,21 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subjec
     // pointer to it elsewhere is then judged by the policy below, as any other.)
     return 'the subject holds a pointer to content that exists only in its local store, where nothing keeps it (not pushed, no local branch names it): git lfs prune would delete it';
   }
+  // An untracked file (a lazy pointer moved by `git mv`, then unstaged by `git reset`) is no LFS
+  // file of the repository any more: neither hydrate nor a checkout writes it, and `git add`
+  // stages the same blob as the content would. Its content is safe (checked above).
+  if (!tracked(subject.index, path)) return null;
   if (model.dehydrated(path)) return null;
   const lazy = op ? lazyCommandOf(op) : undefined;
   const justHydrated = lazy?.command === 'hydrate' && pathspecMatches(lazy.pathspec, path);
   if (!justHydrated && model.previousFiles.get(path)?.equals(got)) return null;
-  // A pointer git itself calls modified — it names another version than the index does, e.g. the
-  // pointer of a newer commit after `git reset --mixed HEAD~1` — is a change of the user's, which
-  // hydrate never touches (lazy-policy.md, "modified"): it stays a pointer, to an object kept
-  // (checked above), until it is staged or restored.
-  if (model.previousFiles.get(path)?.equals(got) && modifiedInWorktree(subject.status, path)) return null;
   if (model.selected(path)) return `the subject holds a pointer for a path the user hydrated (policy: ${model.policySummary()})`;
   if (local) return `the subject holds a pointer, but the object is in its local store (.git/lfs/objects${shared ? '' : ', and nowhere else'}) and the path was not dehydrated: content was replaced by a pointer`;
   return null;
 }
 
-// Whether `git status --porcelain=v1` lists the working-tree file of `path` as modified.
-const modifiedInWorktree = (status: string, path: string): boolean => status.split('\n').some((line) => line[1] === 'M' && line.slice(3) === path);
+// Whether `git ls-files -s` output names `path` (at any stage).
+const tracked = (index: string, path: string): boolean => index.split('\n').some((line) => line.slice(line.indexOf('\t') + 1) === path);
 
 // No edit may be lost: every LFS object something in the repository still names (a commit of any
 // ref or stash, the index) stays in the local store or the shared store. Measured against the

@@ -242,7 +242,8 @@ describe('concurrency: processes sharing a clone or a store', { timeout: 900_000
 
 // The race behind "modified" reports: one run looks at a file (a pointer) while another renames
 // the content over it, so the stat and the bytes it read belonged to different files. Many small
-// files, objects local and no bucket, so that three runs look and write at the same moments;
+// files, objects local (the bucket, a file:// store, is only asked by dehydrate, which makes
+// pointers only of content it has), so that three runs look and write at the same moments;
 // before the fix about every other round reported some file as modified.
 describe('concurrency: overlapping hydrates never call a file with the right content modified', { timeout: 300_000 }, () => {
   let box: Sandbox;
@@ -253,15 +254,19 @@ describe('concurrency: overlapping hydrates never call a file with the right con
     box = await makeSandbox();
     repo = join(box.root, 'repo');
     await box.git(['init', '-q', repo]);
-    await box.cli(['install', '--local'], { cwd: repo });
+    await box.cli(['install', '--local', '--url', `file://${join(box.root, 'store')}`], { cwd: repo });
     await box.git(['lfs', 'track', '*.bin'], { cwd: repo });
     for (const f of SMALL) {
       await mkdir(join(repo, f.path, '..'), { recursive: true });
       await writeFile(join(repo, f.path), f.content);
     }
-    // The clean filter puts every object into the local store: no bucket is ever needed.
+    // The clean filter puts every object into the local store; a push copies them to the bucket.
     await box.git(['add', '.'], { cwd: repo });
     await box.git(['commit', '-q', '-m', 'small files'], { cwd: repo });
+    const remote = join(box.root, 'remote.git');
+    await box.git(['init', '-q', '--bare', remote]);
+    await box.git(['remote', 'add', 'origin', remote], { cwd: repo });
+    await box.git(['push', '-q', 'origin', 'HEAD'], { cwd: repo });
   });
   after(() => box?.cleanup());
 

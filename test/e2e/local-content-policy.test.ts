@@ -181,4 +181,39 @@ describe('the lazy policy never hides what the machine has', { timeout: 300_000 
     await git(['lfs', 'prune'], clone);
     assert.ok((await readFile(join(clone, 'data/b.bin'))).equals(edit), 'the staged change was lost');
   });
+
+  // Differential seed 991013: dehydrate made a pointer of committed, unpushed content, the object
+  // kept only by its branch; `git reset --mixed HEAD~1` then left the pointer in the working tree
+  // and the object named by no ref, where `git lfs prune` deletes it.
+  it('dehydrate leaves committed but unpushed content as content; once pushed, it dehydrates; a reset then loses nothing', async () => {
+    const clone = await fixture.clone('lazy-dehydrate-unpushed');
+    await fixture.box.cli(['hydrate', 'data'], { cwd: clone });
+    const v2 = fileContent(9, 12_000);
+    await writeFile(join(clone, 'data/a.bin'), v2);
+    await git(['commit', '-q', '-am', 'a v2, not pushed'], clone);
+
+    const refused = await fixture.box.cli(['dehydrate', '--json', 'data'], { cwd: clone });
+    const report = JSON.parse(refused.stdout) as { dehydrated: string[]; skipped: Array<{ path: string; reason: string }> };
+    assert.deepEqual(report.dehydrated, ['data/b.bin'], 'the pushed file goes');
+    assert.deepEqual(report.skipped, [{ path: 'data/a.bin', reason: 'unpushed' }]);
+    assert.match(refused.stderr, /the bucket does not have the objects of the unpushed files yet: git push, then dehydrate them/);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(v2), 'unpushed content stays content');
+    // What the seed did: the commit undone, its object named by no ref, then prune.
+    await git(['reset', '-q', '--mixed', 'HEAD~1'], clone);
+    await git(['lfs', 'prune'], clone);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(v2), 'the content survived the reset and the prune');
+    await git(['commit', '-q', '-am', 'a v2 again'], clone);
+
+    // The bucket cannot be asked: nothing becomes a pointer, and the error is named.
+    await git(['config', 'lfs-lazy.endpoint', 'http://127.0.0.1:9'], clone);
+    const unreachable = await fixture.box.cli(['dehydrate', 'data/a.bin'], { cwd: clone });
+    assert.match(unreachable.stdout, /skipped 1 unpushed file: data\/a\.bin/);
+    assert.match(unreachable.stderr, /cannot ask the bucket whether it has the objects \(.+\): their files stay content/);
+    await git(['config', '--unset', 'lfs-lazy.endpoint'], clone);
+
+    await git(['push', '-q', 'origin', 'HEAD:unpushed-a'], clone);
+    const pushed = await fixture.box.cli(['dehydrate', 'data/a.bin'], { cwd: clone });
+    assert.match(pushed.stdout, /^dehydrated 1 file\n$/);
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(pointerOf(v2)));
+  });
 });

@@ -52,11 +52,14 @@ describe('lfs-lazy merge driver and diff on LFS label maps', { timeout: 600_000 
   }
 
   // Commits new content, then leaves the path as a fresh lazy checkout would: its pointer (the
-  // object is local now, so only a dehydrate keeps later checkouts from giving the content).
+  // object is local now, so only a dehydrate keeps later checkouts from giving the content). The
+  // objects go to the bucket first (`git lfs push`, without the branch): dehydrate makes pointers
+  // only of content the bucket has.
   async function commitFiles(clone: string, files: Record<string, string>, message: string): Promise<void> {
     for (const [path, text] of Object.entries(files)) await writeFile(join(clone, path), text);
     await fx.box.git(['add', ...Object.keys(files)], { cwd: clone });
     await fx.box.git(['commit', '-q', '-m', message], { cwd: clone });
+    await fx.box.git(['lfs', 'push', 'origin', 'HEAD'], { cwd: clone });
     await fx.box.cli(['dehydrate', ...Object.keys(files)], { cwd: clone });
     for (const path of Object.keys(files)) await assertPointer(clone, path);
   }

@@ -25,6 +25,12 @@ describe('what a command loads at start-up', () => {
     await writeFile(join(repo, 'data', 'b.bin'), 'content b\n');
     await box.git(['add', '.'], { cwd: repo });
     await box.git(['commit', '-q', '-m', 'two LFS files, both objects local'], { cwd: repo });
+    // dehydrate makes pointers only of content the bucket has (it asks): pushed to a file:// store,
+    // which loads no AWS SDK. (Against an S3 store, a dehydrate with files to rewrite loads it.)
+    await box.git(['config', 'lfs-lazy.url', `file://${join(box.root, 'store')}`], { cwd: repo });
+    await box.git(['init', '-q', '--bare', join(box.root, 'remote.git')]);
+    await box.git(['remote', 'add', 'origin', join(box.root, 'remote.git')], { cwd: repo });
+    await box.git(['push', '-q', 'origin', 'HEAD'], { cwd: repo });
     preload = join(box.root, 'record-modules.cjs');
     await writeFile(preload, RECORD_MODULES_PRELOAD);
     builtinPreload = join(box.root, 'record-builtins.cjs');

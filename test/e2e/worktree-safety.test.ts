@@ -119,6 +119,42 @@ describe('hydrate / dehydrate / status under git workflows', { timeout: 600_000 
     }
   });
 
+  // Found by the differential fuzz (seed 990216): after `git reset --mixed HEAD~1` the working
+  // tree keeps the newer version's pointer, which git lists as modified; hydrate skipped it as a
+  // local edit, where git-lfs's user has that version's content.
+  it('a modified file that is the pointer of another version is given that content; nothing is staged, git sees the same change', async () => {
+    const author = await fx.clone('versions-author');
+    await git(['checkout', '-q', '-b', 'versions'], author);
+    const v2 = fileContent(31, 2_500);
+    await writeFile(join(author, 'top.bin'), v2);
+    await git(['commit', '-q', '-am', 'top.bin v2'], author);
+    await git(['push', '-q', 'origin', 'versions'], author);
+
+    // A lazy clone at the newer version: its pointer, the object not local.
+    const clone = await fx.clone('versions');
+    await git(['checkout', '-q', 'versions'], clone);
+    await git(['reset', '-q', '--mixed', 'HEAD~1'], clone);
+    assert.ok((await read(clone, 'top.bin')).equals(pointerOf(v2)));
+    const before = { status: await git(['status', '--porcelain'], clone), diff: await git(['diff', 'top.bin'], clone), index: await git(['ls-files', '-s', 'top.bin'], clone) };
+    assert.equal(before.status, ' M top.bin\n');
+    // One more: a hand-written pointer of an object that exists nowhere stays as the user wrote it.
+    const unknown = encodePointer({ oid: sha256(Buffer.from('nowhere')), size: 7, extensions: [] });
+    await writeFile(join(clone, 'flags/clean.bin'), unknown);
+
+    const { report, run } = await json<HydrateReport>(['hydrate', 'top.bin', 'flags/clean.bin'], clone);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(report.hydrated, ['top.bin']);
+    assert.deepEqual(report.skipped, [{ path: 'flags/clean.bin', reason: 'modified' }]);
+    assert.deepEqual(report.failed, []);
+    assert.equal(report.fetched.objects, 1);
+    assert.ok((await read(clone, 'top.bin')).equals(v2), 'the newer version\'s content');
+    assert.ok((await read(clone, 'flags/clean.bin')).equals(unknown), 'the unknown pointer is untouched');
+    assert.equal(await git(['diff', '--cached', '--name-only'], clone), '', 'nothing staged');
+    assert.equal(await git(['ls-files', '-s', 'top.bin'], clone), before.index);
+    assert.equal(await git(['diff', 'top.bin'], clone), before.diff, 'git sees the same change');
+    assert.equal(await git(['status', '--porcelain', 'top.bin'], clone), ' M top.bin\n');
+  });
+
   it('item 4: a plain-git file whose text is a pointer is not an LFS file: hydrate leaves it, status does not list it', async () => {
     const clone = await fx.clone('plain');
     assert.equal((await git(['check-attr', 'filter', 'fixtures/pointer.txt'], clone)).trim(), 'fixtures/pointer.txt: filter: unspecified');

@@ -13,7 +13,8 @@ const usage = [
   '',
   'Turns the unmodified hydrated LFS files the pathspecs select back into their committed pointer',
   "files and takes the pathspecs out of the clone's hydrated set. Files with local edits are",
-  'reported and left alone. The objects stay in the local LFS store, unless:',
+  'reported and left alone, and so are files whose objects the bucket does not have yet (push',
+  'first). The objects stay in the local LFS store, unless:',
   '  --prune   also delete their local objects, where no other path still holds the content and',
   '            the bucket has a copy (checked first)',
   '  --json    print a machine-readable report on stdout',
@@ -38,6 +39,8 @@ export const command: Command = {
     const show = pathQuoter(ctx.paths.config);
     for (const f of report.failed) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: ${show(f.path)}: ${f.error}\n`));
     for (const k of report.kept) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: kept the object of ${show(k.path)}: ${k.reason}\n`));
+    if (report.bucketError) io.stderr.write(`lfs-lazy dehydrate: cannot ask the bucket whether it has the objects (${report.bucketError}): their files stay content\n`);
+    else if (report.skipped.some((s) => s.reason === 'unpushed')) io.stderr.write('lfs-lazy dehydrate: the bucket does not have the objects of the unpushed files yet: git push, then dehydrate them\n');
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : pathToBytes(`${summary(report, values.prune === true, show)}\n`));
     return report.failed.length > 0 ? 1 : 0;
   },
@@ -47,7 +50,7 @@ export const command: Command = {
 function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
   let line = `dehydrated ${count(r.dehydrated.length, 'file')}`;
   if (r.alreadyPointers.length > 0) line += `, ${r.alreadyPointers.length} already ${r.alreadyPointers.length === 1 ? 'a pointer' : 'pointers'}`;
-  for (const reason of ['modified', 'missing', 'staged'] as const) {
+  for (const reason of ['modified', 'missing', 'staged', 'unpushed'] as const) {
     const paths = r.skipped.filter((s) => s.reason === reason).map((s) => show(s.path));
     if (paths.length > 0) line += `, skipped ${count(paths.length, `${reason} file`)}: ${listPaths(paths)}`;
   }
