@@ -105,8 +105,8 @@ function timedRun(cmd: string, args: string[], options: { cwd: string; env: Node
   });
 }
 
-// A repository of two LFS files, both objects in the local store: data/a.bin hydrated, data/b.bin
-// a pointer.
+// A repository of two LFS files, both objects in the local store and the bucket: data/a.bin
+// hydrated, data/b.bin a pointer.
 async function makeRepository(bench: BenchEnv, s3: FixedContext['s3']): Promise<string> {
   const repo = join(bench.root, 'fixed');
   await bench.git(['init', '-q', repo]);
@@ -117,6 +117,10 @@ async function makeRepository(bench: BenchEnv, s3: FixedContext['s3']): Promise<
   await writeFile(join(repo, 'data', 'b.bin'), randomBytes(64 * 1024));
   await bench.git(['add', '.'], repo);
   await bench.git(['commit', '-q', '-m', 'fixed'], repo);
+  // dehydrate makes pointers only of content the bucket has: pushed first.
+  const remote = join(bench.root, 'fixed.git');
+  await bench.git(['init', '-q', '--bare', remote]);
+  await bench.git(['push', '-q', remote, 'HEAD'], repo);
   await bench.cli(['dehydrate', 'data/b.bin'], repo);
   return repo;
 }
