@@ -18,7 +18,7 @@ import { worktreeWriterFor, type Replaced, type WorktreeWriter } from './worktre
 export interface DehydrateOptions {
   // Also delete the local objects of these files, where that loses nothing (see pruneObjects).
   prune?: boolean;
-  // Concurrent bucket checks when pruning; default 16.
+  // Concurrent bucket checks (whether the bucket has an object); default 16.
   jobs?: number;
   signal?: AbortSignal;
 }
@@ -202,7 +202,6 @@ async function pruneObjects(
   }
   report.kept.sort(byPath);
 }
-
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -59,15 +59,15 @@ export class Generator {
       case 'add': return { kind, path: this.prng.chance(0.5) ? null : this.prng.pick(UNIVERSE.filter(inCone)) };
       case 'commit': return { kind, all: this.prng.chance(0.7), message: `step ${step}` };
       case 'branch': return { kind, name: this.prng.pick(BRANCHES.filter((b) => !branchesHere.includes(b))) };
-      case 'switch': return { kind, branch: this.prng.pick(others) };
-      case 'merge': return { kind, branch: this.prng.pick(others) };
+      case 'switch': return { kind, branch: this.prng.pick(others), force: this.prng.chance(0.15) };
+      case 'merge': return { kind, branch: this.prng.pick(others), squash: this.prng.chance(0.25) };
       case 'rebase': return { kind, onto: this.prng.pick(others), autostash: this.prng.chance(0.5) };
       case 'cherry-pick': return { kind, branch: this.prng.pick(others) };
-      case 'stash': return { kind, untracked: this.prng.chance(0.3) };
+      case 'stash': return { kind, untracked: this.prng.chance(0.3), keepIndex: this.prng.chance(0.2), path: this.prng.chance(0.2) ? this.prng.pick(UNIVERSE.filter(inCone)) : null };
       case 'stash-pop': return { kind };
       case 'reset-hard': return { kind, target: this.prng.chance(0.3) ? 'HEAD~1' : 'HEAD' };
       case 'restore': return { kind, path: this.prng.pick(present) };
-      case 'rm': return { kind, path: this.prng.pick(tracked) };
+      case 'rm': return { kind, path: this.prng.pick(tracked), cached: this.prng.chance(0.3) };
       case 'mv': {
         const from = this.prng.pick(present);
         const candidates = UNIVERSE.filter((p) => inCone(p) && isLfsPath(p) === isLfsPath(from) && !state.files.has(p));

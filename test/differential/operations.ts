@@ -14,15 +14,15 @@ export type Op =
   | { kind: 'add'; path: string | null }
   | { kind: 'commit'; all: boolean; message: string }
   | { kind: 'branch'; name: string }
-  | { kind: 'switch'; branch: string }
-  | { kind: 'merge'; branch: string }
+  | { kind: 'switch'; branch: string; force: boolean }
+  | { kind: 'merge'; branch: string; squash: boolean }
   | { kind: 'rebase'; onto: string; autostash: boolean }
   | { kind: 'cherry-pick'; branch: string }
-  | { kind: 'stash'; untracked: boolean }
+  | { kind: 'stash'; untracked: boolean; keepIndex: boolean; path: string | null }
   | { kind: 'stash-pop' }
   | { kind: 'reset-hard'; target: 'HEAD' | 'HEAD~1' }
   | { kind: 'restore'; path: string }
-  | { kind: 'rm'; path: string }
+  | { kind: 'rm'; path: string; cached: boolean }
   | { kind: 'mv'; from: string; to: string }
   | { kind: 'sparse-set'; dirs: string[] }
   | { kind: 'sparse-disable' }
@@ -70,15 +70,15 @@ export function describe(op: Op): string {
     case 'add': return `git add ${op.path ?? '-A'}`;
     case 'commit': return op.all ? `git add -A && git commit -m '${op.message}'` : `git commit -m '${op.message}'`;
     case 'branch': return `git branch ${op.name}`;
-    case 'switch': return `git checkout ${op.branch}`;
-    case 'merge': return `git merge --no-edit -X theirs ${op.branch} (abort on conflict)`;
+    case 'switch': return `git checkout${op.force ? ' -f' : ''} ${op.branch}`;
+    case 'merge': return `git merge ${op.squash ? '--squash' : '--no-edit'} -X theirs ${op.branch} (abort on conflict)`;
     case 'rebase': return `git rebase -X theirs${op.autostash ? ' --autostash' : ''} ${op.onto} (abort on conflict)`;
     case 'cherry-pick': return `git cherry-pick -X theirs ${op.branch} (abort on conflict)`;
-    case 'stash': return `git stash push${op.untracked ? ' -u' : ''}`;
+    case 'stash': return `git stash push${op.untracked ? ' -u' : ''}${op.keepIndex ? ' --keep-index' : ''}${op.path ? ` -- ${op.path}` : ''}`;
     case 'stash-pop': return 'git stash pop (reset --hard on conflict)';
     case 'reset-hard': return `git reset --hard ${op.target}`;
     case 'restore': return `git checkout -- ${op.path}`;
-    case 'rm': return `git rm ${op.path}`;
+    case 'rm': return `git rm${op.cached ? ' --cached' : ''} ${op.path}`;
     case 'mv': return `git mv ${op.from} ${op.to}`;
     case 'sparse-set': return `git sparse-checkout set --cone ${op.dirs.join(' ')}`.trimEnd();
     case 'sparse-disable': return 'git sparse-checkout disable';
@@ -148,10 +148,13 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       await git('branch', op.name);
       return outcomes;
     case 'switch':
-      await git('checkout', '-q', op.branch);
+      await git('checkout', '-q', ...(op.force ? ['-f'] : []), op.branch);
       return outcomes;
     case 'merge':
-      if ((await git('merge', '-q', '--no-edit', '-X', 'theirs', op.branch)) !== 0 && (await exists('MERGE_HEAD'))) await git('merge', '--abort');
+      if (op.squash) {
+        // A squash merge stages its result and leaves no MERGE_HEAD: a conflict is undone by reset --merge.
+        if ((await git('merge', '-q', '--squash', '-X', 'theirs', op.branch)) !== 0 && (await world.git(side, ['ls-files', '-u'])).stdout.length > 0) await git('reset', '-q', '--merge');
+      } else if ((await git('merge', '-q', '--no-edit', '-X', 'theirs', op.branch)) !== 0 && (await exists('MERGE_HEAD'))) await git('merge', '--abort');
       return outcomes;
     case 'rebase': {
       const flags = op.autostash ? ['--autostash'] : [];
@@ -162,7 +165,7 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       if ((await git('cherry-pick', '-X', 'theirs', op.branch)) !== 0 && (await exists('CHERRY_PICK_HEAD'))) await git('cherry-pick', '--abort');
       return outcomes;
     case 'stash':
-      await git('stash', 'push', '-q', ...(op.untracked ? ['-u'] : []));
+      await git('stash', 'push', '-q', ...(op.untracked ? ['-u'] : []), ...(op.keepIndex ? ['--keep-index'] : []), ...(op.path ? ['--', op.path] : []));
       return outcomes;
     case 'stash-pop':
     case 'stash-apply':
@@ -178,7 +181,7 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       await git('checkout', '-q', '--', op.path);
       return outcomes;
     case 'rm':
-      await git('rm', '-q', '--', op.path);
+      await git('rm', '-q', ...(op.cached ? ['--cached'] : []), '--', op.path);
       return outcomes;
     case 'mv':
       await git('mv', '--', op.from, op.to);
