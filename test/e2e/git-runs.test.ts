@@ -20,6 +20,10 @@ describe('git runs of a command', () => {
     await writeFile(join(repo, 'data', 'sub', 'a.bin'), 'content a\n');
     await box.git(['add', '.'], { cwd: repo });
     await box.git(['commit', '-q', '-m', 'one LFS file, its object local'], { cwd: repo });
+    // dehydrate makes pointers only of content the bucket has: pushed to a file:// store.
+    await box.git(['config', 'lfs-lazy.url', `file://${join(box.root, 'store')}`], { cwd: repo });
+    await box.git(['init', '-q', '--bare', join(box.root, 'remote.git')]);
+    await box.git(['push', '-q', join(box.root, 'remote.git'), 'HEAD'], { cwd: repo });
   });
   after(() => box?.cleanup());
 
