@@ -54,9 +54,11 @@ describe('isProcessAlive', () => {
   });
 
   it('takes a zombie (killed, never reaped) for dead', { skip: !existsSync('/proc/self/stat') }, async () => {
-    // sh starts `sleep 0` in the background, prints its pid and becomes `sleep 5`, which never
-    // reaps it: the background child stays a zombie until `sleep 5` ends.
-    const child = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // python3 forks a child that exits at once, prints its pid and sleeps without ever waiting for
+    // it: the child stays a zombie until the parent ends. (sh, which then became `sleep`, could
+    // reap its background child itself when that exited before the exec: a CI run under load saw it.)
+    const program = 'import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(5)\n';
+    const child = spawn('python3', ['-c', program], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
