@@ -32,11 +32,11 @@ export interface IndexEntry {
   // Octal git mode, e.g. "100644".
   mode: string;
   stage: number;
-  // assume-unchanged, skip-worktree or intent-to-add: git does not compare such an entry with the
-  // working tree the usual way.
-  special: boolean;
-  // Intent-to-add (`git add -N`): staged as the empty blob, the file not yet indexed; no stat data
-  // of ours belongs to it.
+  // The flags that make git compare the entry with the working tree otherwise than by its stat
+  // data. Intent-to-add (`git add -N`): staged as the empty blob, the file not yet indexed; no stat
+  // data of ours belongs to it.
+  assumeUnchanged: boolean;
+  skipWorktree: boolean;
   intentToAdd: boolean;
   stat: StatData;
 }
@@ -109,7 +109,8 @@ export function parseIndex(data: Buffer, hashLength: 20 | 32): ParsedIndex {
       oid: data.toString('hex', offset + STAT_BYTES, offset + STAT_BYTES + hashLength),
       mode: data.readUInt32BE(offset + 24).toString(8),
       stage: (flags & FLAG_STAGE) >> 12,
-      special: (flags & FLAG_ASSUME_VALID) !== 0 || (extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+      assumeUnchanged: (flags & FLAG_ASSUME_VALID) !== 0,
+      skipWorktree: (extended & EXT_SKIP_WORKTREE) !== 0,
       intentToAdd: (extended & EXT_INTENT_TO_ADD) !== 0,
       stat: readStat(data, offset),
     });

@@ -88,7 +88,7 @@ function assertMatchesGit(parsed: ParsedIndex, repo: Repo): void {
 }
 
 function specialPaths(parsed: ParsedIndex): string[] {
-  return parsed.entries.filter((e) => e.special).map((e) => e.path);
+  return parsed.entries.filter((e) => e.assumeUnchanged || e.skipWorktree || e.intentToAdd).map((e) => e.path);
 }
 
 function throwsFormat(fn: () => unknown, message?: RegExp): void {
