@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   cat: () => import('./commands/cat.js'),
   path: () => import('./commands/path.js'),
   'prune-cache': () => import('./commands/prune-cache.js'),
+  'pre-push': () => import('./commands/pre-push.js'),
   serve: () => import('./commands/serve.js'),
   doctor: () => import('./commands/doctor.js'),
   'merge-driver': () => import('./commands/merge-driver.js'),

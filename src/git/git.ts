@@ -70,6 +70,20 @@ export function spawnGit(args: string[], options: { cwd?: string } = {}): GitPro
   return { stdin: child.stdin, stdout: child.stdout, exited, stop: () => void child.kill() };
 }
 
+// A git command whose output is the user's (git-lfs's progress and errors under a hook): passed
+// through as it comes. Resolves to its exit code.
+export function gitPassThrough(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input: Buffer; stdout: Writable; stderr: Writable }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.pipe(options.stdout, { end: false });
+    child.stderr.pipe(options.stderr, { end: false });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
 export async function gitStdout(args: string[], options: GitOptions = {}): Promise<string> {
   return (await git(args, options)).stdout;
 }

@@ -12,6 +12,7 @@ const WEIGHTS: Record<OpKind, number> = {
   stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
   amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
+  push: 4,
 };
 
 export class Generator {
@@ -93,6 +94,8 @@ export class Generator {
         const path = this.prng.pick(tracked.filter(isLfsPath));
         return { kind, path, flag: this.prng.pick(INDEX_FLAGS), lazy: this.prng.chance(0.5) ? 'hydrate' : 'dehydrate', pathspec: this.prng.chance(0.6) ? path : this.pathspec() };
       }
+      // Forced now and then: an amended or rebased branch is refused otherwise, in both alike.
+      case 'push': return { kind, force: this.prng.chance(0.3) };
     }
   }
 

@@ -63,8 +63,8 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subjec
   if (!got.equals(pointerOf(want))) return 'the subject holds neither the content nor its pointer';
   const oid = sha256(want);
   const local = localObjectExists(world, 'subject', oid);
-  const shared = remoteObjectExists(world, oid);
-  if (!local && !shared) return 'the subject holds a pointer to content that is nowhere else (not in its local store, not in the shared store): the content is lost';
+  const shared = remoteObjectExists(world, 'subject', oid);
+  if (!local && !shared) return 'the subject holds a pointer to content that is nowhere else (neither in .git/lfs/objects nor in its store): the content is lost';
   if (!shared && !subject.lfs.onBranches.has(oid)) {
     // Not pushed, and no commit of a local branch names it (an uncommitted edit, a staged file):
     // nothing keeps the object — `git lfs prune`, which ignores the index, deletes it. Its content
@@ -89,19 +89,19 @@ function lfsFileProblem(world: World, op: Op | null, model: SubjectModel, subjec
 const tracked = (index: string, path: string): boolean => index.split('\n').some((line) => line.slice(line.indexOf('\t') + 1) === path);
 
 // No edit may be lost: every LFS object something in the repository still names (a commit of any
-// ref or stash, the index) stays in the local store or the shared store. Measured against the
+// ref or stash, the index) stays in the local store or the side's own store. Measured against the
 // oracle: the subject must lose nothing the oracle kept. (What the oracle loses — `git lfs prune`
 // deletes the object of a staged, uncommitted file — ends the comparison: see the runner.)
 export function checkReachableObjects(world: World, oracle: Snapshot, subject: Snapshot): { failures: Failure[]; lostByOracle: Map<string, string> } {
   const [lostByOracle, lostBySubject] = [lostObjects(world, 'oracle', oracle), lostObjects(world, 'subject', subject)];
   const failures = [...lostBySubject]
     .filter(([oid]) => !lostByOracle.has(oid))
-    .map(([oid, where]) => ({ what: `subject: the object of ${where} is gone`, detail: `${oid} is neither in .git/lfs/objects nor in the shared store (the oracle still has it)` }));
+    .map(([oid, where]) => ({ what: `subject: the object of ${where} is gone`, detail: `${oid} is neither in .git/lfs/objects nor in its store (the oracle still has it)` }));
   return { failures, lostByOracle };
 }
 
 function lostObjects(world: World, side: Side, snap: Snapshot): Map<string, string> {
-  return new Map([...snap.lfs.named].filter(([oid]) => !localObjectExists(world, side, oid) && !remoteObjectExists(world, oid)));
+  return new Map([...snap.lfs.named].filter(([oid]) => !localObjectExists(world, side, oid) && !remoteObjectExists(world, side, oid)));
 }
 
 export function bytesSummary(data: Buffer): string {

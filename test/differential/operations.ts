@@ -37,7 +37,8 @@ export type Op =
   | { kind: 'stash-apply' }
   | { kind: 'stash-drop' }
   | { kind: 'clean' }
-  | { kind: 'flagged'; path: string; flag: IndexFlag; lazy: LazyCommand; pathspec: string };
+  | { kind: 'flagged'; path: string; flag: IndexFlag; lazy: LazyCommand; pathspec: string }
+  | { kind: 'push'; force: boolean };
 
 // The index flags that make git stop looking at a working-tree file. A step sets one only for the
 // time of an lfs-lazy command and clears it again: while a flag is set, what git does with the
@@ -59,6 +60,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
   'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
+  'push',
 ];
 
 export function describe(op: Op): string {
@@ -94,6 +96,7 @@ export function describe(op: Op): string {
     case 'stash-drop': return 'git stash drop';
     case 'clean': return 'git clean -fd';
     case 'flagged': return `git update-index --${op.flag} ${op.path}; lfs-lazy ${op.lazy} ${op.pathspec} (subject only); git update-index --no-${op.flag} ${op.path}`;
+    case 'push': return `git push${op.force ? ' --force' : ''} origin HEAD`;
   }
 }
 
@@ -222,6 +225,11 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       await git('update-index', `--${op.flag}`, '--', op.path);
       await lazy(op.lazy, op.pathspec);
       await git('update-index', `--no-${op.flag}`, '--', op.path);
+      return outcomes;
+    case 'push':
+      // Each side to its own remote and store (world.ts); git-lfs's pre-push hook in the oracle,
+      // lfs-lazy's in the subject.
+      await git('push', '-q', ...(op.force ? ['--force'] : []), 'origin', 'HEAD');
       return outcomes;
   }
 }

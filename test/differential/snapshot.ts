@@ -73,7 +73,7 @@ async function readTree(root: string, prefix = ''): Promise<Map<string, Buffer>>
 export const localObjectExists = (world: World, side: Side, oid: string): boolean =>
   existsSync(objectPath(join(world.dirs[side], '.git', 'lfs', 'objects'), oid));
 
-export const remoteObjectExists = (world: World, oid: string): boolean => existsSync(objectPath(world.storeDir, oid));
+export const remoteObjectExists = (world: World, side: Side, oid: string): boolean => existsSync(objectPath(world.stores[side], oid));
 
 const POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/;
 

@@ -1,6 +1,8 @@
-// The two repositories of one sequence and what they share. ORACLE runs plain git-lfs (its own
-// filter, eager) with lfs-lazy's agent only as the transfer agent to the shared file:// store;
-// SUBJECT runs lfs-lazy (`lfs-lazy install --local`). Three starting points:
+// The two repositories of one sequence. ORACLE runs plain git-lfs (its own filter, eager) with
+// lfs-lazy's agent only as the transfer agent to a file:// store; SUBJECT runs lfs-lazy
+// (`lfs-lazy install --local`). Each has a remote and a store of its own, copies of the same ones
+// at the start, so that what one pushes is not what the other's push finds already there.
+// Three starting points:
 // - clone: someone pushed the history; ORACLE is an eager clone, SUBJECT a lazy one (pointers);
 // - author: each repository made the history itself (same commits, same hashes), SUBJECT
 //   pushed it, ORACLE fetched: every object is local and the files are content;
@@ -29,7 +31,9 @@ export interface World {
   mode: Mode;
   subjectKind: SubjectKind;
   root: string;
-  storeDir: string;
+  // Each side's file:// store (lfs-lazy.url) and bare remote (origin).
+  stores: Record<Side, string>;
+  remotes: Record<Side, string>;
   dirs: Record<Side, string>;
   git(side: Side, args: string[], input?: string): Promise<ExecResult>;
   lazy(args: string[]): Promise<ExecResult>;
@@ -60,11 +64,15 @@ export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy
   openWorlds.add(root);
   const env = gitEnv(root);
   const dirs = { oracle: join(root, 'oracle'), subject: join(root, 'subject') };
+  const stores = { oracle: join(root, 'store-oracle'), subject: join(root, 'store') };
+  const remotes = { oracle: join(root, 'remote-oracle.git'), subject: join(root, 'remote.git') };
   try {
     await cp(template, root, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-    for (const dir of Object.values(dirs)) {
-      await execOk('git', ['config', 'lfs-lazy.url', `file://${join(root, 'store')}`], { cwd: dir, env });
-      if (mode !== 'author-unpublished') await execOk('git', ['config', 'remote.origin.url', join(root, 'remote.git')], { cwd: dir, env });
+    await cp(stores.subject, stores.oracle, { recursive: true });
+    if (mode !== 'author-unpublished') await cp(remotes.subject, remotes.oracle, { recursive: true });
+    for (const side of ['oracle', 'subject'] as const) {
+      await execOk('git', ['config', 'lfs-lazy.url', `file://${stores[side]}`], { cwd: dirs[side], env });
+      if (mode !== 'author-unpublished') await execOk('git', ['config', 'remote.origin.url', remotes[side]], { cwd: dirs[side], env });
     }
   } catch (err) {
     await removeWorld(root);
@@ -74,7 +82,8 @@ export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy
     mode,
     subjectKind,
     root,
-    storeDir: join(root, 'store'),
+    stores,
+    remotes,
     dirs,
     git: (side, args, input) => exec('git', args, { cwd: dirs[side], env, ...(input !== undefined && { input }) }),
     lazy: (args) => exec(process.execPath, [CLI_PATH, ...args], { cwd: dirs.subject, env }),

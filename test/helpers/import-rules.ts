@@ -34,6 +34,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   api: ['repository', 'hydration', 'dataset', 'local', 'protocol', 'errors', 'log', 'util'],
   serve: ['api', 'repository', 'errors', 'log', 'util'],
   install: ['git', 'errors', 'util'],
+  push: ['repository', 'hydration', 'git', 'protocol', 'errors', 'util'],
   doctor: ['repository', 'store', 'config', 'install', 'git', 'errors', 'log', 'util'],
   cli: ['*'],
 };
