@@ -1,6 +1,6 @@
 // Chooses the next operation from the seeded PRNG and the oracle's current state (the oracle is
 // plain git: its state is the model of what a user sees), so a seed always gives the same steps.
-import { INDEX_FLAGS, type Op, type OpKind } from './operations.js';
+import { INDEX_FLAGS, UPSTREAM_BRANCHES, type Op, type OpKind } from './operations.js';
 import type { Prng } from './prng.js';
 import type { Snapshot } from './snapshot.js';
 import { DIRECTORIES, isLfsPath, LFS_PATHS, UNIVERSE } from './universe.js';
@@ -12,7 +12,7 @@ const WEIGHTS: Record<OpKind, number> = {
   stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
   amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
-  push: 4,
+  push: 4, upstream: 3, pull: 4,
 };
 
 export class Generator {
@@ -96,6 +96,12 @@ export class Generator {
       }
       // Forced now and then: an amended or rebased branch is refused otherwise, in both alike.
       case 'push': return { kind, force: this.prng.chance(0.3) };
+      // Often a path this clone edited or hydrated: where someone else's change meets the user's.
+      case 'upstream': {
+        const path = this.prng.chance(0.5) && this.edited.length > 0 ? this.prng.pick(this.edited) : this.prng.pick(UNIVERSE);
+        return { kind, branch: this.prng.pick(UPSTREAM_BRANCHES), path, content: isLfsPath(path) ? this.lfsContentId() : `s${this.seed}-${++this.fresh}` };
+      }
+      case 'pull': return { kind, branch: this.prng.pick(UPSTREAM_BRANCHES), rebase: this.prng.chance(0.3) };
     }
   }
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pointerOid } from './snapshot.js';
+import { pushFromElsewhere } from './upstream.js';
 import { isLfsPath, lfsContent, plainContent, sha256 } from './universe.js';
 import type { Side, World } from './world.js';
 
@@ -38,7 +39,13 @@ export type Op =
   | { kind: 'stash-drop' }
   | { kind: 'clean' }
   | { kind: 'flagged'; path: string; flag: IndexFlag; lazy: LazyCommand; pathspec: string }
-  | { kind: 'push'; force: boolean };
+  | { kind: 'push'; force: boolean }
+  | { kind: 'upstream'; branch: UpstreamBranch; path: string; content: string }
+  | { kind: 'pull'; branch: UpstreamBranch; rebase: boolean };
+
+// The branches every remote has from the start (world.ts).
+export const UPSTREAM_BRANCHES = ['main', 'side'] as const;
+type UpstreamBranch = (typeof UPSTREAM_BRANCHES)[number];
 
 // The index flags that make git stop looking at a working-tree file. A step sets one only for the
 // time of an lfs-lazy command and clears it again: while a flag is set, what git does with the
@@ -60,7 +67,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
   'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
-  'push',
+  'push', 'upstream', 'pull',
 ];
 
 export function describe(op: Op): string {
@@ -97,6 +104,8 @@ export function describe(op: Op): string {
     case 'clean': return 'git clean -fd';
     case 'flagged': return `git update-index --${op.flag} ${op.path}; lfs-lazy ${op.lazy} ${op.pathspec} (subject only); git update-index --no-${op.flag} ${op.path}`;
     case 'push': return `git push${op.force ? ' --force' : ''} origin HEAD`;
+    case 'upstream': return `someone else pushes a commit to origin ${op.branch}: ${op.path} ← ${op.content}`;
+    case 'pull': return `git fetch origin && git ${op.rebase ? 'rebase' : 'merge --no-edit'} -X theirs origin/${op.branch} (git pull; abort on conflict)`;
   }
 }
 
@@ -231,6 +240,19 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       // lfs-lazy's in the subject.
       await git('push', '-q', ...(op.force ? ['--force'] : []), 'origin', 'HEAD');
       return outcomes;
+    case 'upstream':
+      await pushFromElsewhere(world, side, op.branch, op.path, isLfsPath(op.path) ? lfsContent(op.content) : plainContent(op.content));
+      return outcomes;
+    case 'pull': {
+      // `git pull` as its two steps: its own merge message names the remote's URL, which differs
+      // between the sides (world.ts); a merge of origin/<branch> names the ref.
+      if ((await git('fetch', '-q', 'origin')) !== 0) return outcomes;
+      const upstream = `origin/${op.branch}`;
+      if (op.rebase) {
+        if ((await git('rebase', '-q', '-X', 'theirs', upstream)) !== 0 && rebaseInProgress(world, side)) await git('rebase', '--abort');
+      } else if ((await git('merge', '-q', '--no-edit', '-X', 'theirs', upstream)) !== 0 && (await exists('MERGE_HEAD'))) await git('merge', '--abort');
+      return outcomes;
+    }
   }
 }
 

@@ -36,7 +36,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   // The starting points take turns, so that any ten consecutive seeds cover each of them.
   const mode: Mode = MODES[seed % MODES.length]!;
   // A repository never pushed has no remote to push to.
-  const skip = mode === 'author-unpublished' ? new Set([...(options.skip ?? []), 'push' as const]) : options.skip;
+  const skip = mode === 'author-unpublished' ? new Set<OpKind>([...(options.skip ?? []), 'push', 'upstream', 'pull']) : options.skip;
   const generator = new Generator(prng, seed, skip);
   const model = new SubjectModel();
   const world = await makeWorld(mode, options.subject);

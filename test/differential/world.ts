@@ -35,6 +35,8 @@ export interface World {
   stores: Record<Side, string>;
   remotes: Record<Side, string>;
   dirs: Record<Side, string>;
+  // What every command of the sequence runs with (an isolated HOME, fixed commit dates).
+  env: NodeJS.ProcessEnv;
   git(side: Side, args: string[], input?: string): Promise<ExecResult>;
   lazy(args: string[]): Promise<ExecResult>;
   cleanup(): Promise<void>;
@@ -85,6 +87,7 @@ export async function makeWorld(mode: Mode, subjectKind: SubjectKind = 'lfs-lazy
     stores,
     remotes,
     dirs,
+    env,
     git: (side, args, input) => exec('git', args, { cwd: dirs[side], env, ...(input !== undefined && { input }) }),
     lazy: (args) => exec(process.execPath, [CLI_PATH, ...args], { cwd: dirs.subject, env }),
     cleanup: () => removeWorld(root),
