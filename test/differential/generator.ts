@@ -12,7 +12,7 @@ const WEIGHTS: Record<OpKind, number> = {
   stash: 6, 'stash-pop': 12, 'reset-hard': 3, restore: 3, rm: 3, mv: 3, 'sparse-set': 3,
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
   amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
-  push: 4, upstream: 3, pull: 4,
+  push: 4, upstream: 3, pull: 4, 'merge-resolve': 4, 'lfs-pull': 2,
 };
 
 export class Generator {
@@ -39,7 +39,7 @@ export class Generator {
     // (stash-pop weighs double: popped soon, the edits a stash holds still matter.)
     if (state.stashes.length === 0) weights['stash-pop'] = weights['stash-apply'] = weights['stash-drop'] = 0;
     if (state.sparse === null) weights['sparse-disable'] = 0;
-    if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick'] as const) weights[k] = 0;
+    if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick', 'merge-resolve'] as const) weights[k] = 0;
     if (branchesHere.length === BRANCHES.length) weights.branch = 0;
     if (branchesHere.length === 0) weights['checkout-from'] = 0;
     if (present.length === 0) weights.restore = weights.mv = 0;
@@ -102,6 +102,8 @@ export class Generator {
         return { kind, branch: this.prng.pick(UPSTREAM_BRANCHES), path, content: isLfsPath(path) ? this.lfsContentId() : `s${this.seed}-${++this.fresh}` };
       }
       case 'pull': return { kind, branch: this.prng.pick(UPSTREAM_BRANCHES), rebase: this.prng.chance(0.3) };
+      case 'merge-resolve': return { kind, branch: this.prng.pick(others), take: this.prng.chance(0.5) ? 'ours' : 'theirs' };
+      case 'lfs-pull': return { kind };
     }
   }
 

@@ -41,7 +41,9 @@ export type Op =
   | { kind: 'flagged'; path: string; flag: IndexFlag; lazy: LazyCommand; pathspec: string }
   | { kind: 'push'; force: boolean }
   | { kind: 'upstream'; branch: UpstreamBranch; path: string; content: string }
-  | { kind: 'pull'; branch: UpstreamBranch; rebase: boolean };
+  | { kind: 'pull'; branch: UpstreamBranch; rebase: boolean }
+  | { kind: 'merge-resolve'; branch: string; take: 'ours' | 'theirs' }
+  | { kind: 'lfs-pull' };
 
 // The branches every remote has from the start (world.ts).
 export const UPSTREAM_BRANCHES = ['main', 'side'] as const;
@@ -67,7 +69,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
   'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
-  'push', 'upstream', 'pull',
+  'push', 'upstream', 'pull', 'merge-resolve', 'lfs-pull',
 ];
 
 export function describe(op: Op): string {
@@ -106,6 +108,8 @@ export function describe(op: Op): string {
     case 'push': return `git push${op.force ? ' --force' : ''} origin HEAD`;
     case 'upstream': return `someone else pushes a commit to origin ${op.branch}: ${op.path} ← ${op.content}`;
     case 'pull': return `git fetch origin && git ${op.rebase ? 'rebase' : 'merge --no-edit'} -X theirs origin/${op.branch} (git pull; abort on conflict)`;
+    case 'merge-resolve': return `git merge --no-edit ${op.branch}; on a conflict, each file: git checkout --${op.take} (else git rm), git add; git commit --no-edit`;
+    case 'lfs-pull': return 'git lfs pull';
   }
 }
 
@@ -253,6 +257,22 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       } else if ((await git('merge', '-q', '--no-edit', '-X', 'theirs', upstream)) !== 0 && (await exists('MERGE_HEAD'))) await git('merge', '--abort');
       return outcomes;
     }
+    case 'merge-resolve': {
+      // A conflict resolved the way a user does by hand: one side's version of each file written
+      // through the filter (`checkout --ours` / `--theirs`), or the file removed where that side
+      // deleted it, then staged and committed.
+      if ((await git('merge', '-q', '--no-edit', op.branch)) === 0 || !(await exists('MERGE_HEAD'))) return outcomes;
+      const unmerged = [...new Set((await world.git(side, ['ls-files', '-u', '-z'])).stdout.toString().split('\0').filter(Boolean).map((line) => line.slice(line.indexOf('\t') + 1)))];
+      for (const path of unmerged) {
+        if ((await git('checkout', `--${op.take}`, '--', path)) === 0) await git('add', '--', path);
+        else await git('rm', '-q', '--', path);
+      }
+      if ((await git('commit', '-q', '--no-edit')) !== 0) await git('merge', '--abort');
+      return outcomes;
+    }
+    case 'lfs-pull':
+      await git('lfs', 'pull');
+      return outcomes;
   }
 }
 
