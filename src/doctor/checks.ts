@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import { git } from '../git/git.js';
 import type { RepositoryPaths } from '../git/repository-paths.js';
 import { requireUrl, type ResolvedSettings } from '../config/settings.js';
+import { knownHooksDir, prePushHookKind, readHook } from '../install/hooks.js';
 import { AGENT_NAME } from '../install/install-plan.js';
 import { startRepositoryContext, type RepositoryContext } from '../repository/context.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -103,6 +104,24 @@ const checks: Check[] = [
     return ok
       ? { name: 'install', ok, detail: `git-lfs uses the ${AGENT_NAME} agent (${path})` }
       : { name: 'install', ok, detail: `lfs.standalonetransferagent is ${agent ?? 'not set'}`, fix: 'run lfs-lazy install' };
+  },
+  async ({ paths }) => {
+    const root = paths?.worktree;
+    if (!paths || !root) return undefined;
+    const hooks = knownHooksDir(paths) ?? (await git(['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], { cwd: root })).stdout.trim();
+    const hook = join(hooks, 'pre-push');
+    const fix = `run lfs-lazy install --local here (a hook of your own: have it call lfs-lazy pre-push "$@")`;
+    switch (prePushHookKind(await readHook(hook))) {
+      case 'lfs-lazy':
+      case 'calls lfs-lazy':
+        return { name: 'pre-push hook', ok: true, detail: `${hook} uploads through git-lfs, and lets a push name objects never downloaded here that the bucket has` };
+      case 'calls git-lfs':
+        return { name: 'pre-push hook', ok: true, warning: true, detail: `${hook} calls git lfs pre-push, not lfs-lazy's: a push naming objects never downloaded here (a revert, a cherry-pick) is refused`, fix };
+      case 'none':
+        // Nothing goes to LFS yet: the filter installs the hook with the first file that does.
+        if (!(await hasLfsPatterns(root))) return { name: 'pre-push hook', ok: true, detail: `none yet (no file goes to LFS here; the filter installs it with the first)` };
+        return { name: 'pre-push hook', ok: false, detail: `${hook} is missing or never calls git-lfs: git push uploads no LFS object`, fix };
+    }
   },
   async ({ paths }) => {
     const root = paths?.worktree;

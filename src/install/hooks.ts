@@ -27,6 +27,19 @@ export const PRE_PUSH_HOOK = [
 // ours. Any other hook is the user's, and stays as it is.
 const GIT_LFS_PRE_PUSH = /^#!\/bin\/sh\n(?:command -v git-lfs [^\n]*\n)?git lfs (?:pre-push|push --stdin) (?:"\$@"|\$\*)\s*$/;
 
+// What a pre-push hook does for LFS objects (lfs-lazy doctor): lfs-lazy's own; one that calls
+// `lfs-lazy pre-push` (a hook of the user's); one that calls only git-lfs's (git-lfs's own, or the
+// user's: pushes of objects never downloaded here are refused); none (no hook, or one that never
+// calls either: git push uploads nothing).
+export type PrePushHookKind = 'lfs-lazy' | 'calls lfs-lazy' | 'calls git-lfs' | 'none';
+
+export function prePushHookKind(content: string | undefined): PrePushHookKind {
+  if (content === undefined) return 'none';
+  if (content === PRE_PUSH_HOOK) return 'lfs-lazy';
+  if (/lfs-lazy[^\n]* pre-push\b/.test(content)) return 'calls lfs-lazy';
+  return /\bgit(?: |-)lfs (?:pre-push|push --stdin)\b/.test(content) ? 'calls git-lfs' : 'none';
+}
+
 // Cheap when the hook is there: one read (and one git call unless the caller knows the hooks dir).
 export async function ensureLfsHooks(cwd: string, hooksDir?: string): Promise<void> {
   const dir = hooksDir ?? (await git(['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], { cwd })).stdout.trim();
@@ -40,7 +53,7 @@ export async function ensureLfsHooks(cwd: string, hooksDir?: string): Promise<vo
   if (current !== undefined && GIT_LFS_PRE_PUSH.test(current)) await writeHook(prePush, PRE_PUSH_HOOK);
 }
 
-async function readHook(path: string): Promise<string | undefined> {
+export async function readHook(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch {

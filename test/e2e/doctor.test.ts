@@ -2,7 +2,7 @@
 // user to run doctor.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
@@ -41,7 +41,7 @@ describe('lfs-lazy doctor', { timeout: 300_000 }, () => {
     const result = await doctor(clone);
     assert.equal(result.code, 0, result.stdout);
     assert.match(line(result.stdout, 'node'), /^ok {3}node +node v\d+\.\d+\.\d+(; supported until the AWS SDK's releases of January 2027, which need Node 22)?$/);
-    for (const name of ['node', 'git', 'git-lfs', 'repository', 'install', 'lfs patterns', 'large files', 'config', 'credentials', 'bucket', 'probe']) {
+    for (const name of ['node', 'git', 'git-lfs', 'repository', 'install', 'pre-push hook', 'lfs patterns', 'large files', 'config', 'credentials', 'bucket', 'probe']) {
       assert.match(line(result.stdout, name), /^ok {3}/, `${name}:\n${result.stdout}`);
     }
   });
@@ -56,6 +56,23 @@ describe('lfs-lazy doctor', { timeout: 300_000 }, () => {
     assert.match(fixOf(result.stdout, 'lfs patterns'), /^fix: git lfs track/);
     assert.match(line(result.stdout, 'large files'), /^warn large files +1 file over 1\.0 MiB is in git, not LFS: big\.bin \(2\.0 MiB\)$/);
     assert.equal(result.code, 0, `a warning is not a failure:\n${result.stdout}`);
+  });
+
+  it("a pre-push hook that is missing fails, one calling only git-lfs warns; install mends both", async () => {
+    const repo = await fx.clone('hooks');
+    const hook = join(repo, '.git', 'hooks', 'pre-push');
+    await rm(hook);
+    let result = await doctor(repo);
+    assert.match(line(result.stdout, 'pre-push hook'), /^FAIL pre-push hook +.*pre-push is missing or never calls git-lfs: git push uploads no LFS object$/);
+    assert.match(fixOf(result.stdout, 'pre-push hook'), /^fix: run lfs-lazy install --local here/);
+    assert.notEqual(result.code, 0);
+    await writeFile(hook, '#!/bin/sh\n./lint.sh\ngit lfs pre-push "$@"\n');
+    result = await doctor(repo);
+    assert.match(line(result.stdout, 'pre-push hook'), /^warn pre-push hook +.*calls git lfs pre-push, not lfs-lazy's/);
+    assert.equal(result.code, 0, result.stdout);
+    await rm(hook);
+    await fx.box.cli(['install', '--local'], { cwd: repo });
+    assert.match(line((await doctor(repo)).stdout, 'pre-push hook'), /^ok {3}pre-push hook/);
   });
 
   it('a bucket that does not exist: create it or correct the URL', async () => {
