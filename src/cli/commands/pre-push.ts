@@ -37,8 +37,12 @@ export const command: Command = {
 async function unfetchedAllInBucket(io: CommandIO, remote: string, url: string, refUpdates: Buffer): Promise<boolean> {
   let ctx;
   try {
+    // Side by side: the repository's paths and settings, and git-lfs's list (its own scan, ≈ the
+    // time of a git-lfs start).
+    const dryRunning = git(['lfs', 'pre-push', '--dry-run', remote, url], { cwd: io.cwd, input: refUpdates });
+    dryRunning.catch(() => undefined);
     ctx = await openRepositoryContext(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
-    const dryRun = await git(['lfs', 'pre-push', '--dry-run', remote, url], { cwd: io.cwd, input: refUpdates });
+    const dryRun = await dryRunning;
     const found = await findUnfetched(ctx, parseDryRun(dryRun.stdout));
     explain(io, found, pathQuoter(ctx.paths.config));
     return found.inBucket.length > 0 && found.nowhere.length === 0 && found.bucketError === undefined;
