@@ -63,7 +63,7 @@ describe('git push of objects a lazy clone never downloaded', { timeout: 300_000
     try {
       const push = await fixture.box.git(['push', 'origin', 'HEAD:refs/heads/gone'], { cwd: clone, allowFail: true });
       assert.notEqual(push.code, 0);
-      assert.match(push.stderr, /lfs-lazy: 1 object of this push is neither in \.git\/lfs\/objects nor in the bucket \(data\/a\.bin\)/);
+      assert.match(push.stderr, /lfs-lazy: 1 object of this push is neither in \.git\/lfs\/objects nor in the bucket at the size its pointer names \(data\/a\.bin\)/);
       assert.match(push.stdout + push.stderr, /missing or corrupt local objects/);
       assert.equal(await remoteBranch('gone'), '', 'the commits were published without their content');
     } finally {

@@ -61,7 +61,7 @@ function explain(io: CommandIO, { inBucket, nowhere, bucketError }: UnfetchedObj
   if (bucketError) {
     say(`could not ask the bucket about ${count(nowhere.length, 'object')} of this push never downloaded here (${paths(nowhere)}): ${bucketError.message}`);
   } else if (nowhere.length > 0) {
-    say(`${count(nowhere.length, 'object')} of this push ${nowhere.length === 1 ? 'is' : 'are'} neither in .git/lfs/objects nor in the bucket (${paths(nowhere)}): the push stops; push from the clone that has the content`);
+    say(`${count(nowhere.length, 'object')} of this push ${nowhere.length === 1 ? 'is' : 'are'} neither in .git/lfs/objects nor in the bucket at the size its pointer names (${paths(nowhere)}): the push stops; push from the clone that has the content`);
   } else if (inBucket.length > 0) {
     say(`${count(inBucket.length, 'object')} of this push ${inBucket.length === 1 ? 'was' : 'were'} never downloaded here and ${inBucket.length === 1 ? 'is' : 'are'} in the bucket already (checked): nothing to upload, git-lfs lists ${inBucket.length === 1 ? 'it' : 'them'} as missing and goes on`);
   }
