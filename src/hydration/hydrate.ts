@@ -10,6 +10,7 @@ import { ProgressCounter } from './hydrate-progress.js';
 import { gitPathspec, unmatchedPathspecs } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
+import { untrackedPointers } from './untracked-pointers.js';
 import { worktreeWriterFor } from './worktree-writer.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
@@ -67,8 +68,17 @@ export interface HydrateReport {
   alreadyLocal: number;
 }
 
-function unmatchedError(unmatched: readonly string[]): LfsLazyError {
+async function unmatchedError(root: string, unmatched: readonly string[]): Promise<LfsLazyError> {
   const named = unmatched.map((p) => `'${p}'`).join(', ');
+  const untracked = await untrackedPointers(root, unmatched);
+  if (untracked.length > 0) {
+    const first = untracked[0]!;
+    return new LfsLazyError(
+      `'${first}' holds an LFS pointer but is not tracked by git, and hydrate gives content only to files git tracks: ` +
+        `\`git add -- '${first}'\` stages it as the pointer it is; then hydrate it`,
+      { code: ErrorCode.BadRequest },
+    );
+  }
   return new LfsLazyError(
     `pathspec ${named} did not match any LFS file (a typo, or files git lfs track does not cover); nothing was hydrated — ` +
       'to select such paths for later checkouts anyway: lfs-lazy hydrate --ignore-unmatch',
@@ -95,7 +105,7 @@ export async function hydrate(ctx: RepositoryContext, pathspecs: readonly string
 
   const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
   const unmatched = unmatchedPathspecs(pathspecs, files.map((f) => f.path));
-  if (unmatched.length > 0 && options.keepUnmatched !== true) throw unmatchedError(unmatched);
+  if (unmatched.length > 0 && options.keepUnmatched !== true) throw await unmatchedError(root, unmatched);
   // Remembered first: an interrupted or partly failed run still states what should be hydrated.
   if (options.remember !== false) await HydratedSet.update(ctx.paths.commonDir, (set) => set.add(pathspecs));
   const classified = await classifyFiles(root, files, pathspecs);

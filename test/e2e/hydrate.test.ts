@@ -105,6 +105,18 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
     assert.ok((await readFile(join(own, 'data/train/t01.json'))).equals(await blob('data/train/t01.json')), 'a refused run hydrated a file');
   });
 
+  it('a pointer git does not track (git mv, then git reset) is named as such, with the fix; once added it hydrates', async () => {
+    const own = await fx.clone('clone-untracked-pointer');
+    await fx.box.git(['mv', 'data/train/t01.json', 'data/moved.json'], { cwd: own });
+    await fx.box.git(['reset', '-q'], { cwd: own });
+    const refused = await fx.box.cli(['hydrate', 'data/moved.json'], { cwd: own, allowFail: true });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stderr, "lfs-lazy hydrate: 'data/moved.json' holds an LFS pointer but is not tracked by git, and hydrate gives content only to files git tracks: `git add -- 'data/moved.json'` stages it as the pointer it is; then hydrate it\n");
+    await fx.box.git(['add', '--', 'data/moved.json'], { cwd: own });
+    await fx.box.cli(['hydrate', 'data/moved.json'], { cwd: own });
+    assert.ok((await readFile(join(own, 'data/moved.json'))).equals(content.get('data/train/t01.json')!));
+  });
+
   it('a locally edited file is reported and never overwritten', async () => {
     await writeFile(join(clone, 'data/test/v03.json'), 'my own edit\n');
     const result = await fx.box.cli(['hydrate', 'data/test'], { cwd: clone });
