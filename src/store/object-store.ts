@@ -43,6 +43,9 @@ export interface ObjectStore {
   // that the bucket answers. Both throw the store's usual errors.
   checkCredentials?(): Promise<void>;
   checkBucket?(): Promise<void>;
+  // Makes ready, without a request, what the first read would otherwise wait for (the S3 store:
+  // its route to the endpoint, its signer, the credentials). For a server about to be asked.
+  prepare?(): Promise<void>;
   // Releases sockets and handles.
   close(): void;
 }

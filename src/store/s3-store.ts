@@ -6,14 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat as fsStat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../log/logger.js';
 import { IntegrityError, ObjectNotFoundError, StorageError } from '../errors/index.js';
 import { assertOid } from '../util/oid.js';
@@ -135,6 +128,10 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       throw toStoreError(err, this.context('find credentials for', `s3://${this.bucket}`));
     }
+  }
+
+  async prepare(): Promise<void> {
+    await Promise.all([this.directRequests(), this.client.config.credentials()]);
   }
 
   async checkBucket(): Promise<void> {

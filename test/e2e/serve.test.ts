@@ -325,6 +325,29 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
     }
   });
 
+  // The server makes its S3 path ready as soon as it listens (lifecycle.ts): a failure there must
+  // neither stop it nor change what a read answers.
+  it('without credentials it still serves what is here, and a read that needs the bucket fails in one line', async () => {
+    const none = join(rf.fx.box.root, 'no-credentials');
+    const env = { ...rf.fx.box.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: none, AWS_CONFIG_FILE: none, AWS_EC2_METADATA_DISABLED: 'true' };
+    const fresh = await rf.lazyClone('clone-serve-no-credentials');
+    const local = PATHS.labels;
+    await rf.fx.box.cli(['hydrate', local], { cwd: fresh });
+    const uncredentialed = await startServe(fresh, env);
+    try {
+      const here = await get(uncredentialed, `/${local}`);
+      assert.equal(here.status, 200);
+      assert.ok(here.body.equals(rf.file(local).content));
+      const remote = await get(uncredentialed, `/${PATHS.gone}`);
+      assert.equal(remote.status >= 500, true, `${remote.status}`);
+      assert.match(remote.body.toString(), /credentials/);
+      assert.equal(remote.body.toString().trimEnd().split('\n').length, 1);
+      assert.equal((await get(uncredentialed, `/${local}`)).status, 200, 'the server stopped answering');
+    } finally {
+      await uncredentialed.stop();
+    }
+  });
+
   it('caps connections: one past the limit is refused, and served again once others close', async () => {
     const port = Number(new URL(served.base!).port);
     const idle: Socket[] = [];
