@@ -36,6 +36,12 @@ export class LfsSnapshots {
     return (await this.index.files).get(path);
   }
 
+  // Lists the index now, for a reader about to be asked (the read server, once it listens): its
+  // first read then starts no git process.
+  async prepare(): Promise<void> {
+    await this.inIndex('');
+  }
+
   // The commit `rev` names: `resolve` asks git, unless `rev` is the full id of a commit seen before.
   async commitOf(rev: string, resolve: (rev: string) => Promise<string | undefined>): Promise<string | undefined> {
     const id = rev.toLowerCase();

@@ -38,10 +38,12 @@ export async function serve(ctx: RepositoryContext, root: string, options: Serve
     await writePrivate(urlFile, `${server.url}\n`);
     announce(server.url);
     ctx.logger.info({ idleExitMs: options.idleExitMs }, 'serve: listening');
-    // The first read of an object not here would otherwise load the AWS SDK and resolve the
-    // endpoint and the credentials (≈ 50 ms here): done now, while the caller reads the URL line.
-    // A store that cannot be opened fails that read as it would have.
-    void ctx.remote().then((store) => store.prepare?.()).catch((err: unknown) => ctx.logger.debug({ err }, 'serve: the store could not be made ready'));
+    // The first read would otherwise list the index (git runs) and, for an object not here, load
+    // the AWS SDK and resolve the endpoint and the credentials (≈ 50 ms here): done now, while the
+    // caller reads the URL line. What fails here fails that read as it would have.
+    const unready = (err: unknown) => ctx.logger.debug({ err }, 'serve: could not make ready ahead of the first read');
+    void snapshots.prepare().catch(unready);
+    void ctx.remote().then((store) => store.prepare?.()).catch(unready);
     reason = await stopTrigger(options.idleExitMs, server);
   } finally {
     await server.stop();
