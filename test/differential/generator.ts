@@ -49,6 +49,12 @@ export class Generator {
     // and the oracle (git-lfs) then fails to check that file out again while lfs-lazy leaves its
     // pointer. Both lost the content the same way; past that point git-lfs is no oracle.
     if (state.staged.some(isLfsPath)) weights.prune = 0;
+    // `git lfs pull` writes files outside a sparse-checkout cone, and re-creates a file whose
+    // deletion is staged and then fails to update the index ("cannot add to the index"), leaving
+    // every file it wrote stat-dirty. Over git-lfs's content that shows nowhere; over a lazy
+    // pointer, git trusts the size it recorded and lists the file as modified, its content right
+    // (docs/reliability.md; `lfs-lazy hydrate` of the file, or `git add`, clears it).
+    if (state.sparse !== null || state.staged.some(isLfsPath)) weights['lfs-pull'] = 0;
     for (const kind of this.skip) weights[kind] = 0;
     const kind = this.prng.weighted(weights);
     switch (kind) {

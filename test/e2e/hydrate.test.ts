@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
 import { HydratedSet } from '../../src/hydration/hydrated-set.js';
@@ -115,6 +115,28 @@ describe('lfs-lazy hydrate / dehydrate', { timeout: 600_000 }, () => {
     await fx.box.git(['add', '--', 'data/moved.json'], { cwd: own });
     await fx.box.cli(['hydrate', 'data/moved.json'], { cwd: own });
     assert.ok((await readFile(join(own, 'data/moved.json'))).equals(content.get('data/train/t01.json')!));
+  });
+
+  // Found by the differential fuzz (seeds 998007, 998020): with a deletion staged, `git lfs pull`
+  // re-creates that file and its own index refresh stops there, so the files it wrote over lazy
+  // pointers keep the pointers' stat data, and git lists them as modified by their size alone.
+  it('after git lfs pull left hydrated files stat-dirty, hydrate records them as they are: nothing fetched, status clean', async () => {
+    const own = await fx.clone('clone-lfs-pull-stat');
+    const [gone, pulled] = ['data/test/v00.json', 'data/test/v01.json'];
+    // The pointers' stat data made true and not racy (files older than the index), as after any
+    // checkout more than a second old.
+    const past = new Date(Date.now() - 3_600_000);
+    await utimes(join(own, pulled), past, past);
+    await fx.box.git(['update-index', '-q', '--refresh'], { cwd: own });
+    await fx.box.git(['rm', '-q', gone], { cwd: own });
+    const pull = await fx.box.git(['lfs', 'pull', '--include', 'data/test/v0[01].json'], { cwd: own, allowFail: true });
+    assert.match(pull.stderr + pull.stdout, /cannot add to the index/, 'git-lfs refreshed the index after all: the case is gone');
+    assert.ok((await readFile(join(own, pulled))).equals(content.get(pulled)!));
+    assert.match(await git(['status', '--porcelain', '--', pulled], own), /^ M /);
+    const run = await fx.box.cli(['hydrate', '--json', pulled], { cwd: own });
+    const report = JSON.parse(run.stdout) as HydrateReport;
+    assert.deepEqual([report.alreadyHydrated, report.fetched.objects], [[pulled], 0]);
+    assert.equal(await git(['status', '--porcelain', '--', pulled], own), '');
   });
 
   it('a locally edited file is reported and never overwritten', async () => {
