@@ -10,7 +10,8 @@ const usage = [
   '',
   'Removes the git config keys lfs-lazy install wrote, where they still hold the values it wrote,',
   'and puts back the values install replaced (git-lfs\'s own filter commands).',
-  'git-lfs itself, its hooks and the committed storage config are left in place.',
+  'git-lfs itself, its hooks and the committed storage config are left in place (the pre-push hook',
+  'install wrote runs plain `git lfs pre-push` once lfs-lazy is no longer the filter).',
 ].join('\n');
 
 export const command: Command = {
