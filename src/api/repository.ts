@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import { ErrorCode, LfsLazyError, messageOf } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { openRepositoryContext, requireWorktree, type RepositoryContext, type RepositoryContextOptions } from '../repository/context.js';
 // Types only: hydrate, status and the manifest load when first called, so that a read (`lfs-lazy
@@ -237,7 +237,7 @@ class LocalRepository implements Repository {
 // One message that names the path (as printed: quoted where git would quote it); the original
 // error stays as `cause`.
 function withPath(path: string, err: unknown): Error {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (message.startsWith(`${path} `) || message.startsWith(`${path}:`)) return err instanceof Error ? err : new Error(message);
   const code = err instanceof LfsLazyError ? err.code : ErrorCode.Internal;
   const retryable = err instanceof LfsLazyError && err.retryable;

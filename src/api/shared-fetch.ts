@@ -3,6 +3,7 @@
 // them (a large object while it downloads, a small one once verified).
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { asError } from '../errors/index.js';
 import { readableObject, type FetchOptions, type ReadableObject } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { VerifiedTailStream } from './verified-tail-stream.js';
@@ -90,7 +91,7 @@ export function sentWhileFetched(ctx: RepositoryContext, oid: string, size: numb
       }
       stream.finish();
     })
-    .catch((err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))));
+    .catch((err: unknown) => stream.destroy(asError(err)));
   return stream;
 }
 

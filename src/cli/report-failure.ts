@@ -1,4 +1,4 @@
-import { ConfigError, LfsLazyError } from '../errors/index.js';
+import { ConfigError, LfsLazyError, messageOf } from '../errors/index.js';
 import { createLogger } from '../log/logger.js';
 import type { CommandIO } from './command.js';
 import { pathToBytes } from '../util/path-bytes.js';
@@ -6,7 +6,7 @@ import { pathToBytes } from '../util/path-bytes.js';
 // The one place a failed command becomes output: one line for the user on stderr, the whole
 // error with its cause chain in the log (stderr at debug level, or the configured log file).
 export function reportFailure(err: unknown, io: CommandIO, commandName: string): number {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   // A path in the message keeps its bytes (quoted by whoever wrote the message, as git quotes).
   io.stderr.write(pathToBytes(`lfs-lazy ${commandName}: ${message}\n`));
   const logFile = io.env['LFS_LAZY_LOG_FILE'];

@@ -12,7 +12,7 @@ import { startRepositoryContext, type RepositoryContext } from '../repository/co
 import type { ObjectStore } from '../store/object-store.js';
 import { describeCredentialSource } from './credentials-source.js';
 import { hasLfsPatterns, largeFilesOutsideLfs, LARGE_FILE_BYTES } from '../repository/setup-mistakes.js';
-import { AccessDeniedError } from '../errors/index.js';
+import { AccessDeniedError, messageOf } from '../errors/index.js';
 
 export interface CheckResult {
   name: string;
@@ -37,7 +37,7 @@ type Check = (state: DoctorState) => Promise<CheckResult | undefined>;
 // The error's first line, without the advice to run doctor that store errors carry for other
 // commands: here it would send the user round in a circle.
 function firstLine(err: unknown): string {
-  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const line = messageOf(err).split('\n')[0] ?? '';
   return line.replace(/ or run `lfs-lazy doctor`/, '');
 }
 
@@ -45,7 +45,7 @@ const formatMiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)
 
 // What to do about a store failure, by its cause: each needs a different fix.
 function storeFix(err: unknown, resolved: ResolvedSettings | undefined): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const endpoint = resolved?.settings.endpoint ?? 'AWS S3';
   if (err instanceof AccessDeniedError && /no AWS credentials were found/.test(message)) {
     return 'give this machine credentials: AWS_PROFILE (a profile in ~/.aws/credentials), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';

@@ -79,3 +79,13 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof Error) return { code: ErrorCode.Internal, message: err.message || err.name };
   return { code: ErrorCode.Internal, message: 'internal error (no details)' };
 }
+
+// The message of anything thrown, for a line a user reads.
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// Anything thrown, as an Error (the ones lfs-lazy and the libraries throw already are).
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

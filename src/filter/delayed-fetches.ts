@@ -7,6 +7,7 @@
 // A fetch that rejects (it should not: Smudger.fetch answers a failure with the pointer) is still
 // listed, and handed out as its Error, for git to get status=error: never a path git waits for in vain.
 import pLimit, { type LimitFunction } from 'p-limit';
+import { asError } from '../errors/index.js';
 
 export class DelayedFetches<Result> {
   readonly #limit: LimitFunction;
@@ -44,7 +45,7 @@ export class DelayedFetches<Result> {
       this.#ready.set(pathname, result);
       this.#wake?.();
     };
-    void work().then(done, (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
+    void work().then(done, (err: unknown) => done(asError(err)));
   }
 
   // Blocks until at least one delayed path is ready; an empty list means none is left.

@@ -4,7 +4,7 @@
 // lines to `report`, i.e. stderr).
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { ProtocolError } from '../errors/index.js';
+import { messageOf, ProtocolError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import {
   type FilterCapability,
@@ -217,7 +217,7 @@ async function answerError(session: Session, command: 'clean' | 'smudge', pathna
   const shown = quotePath(pathname, true);
   session.summary.errors++;
   session.options.logger.debug({ err, pathname }, `${command} failed`);
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ');
+  const message = messageOf(err).replace(/\s*[\r\n]+\s*/g, ' ');
   session.options.report(`lfs-lazy: cannot ${command} ${shown}: ${message}`);
   await session.writer.write(encodeStatus('error'));
 }

@@ -8,6 +8,7 @@
 //   - anything else stays the pointer exactly as stored (not re-encoded, so `git status` stays clean).
 // A failed fetch never fails the checkout: the pointer stays and one line on stderr says which
 // file, which object and why.
+import { messageOf } from '../errors/index.js';
 import type { LocalObjectStore } from '../local/local-object-store.js';
 import type { Logger } from '../log/logger.js';
 import { MAX_POINTER_SIZE, isCanonicalPointer, parsePointer, type Pointer } from '../protocol/pointer.js';
@@ -134,7 +135,7 @@ export class Smudger {
       logger.debug({ pathname, oid: pointer.oid }, 'fetched');
       return { objectPath, pointerBytes: blob };
     } catch (err) {
-      this.#reportFailure(pathname, pointer.oid, err instanceof Error ? err.message : String(err), err);
+      this.#reportFailure(pathname, pointer.oid, messageOf(err), err);
       return { bytes: blob };
     }
   }

@@ -1,6 +1,7 @@
 // Whether the bucket has objects, asked before content becomes a pointer (dehydrate): one HEAD
 // request per object, a few at a time.
 import pLimit from 'p-limit';
+import { asError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 
 // What the bucket says of each object: its size there (undefined: it does not have it), or the
@@ -31,8 +32,4 @@ export async function askBucket(ctx: RepositoryContext, oids: readonly string[],
     ),
   );
   return answers;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

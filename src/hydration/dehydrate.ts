@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { git } from '../git/git.js';
-import { ErrorCode, LfsLazyError } from '../errors/index.js';
+import { ErrorCode, LfsLazyError, messageOf } from '../errors/index.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { listLfsFiles, listWorktreeLfsFiles, type LfsFile } from '../repository/lfs-files.js';
 import { fsPath } from '../util/path-bytes.js';
@@ -203,9 +203,6 @@ async function pruneObjects(
   report.kept.sort(byPath);
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 // Paths whose index entry differs from HEAD's (all of them before the first commit).
 async function stagedPaths(root: string, pathspecs: readonly string[]): Promise<Set<string>> {

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { messageOf } from '../errors/index.js';
 import { blobId } from '../git/blob-id.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
 import type { RepositoryContext } from '../repository/context.js';
@@ -164,6 +165,3 @@ function unchangedSince(target: FsPath, c: ClassifiedFile): boolean {
   return sameSnapshot(c.snapshot, snapshotSync(target)) || hasExactBytesSync(target, c.pointerInWorktree ?? c.file.pointerBytes);
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

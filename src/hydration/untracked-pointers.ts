@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../git/git.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../protocol/pointer.js';
+import { exactPathspec } from '../repository/lfs-files.js';
 import { pathToBytes } from '../util/path-bytes.js';
 
 export async function untrackedPointers(root: string, pathspecs: readonly string[]): Promise<string[]> {
@@ -16,8 +17,8 @@ export async function untrackedPointers(root: string, pathspecs: readonly string
     const info = await stat(pathToBytes(file)).catch(() => undefined);
     if (!info?.isFile() || info.size === 0 || info.size >= MAX_POINTER_SIZE) continue;
     if (!parsePointer(await readFile(pathToBytes(file)))) continue;
-    const tracked = await git(['ls-files', '-z', '--', `:(literal)${path}`], { cwd: root });
-    if (tracked.stdout === '') found.push(path);
+    const tracked = await git(['ls-files', '-z', '--', exactPathspec(path)], { cwd: root });
+    if (!tracked.stdout.split('\0').includes(path)) found.push(path);
   }
   return found;
 }

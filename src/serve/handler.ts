@@ -5,6 +5,7 @@
 // whole or not at all: a failure at any point of it is a 5xx.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { messageOf } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { contentRange, decideRange, type RangeDecision } from './byte-range.js';
 import { contentFailureStatus, reply } from './responses.js';
@@ -42,7 +43,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     lookup = await options.find(target);
   } catch (err) {
     options.logger.error({ err, path: target.path, rev: target.rev }, 'serve: lookup failed');
-    return reply(res, 500, `cannot look up ${target.path}: ${messageOf(err)}`);
+    return reply(res, 500, `cannot look up ${target.path}: ${firstLineOf(err)}`);
   }
   if ('missing' in lookup) return reply(res, 404, lookup.missing);
   const { file } = lookup;
@@ -135,7 +136,7 @@ async function send(res: ServerResponse, answer: Answer, logger: Logger): Promis
     if (res.destroyed) return;
     logger.error({ err, path: file.path, sent }, 'serve: read failed');
     // Before the headers: a real answer. After: only cutting the connection says it.
-    if (!res.headersSent) reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${messageOf(err)}`);
+    if (!res.headersSent) reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${firstLineOf(err)}`);
     else res.destroy();
   } finally {
     res.off('close', onClose);
@@ -164,7 +165,7 @@ async function sentWhole(res: ServerResponse, answer: Answer, logger: Logger): P
   } catch (err) {
     if (res.destroyed) return true;
     logger.error({ err, path: file.path }, 'serve: read failed');
-    reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${messageOf(err)}`);
+    reply(res, contentFailureStatus(err), `cannot read ${file.path}: ${firstLineOf(err)}`);
   } finally {
     res.off('close', onClose);
     // The answer is done once the read cache's copy is in place (or given up): a server that
@@ -197,6 +198,6 @@ function closed(stream: Readable): Promise<void> {
   return new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
-function messageOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+function firstLineOf(err: unknown): string {
+  return messageOf(err).split('\n')[0]!;
 }

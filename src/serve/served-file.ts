@@ -3,6 +3,7 @@
 // size, the ETag and the bytes all come from the same lookup.
 import { Readable } from 'node:stream';
 import type { FileSource } from '../api/file-source.js';
+import { asError } from '../errors/index.js';
 import { LazyStream } from '../api/lazy-stream.js';
 import { openContent, smallContent, type SmallContent } from '../api/read-content.js';
 import type { RepositoryContext } from '../repository/context.js';
@@ -70,9 +71,4 @@ async function* slice(source: Readable, span: Span): AsyncGenerator<Buffer> {
     // Leaving the loop destroys the source: git stops writing.
     if (offset > span.end) return;
   }
-}
-
-// The library's errors as they are (they already name what failed).
-export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

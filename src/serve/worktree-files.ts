@@ -12,7 +12,8 @@ import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
 import { lstatQuietly } from '../util/stat-quietly.js';
 import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
-import { asError, bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
+import { asError } from '../errors/index.js';
+import { bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
 
 // `path` has been checked by request-target.ts: root-relative, no `.`, `..`, `.git` or empty
 // segment.

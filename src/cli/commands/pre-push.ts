@@ -1,6 +1,6 @@
 import type { Command, CommandIO } from '../command.js';
 import { count, listPaths } from '../progress-bar.js';
-import { ErrorCode, LfsLazyError } from '../../errors/index.js';
+import { ErrorCode, LfsLazyError, messageOf } from '../../errors/index.js';
 import { git, gitPassThrough } from '../../git/git.js';
 import { findUnfetched, parseDryRun, type UnfetchedObjects } from '../../push/unfetched-objects.js';
 import { openRepositoryContext } from '../../repository/context.js';
@@ -48,7 +48,7 @@ async function unfetchedAllInBucket(io: CommandIO, remote: string, url: string, 
     return found.inBucket.length > 0 && found.nowhere.length === 0 && found.bucketError === undefined;
   } catch (err) {
     ctx?.logger.warn({ err }, 'pre-push: could not look for objects never downloaded here');
-    io.stderr.write(`lfs-lazy pre-push: could not look for objects never downloaded here (${err instanceof Error ? err.message : String(err)}); git-lfs decides alone\n`);
+    io.stderr.write(`lfs-lazy pre-push: could not look for objects never downloaded here (${messageOf(err)}); git-lfs decides alone\n`);
     return false;
   } finally {
     ctx?.close();
