@@ -114,13 +114,13 @@ const checks: Check[] = [
     switch (prePushHookKind(await readHook(hook))) {
       case 'lfs-lazy':
       case 'calls lfs-lazy':
-        return { name: 'pre-push hook', ok: true, detail: `${hook} uploads through git-lfs, and lets a push name objects never downloaded here that the bucket has` };
+        return { name: 'push hook', ok: true, detail: `${hook} uploads through git-lfs, and lets a push name objects never downloaded here that the bucket has` };
       case 'calls git-lfs':
-        return { name: 'pre-push hook', ok: true, warning: true, detail: `${hook} calls git lfs pre-push, not lfs-lazy's: a push naming objects never downloaded here (a revert, a cherry-pick) is refused`, fix };
+        return { name: 'push hook', ok: true, warning: true, detail: `${hook} calls git lfs pre-push, not lfs-lazy's: a push naming objects never downloaded here (a revert, a cherry-pick) is refused`, fix };
       case 'none':
         // Nothing goes to LFS yet: the filter installs the hook with the first file that does.
-        if (!(await hasLfsPatterns(root))) return { name: 'pre-push hook', ok: true, detail: `none yet (no file goes to LFS here; the filter installs it with the first)` };
-        return { name: 'pre-push hook', ok: false, detail: `${hook} is missing or never calls git-lfs: git push uploads no LFS object`, fix };
+        if (!(await hasLfsPatterns(root))) return { name: 'push hook', ok: true, detail: `none yet (no file goes to LFS here; the filter installs it with the first)` };
+        return { name: 'push hook', ok: false, detail: `${hook} is missing or never calls git-lfs: git push uploads no LFS object`, fix };
     }
   },
   async ({ paths }) => {

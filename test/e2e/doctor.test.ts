@@ -41,7 +41,7 @@ describe('lfs-lazy doctor', { timeout: 300_000 }, () => {
     const result = await doctor(clone);
     assert.equal(result.code, 0, result.stdout);
     assert.match(line(result.stdout, 'node'), /^ok {3}node +node v\d+\.\d+\.\d+(; supported until the AWS SDK's releases of January 2027, which need Node 22)?$/);
-    for (const name of ['node', 'git', 'git-lfs', 'repository', 'install', 'pre-push hook', 'lfs patterns', 'large files', 'config', 'credentials', 'bucket', 'probe']) {
+    for (const name of ['node', 'git', 'git-lfs', 'repository', 'install', 'push hook', 'lfs patterns', 'large files', 'config', 'credentials', 'bucket', 'probe']) {
       assert.match(line(result.stdout, name), /^ok {3}/, `${name}:\n${result.stdout}`);
     }
   });
@@ -63,16 +63,16 @@ describe('lfs-lazy doctor', { timeout: 300_000 }, () => {
     const hook = join(repo, '.git', 'hooks', 'pre-push');
     await rm(hook);
     let result = await doctor(repo);
-    assert.match(line(result.stdout, 'pre-push hook'), /^FAIL pre-push hook +.*pre-push is missing or never calls git-lfs: git push uploads no LFS object$/);
-    assert.match(fixOf(result.stdout, 'pre-push hook'), /^fix: run lfs-lazy install --local here/);
+    assert.match(line(result.stdout, 'push hook'), /^FAIL push hook +.*pre-push is missing or never calls git-lfs: git push uploads no LFS object$/);
+    assert.match(fixOf(result.stdout, 'push hook'), /^fix: run lfs-lazy install --local here/);
     assert.notEqual(result.code, 0);
     await writeFile(hook, '#!/bin/sh\n./lint.sh\ngit lfs pre-push "$@"\n');
     result = await doctor(repo);
-    assert.match(line(result.stdout, 'pre-push hook'), /^warn pre-push hook +.*calls git lfs pre-push, not lfs-lazy's/);
+    assert.match(line(result.stdout, 'push hook'), /^warn push hook +.*calls git lfs pre-push, not lfs-lazy's/);
     assert.equal(result.code, 0, result.stdout);
     await rm(hook);
     await fx.box.cli(['install', '--local'], { cwd: repo });
-    assert.match(line((await doctor(repo)).stdout, 'pre-push hook'), /^ok {3}pre-push hook/);
+    assert.match(line((await doctor(repo)).stdout, 'push hook'), /^ok {3}push hook/);
   });
 
   it('a bucket that does not exist: create it or correct the URL', async () => {
