@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
-import { lfsFileAt, type LfsFile } from '../repository/lfs-files.js';
+import { lfsFileAt, type IndexedLfsFile } from '../repository/lfs-files.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
 import { statQuietly } from '../util/stat-quietly.js';
 
@@ -24,7 +24,7 @@ export type FileSource =
 
 // How a path's index entry is found: by default, asking git (three processes per path); a
 // long-running caller (the read server) may answer from a snapshot of the index.
-export type IndexLookup = (root: string, path: string) => Promise<LfsFile | undefined>;
+export type IndexLookup = (root: string, path: string) => Promise<IndexedLfsFile | undefined>;
 
 // `path` is relative to the repository root, or else to `dir` (where the repository was opened).
 // Errors name it as `show` prints it (quoted as git quotes paths).

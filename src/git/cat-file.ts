@@ -129,29 +129,39 @@ export async function readWholeObjects(cwd: string, ids: readonly string[]): Pro
 // object this saves objectHeaders' run; for many, a large one among them would have to be read
 // through, which objectHeaders first avoids.
 export async function readSmallObject(cwd: string, id: string, maxSize: number): Promise<Buffer | undefined> {
+  return (await readSmallNamed(cwd, id, maxSize))?.content;
+}
+
+// The same for any object name git's `--batch` takes on one line (`:0:<path>`: the index's file,
+// looked up by cat-file itself), with the id and type it names. `name` as git's bytes.
+export async function readSmallNamed(cwd: string, name: string | Buffer, maxSize: number): Promise<(ObjectHeader & { content: Buffer }) | undefined> {
   const batch = spawnGit(['cat-file', '--batch'], { cwd });
-  batch.stdin.end(`${id}\n`);
+  batch.stdin.end(Buffer.concat([typeof name === 'string' ? Buffer.from(name) : name, NEWLINE]));
   let output: Buffer = Buffer.alloc(0);
-  let answer: { content: Buffer | undefined } | undefined;
+  let answer: { object: (ObjectHeader & { content: Buffer }) | undefined } | undefined;
   for await (const chunk of batch.stdout as AsyncIterable<Buffer>) {
     output = output.length === 0 ? chunk : Buffer.concat([output, chunk]);
     const nl = output.indexOf(0x0a);
     if (nl < 0) continue;
-    // "<id> <type> <size>", or "<id> missing" (or "ambiguous").
-    const size = output.subarray(0, nl).toString().split(' ')[2] ?? '';
-    if (!/^\d+$/.test(size) || Number(size) >= maxSize) answer = { content: undefined };
-    else if (output.length >= nl + 1 + Number(size)) answer = { content: output.subarray(nl + 1, nl + 1 + Number(size)) };
+    // "<id> <type> <size>", or "<name> missing" (or "ambiguous"); a name may hold spaces, an id not.
+    const header = output.subarray(0, nl).toString();
+    const [id = '', type = '', size = ''] = header.endsWith(' missing') || header.endsWith(' ambiguous') ? [] : header.split(' ');
+    const length = Number(size);
+    if (!/^\d+$/.test(size) || length >= maxSize) answer = { object: undefined };
+    else if (output.length >= nl + 1 + length) answer = { object: { id, type, size: length, content: output.subarray(nl + 1, nl + 1 + length) } };
     if (answer) break;
   }
   // Leaving the loop early destroyed git's stdout; an object still being written is cut short.
   // A whole answer is all that was asked: git's exit (≈ 1 ms on) is not waited for.
   if (answer) {
     batch.stop();
-    return answer.content;
+    return answer.object;
   }
   const { code, stderr } = await batch.exited;
   throw new LfsLazyError(`git cat-file --batch exited ${code}: ${stderr.trim()}`);
 }
+
+const NEWLINE = Buffer.from('\n');
 
 // One object's content as a stream, read from git at the reader's pace; a reader that stops early
 // (destroys the stream) stops git too.

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
 import { extensionsRefusal } from '../protocol/pointer.js';
-import { listWorktreeLfsFiles } from '../repository/lfs-files.js';
+import { listWorktreeLfsFiles, listWorktreePointers } from '../repository/lfs-files.js';
 import { HydratedSet } from './hydrated-set.js';
 import { hydrateOid, verifiedLocalSize, type ObjectWork, type Run } from './hydrate-object.js';
 import { ProgressCounter } from './hydrate-progress.js';
@@ -76,6 +76,15 @@ async function unmatchedError(root: string, unmatched: readonly string[]): Promi
     return new LfsLazyError(
       `'${first}' holds an LFS pointer but is not tracked by git, and hydrate gives content only to files git tracks: ` +
         `\`git add -- '${first}'\` stages it as the pointer it is; then hydrate it`,
+      { code: ErrorCode.BadRequest },
+    );
+  }
+  const outside = (await listWorktreePointers(root, unmatched.map(gitPathspec))).outsideLfs;
+  if (outside.length > 0) {
+    return new LfsLazyError(
+      `'${outside[0]!.path}' is committed as an LFS pointer, but .gitattributes does not send it through LFS (\`git lfs untrack\`?), ` +
+        'so git takes the pointer text for its content and hydrate leaves it alone; nothing was hydrated — to give it its content, ' +
+        'track it again (`git lfs track`) and hydrate it; to leave LFS with the content, then untrack and `git add --renormalize`',
       { code: ErrorCode.BadRequest },
     );
   }

@@ -1,12 +1,13 @@
 import pLimit from 'p-limit';
 import { modifiedPaths } from '../git/index-entries.js';
 import { requireWorktree, type RepositoryContext } from '../repository/context.js';
-import { listWorktreeLfsFiles, type WorktreeLfsFile } from '../repository/lfs-files.js';
+import { listWorktreePointers, type WorktreeLfsFile } from '../repository/lfs-files.js';
 import { encodePointer, MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 import { fsPath, type FsPath } from '../util/path-bytes.js';
 import { HydrationPolicy } from './hydration-policy.js';
 import { holdsObject, leadingDirectoriesAreReal, readSmallSync, snapshot, type FileSnapshot } from './worktree-file.js';
 import { gitPathspec } from './pathspec-match.js';
+import { totalsOf } from './status-totals.js';
 
 // `pointer`: the working file is the committed pointer (byte for byte, or with the CRLF line ends
 // git's eol conversion gives it). `hydrated`: it holds the content. `modified`: anything else
@@ -59,6 +60,10 @@ export interface StatusReport {
   totals: StatusTotals;
   // Hydrate patterns ignored because git cannot match with them (one line each, for the user).
   ignoredPatterns: string[];
+  // Files committed as LFS pointers that .gitattributes does not send through LFS (`git lfs
+  // untrack`), whose working file is that pointer: git treats the pointer text as their content,
+  // and a commit (`git add --renormalize`) keeps it so. Not LFS files: not in `files`.
+  outsideLfs: string[];
 }
 
 export interface StatusOptions {
@@ -165,7 +170,7 @@ function withCrlf(pointer: Buffer): Buffer {
 // Per LFS path among `pathspecs` (root-relative; none = all): state, size, local/remote presence.
 export async function status(ctx: RepositoryContext, pathspecs: readonly string[], options: StatusOptions = {}): Promise<StatusReport> {
   const root = requireWorktree(ctx);
-  const files = await listWorktreeLfsFiles(root, pathspecs.map(gitPathspec));
+  const { lfs: files, outsideLfs } = await listWorktreePointers(root, pathspecs.map(gitPathspec));
   const [classified, policy] = await Promise.all([classifyFiles(root, files, pathspecs), HydrationPolicy.load(ctx.paths, {})]);
   const sizes = new Map(files.map((f) => [f.pointer.oid, f.pointer.size]));
   const fsLimit = pLimit(FS_CONCURRENCY);
@@ -187,7 +192,19 @@ export async function status(ctx: RepositoryContext, pathspecs: readonly string[
       inHydratedSet: policy.has(file.path),
     };
   });
-  return { files: statuses, totals: totalsOf(statuses, options.remote === true), ignoredPatterns: [...policy.problems] };
+  return {
+    files: statuses,
+    totals: totalsOf(statuses, options.remote === true),
+    ignoredPatterns: [...policy.problems],
+    outsideLfs: outsideLfs.filter((f) => !f.unmerged && !f.skipWorktree && holdsPointer(root, f)).map((f) => f.path),
+  };
+}
+
+// The working file is the pointer text, as git checked it out (with CRLF where its eol conversion does).
+function holdsPointer(root: string, file: WorktreeLfsFile): boolean {
+  const crlf = withCrlf(file.pointerBytes);
+  const bytes = readSmallSync(fsPath(root, file.path), crlf.length)?.bytes;
+  return bytes !== undefined && (bytes.equals(file.pointerBytes) || bytes.equals(crlf));
 }
 
 // One HEAD request per distinct object. The empty object is never uploaded, and never needed.
@@ -206,31 +223,7 @@ async function remotePresence(ctx: RepositoryContext, sizes: Map<string, number>
   return new Map(entries);
 }
 
-function totalsOf(files: readonly FileStatus[], withRemote: boolean): StatusTotals {
-  const zero = () => ({ files: 0, bytes: 0 });
-  const totals: StatusTotals = {
-    files: 0,
-    bytes: 0,
-    states: { pointer: zero(), hydrated: zero(), modified: zero(), missing: zero(), sparse: zero() },
-    local: zero(),
-    ...(withRemote && { remote: zero() }),
-  };
-  for (const f of files) {
-    totals.files++;
-    totals.bytes += f.size;
-    add(totals.states[f.state], f.size);
-    if (f.local) add(totals.local, f.size);
-    if (f.remote && totals.remote) add(totals.remote, f.size);
-  }
-  return totals;
-}
-
 // Byte order, as git lists paths.
 export function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
-
-function add(count: { files: number; bytes: number }, size: number): void {
-  count.files++;
-  count.bytes += size;
 }

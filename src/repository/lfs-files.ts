@@ -1,7 +1,8 @@
-import { objectHeaders, readSmallObject, readWholeObjects } from '../git/cat-file.js';
+import { objectHeaders, readSmallNamed, readSmallObject, readWholeObjects } from '../git/cat-file.js';
 import { git } from '../git/git.js';
 import { listIndexEntries, listTreeEntries, type GitEntry } from '../git/index-entries.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
+import { pathToBytes } from '../util/path-bytes.js';
 
 export interface LfsFile {
   // Relative to the repository root, `/`-separated.
@@ -88,16 +89,44 @@ export function exactPathspec(path: string): string {
   return `:(glob)${path.replace(/[*?[\\]/g, '\\$&').replace(ESCAPED_BYTE_G, '?')}`;
 }
 
-// The LFS file at exactly `path` in the index, if it is one.
-export async function lfsFileAt(cwd: string, path: string): Promise<LfsFile | undefined> {
-  return (await listLfsFiles(cwd, [exactPathspec(path)])).find((f) => f.path === path);
+// The LFS file at exactly `path` (relative to the root, whatever `cwd` in the working tree) in the
+// index, if it is one: one `git cat-file --batch` run that looks the path up itself (`:0:<path>`,
+// stage 0 as ls-files would list it; the stage is spelled out so that a file named `1:x` is not
+// stage 1 of `x`), where `ls-files` and `cat-file` are two. Its mode is not asked: a reader needs
+// the pointer. A name with a line feed cannot be one line of cat-file's input: listed instead.
+export async function lfsFileAt(cwd: string, path: string): Promise<IndexedLfsFile | undefined> {
+  if (path.includes('\n')) {
+    const listed = (await listLfsFiles(cwd, [exactPathspec(path)])).find((f) => f.path === path);
+    return listed && { path, blob: listed.blob, pointer: listed.pointer, pointerBytes: listed.pointerBytes };
+  }
+  const object = await readSmallNamed(cwd, Buffer.concat([INDEX_STAGE_0, pathToBytes(path)]), MAX_POINTER_SIZE);
+  const pointer = object?.type === 'blob' && object.size > 0 ? parsePointer(object.content) : undefined;
+  return pointer && object ? { path, blob: object.id, pointer, pointerBytes: object.content } : undefined;
 }
+
+export type IndexedLfsFile = Omit<LfsFile, 'mode'>;
+
+const INDEX_STAGE_0 = Buffer.from(':0:');
 
 // The LFS files of the index that the working tree holds for git-lfs: a valid pointer blob *and*
 // `filter=lfs` by .gitattributes, as git decides it (`git check-attr`). A plain-git file whose
 // text happens to be a pointer (a test fixture, a document about LFS) is git's own: checkouts
 // write it as it is, so hydrate, dehydrate and status leave it alone.
 export async function listWorktreeLfsFiles(root: string, pathspecs: readonly string[] = []): Promise<WorktreeLfsFile[]> {
+  return (await listWorktreePointers(root, pathspecs)).lfs;
+}
+
+export interface WorktreePointers {
+  // filter=lfs: git-lfs's (and lfs-lazy's) files.
+  lfs: WorktreeLfsFile[];
+  // Committed as pointers, but .gitattributes does not send them through LFS (any more: `git lfs
+  // untrack`), so git checks out and commits the pointer text as it is (status tells the user).
+  outsideLfs: WorktreeLfsFile[];
+}
+
+// Every index entry among `pathspecs` whose blob is an LFS pointer, by whether .gitattributes
+// sends it through LFS.
+export async function listWorktreePointers(root: string, pathspecs: readonly string[] = []): Promise<WorktreePointers> {
   const entries = await listEntries(root, pathspecs, undefined, true);
   // A few paths (a command on some files): their attributes are asked while the blobs are read,
   // one git run's wait less. Many: only the pointers' are asked, after.
@@ -114,7 +143,8 @@ export async function listWorktreeLfsFiles(root: string, pathspecs: readonly str
     candidates.push({ path, mode, blob, pointer, pointerBytes: bytes, skipWorktree: upper === 'S', assumeUnchanged: tag !== upper, unmerged: stage !== 0, entry });
   }
   const filtered = early === undefined ? await filterAttributes(root, candidates.map((c) => c.path)) : await early.then((all) => candidates.map((c) => all[c.entry]));
-  return candidates.filter((_, i) => filtered[i] === 'lfs').map(({ entry: _, ...file }) => file);
+  const files = candidates.map(({ entry: _, ...file }) => file);
+  return { lfs: files.filter((_, i) => filtered[i] === 'lfs'), outsideLfs: files.filter((_, i) => filtered[i] !== 'lfs') };
 }
 
 const ATTRIBUTES_WITH_BLOBS = 64;

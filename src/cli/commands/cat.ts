@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseReadOptions, runBatch } from '../batch-command.js';
 import { copyOut, watchOutput } from '../batch-output.js';
-import { openRepositoryWith } from '../../api/repository.js';
+import { openRepositoryWith } from '../../api/local-repository.js';
 
 const usage = [
   'usage: lfs-lazy cat [--rev REV] <path>...',
@@ -29,7 +29,7 @@ export const command: Command = {
   usage,
   async run(args, io) {
     const { rev, batch, positionals } = parseReadOptions(args, usage);
-    const repo = await openRepositoryWith(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } });
+    const repo = await openRepositoryWith(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } }, rev === undefined && !batch ? positionals : []);
     try {
       if (batch) return await runBatch('cat', repo, rev, batch, io);
       const out = watchOutput(io.stdout);

@@ -45,6 +45,7 @@ export const command: Command = {
       ctx.close();
     }
     for (const problem of report.ignoredPatterns) io.stderr.write(`lfs-lazy status: ${problem}\n`);
+    if (report.outsideLfs.length > 0) io.stderr.write(pathToBytes(`lfs-lazy status: ${outsideLfsWarning(report.outsideLfs, pathQuoter(ctx.paths.config))}\n`));
     // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table quotes them as git does.
     const text = (): Buffer => pathToBytes(`${table(report, pathQuoter(ctx.paths.config))}${cacheLine(readCache)}`);
     io.stdout.write(values.json ? `${JSON.stringify({ ...report, readCache }, null, 2)}\n` : text());
@@ -80,3 +81,16 @@ function table(report: StatusReport, show: PathQuoter): string {
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') + '\n\n' : '';
   return `${body}${totals}\n`;
 }
+
+// Files left as pointer text where .gitattributes no longer sends them through LFS: git shows no
+// change, and a commit keeps the pointer as their content (docs/lazy-policy.md, "Leaving LFS").
+export function outsideLfsWarning(paths: readonly string[], show: PathQuoter): string {
+  const named = paths.slice(0, 5).map(show).join(', ') + (paths.length > 5 ? `, and ${paths.length - 5} more` : '');
+  return (
+    `${count(paths.length, 'file')} committed to LFS ${paths.length === 1 ? 'is' : 'are'} not sent through LFS by .gitattributes (\`git lfs untrack\`?) ` +
+    `and ${paths.length === 1 ? 'holds' : 'hold'} only the pointer text, which git now takes for the content: ${named}. ` +
+    `To keep the content, track ${paths.length === 1 ? 'it' : 'them'} again (\`git lfs track\`) and \`lfs-lazy hydrate\` ${paths.length === 1 ? 'it' : 'them'}; ` +
+    'to leave LFS with the content, then untrack and `git add --renormalize`'
+  );
+}
+
