@@ -1,6 +1,6 @@
 // Chooses the next operation from the seeded PRNG and the oracle's current state (the oracle is
 // plain git: its state is the model of what a user sees), so a seed always gives the same steps.
-import { INDEX_FLAGS, UPSTREAM_BRANCHES, type Op, type OpKind } from './operations.js';
+import { INDEX_FLAGS, TEXT_PATTERNS, UPSTREAM_BRANCHES, type Op, type OpKind } from './operations.js';
 import type { Prng } from './prng.js';
 import type { Snapshot } from './snapshot.js';
 import { DIRECTORIES, isLfsPath, LFS_PATHS, UNIVERSE } from './universe.js';
@@ -13,7 +13,11 @@ const WEIGHTS: Record<OpKind, number> = {
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
   amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
   push: 4, upstream: 3, pull: 4, 'merge-resolve': 4, 'lfs-pull': 2,
+  // Only when asked for (`npm run fuzz -- --track`): a weight of 0 here leaves every other seed's
+  // steps as they were (`npm test` runs fixed seeds).
+  track: 0,
 };
+const TRACK_WEIGHT = 2;
 
 export class Generator {
   private fresh = 0;
@@ -22,15 +26,19 @@ export class Generator {
   // LFS paths written lately: hydrate and dehydrate often name one of them, since an edit that
   // meets a (de)hydration is where data gets lost.
   private edited: string[] = [];
+  // Once a `track` step has run, a text file may be an LFS file too (in some commit, the index or
+  // the working tree): the guards below then count it as one.
+  private textTracked = false;
 
   constructor(
     private readonly prng: Prng,
     private readonly seed: number,
     private readonly skip: ReadonlySet<OpKind> = new Set(),
+    private readonly track = false,
   ) {}
 
   next(step: number, state: Snapshot): Op {
-    const weights = { ...WEIGHTS };
+    const weights = { ...WEIGHTS, ...(this.track && { track: TRACK_WEIGHT }) };
     const tracked = indexPaths(state.index);
     const inCone = (path: string) => state.sparse === null || !path.includes('/') || state.sparse.some((d) => path.startsWith(`${d}/`));
     const present = [...state.files.keys()].filter((p) => UNIVERSE.includes(p));
@@ -45,16 +53,17 @@ export class Generator {
     if (present.length === 0) weights.restore = weights.mv = 0;
     if (tracked.length === 0) weights.rm = weights.unstage = 0;
     if (!tracked.some(isLfsPath)) weights.flagged = 0;
+    const mayBeLfs = (path: string): boolean => isLfsPath(path) || this.textTracked;
     // `git lfs prune` ignores the index: it deletes the object of a staged, uncommitted LFS file,
     // and the oracle (git-lfs) then fails to check that file out again while lfs-lazy leaves its
     // pointer. Both lost the content the same way; past that point git-lfs is no oracle.
-    if (state.staged.some(isLfsPath)) weights.prune = 0;
+    if (state.staged.some(mayBeLfs)) weights.prune = 0;
     // `git lfs pull` writes files outside a sparse-checkout cone, and re-creates a file whose
     // deletion is staged and then fails to update the index ("cannot add to the index"), leaving
     // every file it wrote stat-dirty. Over git-lfs's content that shows nowhere; over a lazy
     // pointer, git trusts the size it recorded and lists the file as modified, its content right
     // (docs/reliability.md; `lfs-lazy hydrate` of the file, or `git add`, clears it).
-    if (state.sparse !== null || state.staged.some(isLfsPath)) weights['lfs-pull'] = 0;
+    if (state.sparse !== null || state.staged.some(mayBeLfs)) weights['lfs-pull'] = 0;
     for (const kind of this.skip) weights[kind] = 0;
     const kind = this.prng.weighted(weights);
     switch (kind) {
@@ -110,6 +119,9 @@ export class Generator {
       case 'pull': return { kind, branch: this.prng.pick(UPSTREAM_BRANCHES), rebase: this.prng.chance(0.3) };
       case 'merge-resolve': return { kind, branch: this.prng.pick(others), take: this.prng.chance(0.5) ? 'ours' : 'theirs' };
       case 'lfs-pull': return { kind };
+      case 'track':
+        this.textTracked = true;
+        return { kind, pattern: this.prng.pick(TEXT_PATTERNS), stage: this.prng.chance(0.5) };
     }
   }
 

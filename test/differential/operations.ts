@@ -43,7 +43,13 @@ export type Op =
   | { kind: 'upstream'; branch: UpstreamBranch; path: string; content: string }
   | { kind: 'pull'; branch: UpstreamBranch; rebase: boolean }
   | { kind: 'merge-resolve'; branch: string; take: 'ours' | 'theirs' }
-  | { kind: 'lfs-pull' };
+  | { kind: 'lfs-pull' }
+  | { kind: 'track'; pattern: TextPattern; stage: boolean };
+
+// What `track` sends through LFS from then on: plain-git text files, committed before as plain
+// blobs (a user moving files into LFS half-way through a project's history).
+export const TEXT_PATTERNS = ['*.txt', 'data/*.txt'] as const;
+type TextPattern = (typeof TEXT_PATTERNS)[number];
 
 // The branches every remote has from the start (world.ts).
 export const UPSTREAM_BRANCHES = ['main', 'side'] as const;
@@ -69,7 +75,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
   'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
-  'push', 'upstream', 'pull', 'merge-resolve', 'lfs-pull',
+  'push', 'upstream', 'pull', 'merge-resolve', 'lfs-pull', 'track',
 ];
 
 export function describe(op: Op): string {
@@ -110,6 +116,7 @@ export function describe(op: Op): string {
     case 'pull': return `git fetch origin && git ${op.rebase ? 'rebase' : 'merge --no-edit'} -X theirs origin/${op.branch} (git pull; abort on conflict)`;
     case 'merge-resolve': return `git merge --no-edit ${op.branch}; on a conflict, each file: git checkout --${op.take} (else git rm), git add; git commit --no-edit`;
     case 'lfs-pull': return 'git lfs pull';
+    case 'track': return `git lfs track '${op.pattern}'${op.stage ? ' && git add .gitattributes' : ''}`;
   }
 }
 
@@ -149,8 +156,9 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
       // Content written over a pointer (or over an edit of one) that is exactly what the index
       // names still counts as modified: git trusts the size it recorded, the pointer's, and never
       // looks. lazy-policy.md tells the user to `git add` such a file, and so does the test, in
-      // both repositories alike (for the oracle it changes nothing).
-      if (isLfsPath(op.path) && (await indexNames(world, side, op.path, content))) await git('add', '--', op.path);
+      // both repositories alike (for the oracle it changes nothing). Any path: `track` makes
+      // text files LFS files too.
+      if (await indexNames(world, side, op.path, content)) await git('add', '--', op.path);
       return outcomes;
     }
     case 'add':
@@ -272,6 +280,10 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
     }
     case 'lfs-pull':
       await git('lfs', 'pull');
+      return outcomes;
+    case 'track':
+      await git('lfs', 'track', op.pattern);
+      if (op.stage) await git('add', '--', '.gitattributes');
       return outcomes;
   }
 }

@@ -8,7 +8,7 @@ import { SubjectModel } from './model.js';
 import { apply, describe, type Op, type OpKind } from './operations.js';
 import { Prng } from './prng.js';
 import { snapshot, type Snapshot } from './snapshot.js';
-import { keepWorld, makeWorld, MODES, type Mode, type SubjectKind, type World } from './world.js';
+import { keepWorld, makeWorld, MODES, type Mode, type Side, type SubjectKind, type World } from './world.js';
 
 export interface SequenceOptions {
   steps: number;
@@ -17,6 +17,8 @@ export interface SequenceOptions {
   // Keep the repositories of a failed sequence for inspection.
   keep?: boolean;
   subject?: SubjectKind;
+  // Include `track` steps (text files sent through LFS half-way).
+  track?: boolean;
 }
 
 export interface SequenceResult {
@@ -37,7 +39,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   const mode: Mode = MODES[seed % MODES.length]!;
   // A repository never pushed has no remote to push to.
   const skip = mode === 'author-unpublished' ? new Set<OpKind>([...(options.skip ?? []), 'push', 'upstream', 'pull']) : options.skip;
-  const generator = new Generator(prng, seed, skip);
+  const generator = new Generator(prng, seed, skip, options.track === true);
   const model = new SubjectModel();
   const world = await makeWorld(mode, options.subject);
   const steps: Op[] = [];
@@ -57,6 +59,13 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
       failures = checkOutcomes(...outcomes);
       model.beforeChecks(op, outcomes[1].every((o) => o.code === 0));
       [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
+      if (oracle.unsettled.size > 0 || subject.unsettled.size > 0) {
+        // Files `track` sent through LFS that are still plain blobs in the index: whether git
+        // re-reads them (a `git add -A`, a status) depends on its racy-timestamp check, so the two
+        // repositories would part by timing alone. Both re-add them, as git-lfs's docs say to.
+        await Promise.all([settle(world, 'oracle', oracle), settle(world, 'subject', subject)]);
+        [oracle, subject] = await Promise.all([snapshot(world, 'oracle'), snapshot(world, 'subject')]);
+      }
       const checked = checkStep(world, op, model, oracle, subject);
       if (checked.lostByOracle.size > 0) {
         // git-lfs lost an object: what follows (a checkout it fails, a stash it cannot apply) is no
@@ -79,6 +88,11 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   const result: SequenceResult = { seed, mode, steps, commands, failure, stopped };
   if (failure) failure.report = formatReport(result, options.steps);
   return result;
+}
+
+async function settle(world: World, side: Side, snap: Snapshot): Promise<void> {
+  const paths = [...snap.unsettled].filter((path) => snap.files.has(path));
+  if (paths.length > 0) await world.git(side, ['add', '--renormalize', '--', ...paths]);
 }
 
 function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Snapshot, subject: Snapshot) {

@@ -19,6 +19,10 @@ export interface Snapshot {
   // Cone directories while sparse-checkout is on, else null.
   sparse: string[] | null;
   lfs: LfsObjects;
+  // Paths .gitattributes sends through LFS whose index blob is no pointer (committed before a
+  // `track` and not re-added since): whether `git status` calls them modified depends on git's
+  // racy-timestamp check, i.e. on timing, in git-lfs as in lfs-lazy (invariants.ts).
+  unsettled: Set<string>;
 }
 
 export async function snapshot(world: World, side: Side): Promise<Snapshot> {
@@ -50,7 +54,20 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
     files: new Map([...files].map(([path, bytes]) => [stableNames(path), bytes])),
     sparse: sparseOn.trim() === 'true' ? (await git('sparse-checkout', 'list')).split('\n').filter(Boolean) : null,
     lfs: await lfsObjects(world, side, index, stashes.split('\n').filter(Boolean)),
+    unsettled: await unsettledPaths(world, side, index),
   };
+}
+
+async function unsettledPaths(world: World, side: Side, index: string): Promise<Set<string>> {
+  const entries = index.split('\n').flatMap((line) => {
+    const match = /^\d+ ([0-9a-f]{40}) 0\t(.+)$/.exec(line);
+    return match ? [{ blob: match[1]!, path: match[2]! }] : [];
+  });
+  if (entries.length === 0) return new Set();
+  const attrs = (await world.git(side, ['check-attr', '-z', '--stdin', 'filter'], entries.map((e) => `${e.path}\0`).join(''))).stdout.toString().split('\0');
+  const lfs = entries.filter((_, i) => attrs[i * 3 + 2] === 'lfs');
+  const pointers = await pointerOids(world, side, [...new Set(lfs.map((e) => e.blob))]);
+  return new Set(lfs.filter((e) => !pointers.has(e.blob)).map((e) => e.path));
 }
 
 // `git stash pop` keeps a file in the way of a conflicting path under a name with a random
@@ -97,11 +114,12 @@ export async function lfsObjects(world: World, side: Side, index: string, stashe
   const blobsOf = async (revs: string[]) =>
     (await world.git(side, ['rev-list', '--objects', ...revs])).stdout.toString().split('\n')
       .map((line) => [line.slice(0, 40), line.slice(41)] as const)
-      .filter(([, path]) => path.endsWith('.bin'));
+      // Any file's blob (trees too: not pointers, so never counted): `track` makes text files LFS files.
+      .filter(([, path]) => path.length > 0);
   const history = await blobsOf(['--all', ...stashes]);
   const branches = new Set((await blobsOf(['--branches'])).map(([sha]) => sha));
   const indexed = index.split('\n').flatMap((line) => {
-    const match = /^\d+ ([0-9a-f]{40}) 0\t(.*\.bin)$/.exec(line);
+    const match = /^\d+ ([0-9a-f]{40}) 0\t(.+)$/.exec(line);
     return match ? [[match[1]!, match[2]!] as const] : [];
   });
   const oidOf = await pointerOids(world, side, [...new Set([...history.map(([sha]) => sha), ...indexed.map(([sha]) => sha)])]);
