@@ -22,7 +22,7 @@ export type FileSource =
       hydratedFile?: string | Buffer | undefined;
     };
 
-// How a path's index entry is found: by default, asking git (three processes per path); a
+// How a path's index entry is found: by default, asking git (one process per path); a
 // long-running caller (the read server) may answer from a snapshot of the index.
 export type IndexLookup = (root: string, path: string) => Promise<IndexedLfsFile | undefined>;
 

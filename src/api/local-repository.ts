@@ -52,7 +52,7 @@ function isRepositoryPath(path: string): boolean {
   return segments[0] !== '.git' && segments.every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
-// Reads that ask git about their own path (three short git runs each); from the next one on, the
+// Reads that ask git about their own path (one short git run each); from the next one on, the
 // LFS files of the index (or of a commit) are listed once and answered from memory: a one-off
 // `cat` of a large repository does not list it all, a batch or a training loop does not pay git
 // per file.

@@ -81,10 +81,11 @@ async function unmatchedError(root: string, unmatched: readonly string[]): Promi
   }
   const outside = (await listWorktreePointers(root, unmatched.map(gitPathspec))).outsideLfs;
   if (outside.length > 0) {
+    // A file about LFS (a test fixture), or one `git lfs untrack` left as its pointer text.
     return new LfsLazyError(
-      `'${outside[0]!.path}' is committed as an LFS pointer, but .gitattributes does not send it through LFS (\`git lfs untrack\`?), ` +
-        'so git takes the pointer text for its content and hydrate leaves it alone; nothing was hydrated — to give it its content, ' +
-        'track it again (`git lfs track`) and hydrate it; to leave LFS with the content, then untrack and `git add --renormalize`',
+      `pathspec ${named} did not match any LFS file: '${outside[0]!.path}' holds an LFS pointer as its committed text, but ` +
+        '.gitattributes does not send it through LFS, so to git that text is its content and hydrate leaves it; nothing was hydrated — ' +
+        'if `git lfs untrack` left it so, track it again (`git lfs track`) and hydrate it (docs/lazy-policy.md, "Leaving LFS")',
       { code: ErrorCode.BadRequest },
     );
   }

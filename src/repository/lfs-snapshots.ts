@@ -1,6 +1,6 @@
 // The LFS files of the index and of commits, listed once and answered from memory, for the
 // long-lived readers (the library's Repository, batch mode, the read server): without them each
-// read would ask git three times (ls-files, two cat-file runs) which costs more than reading
+// read would ask git once (a `cat-file` of the index entry) which costs more than reading
 // a local object. The index snapshot is taken again whenever the index file changes (git replaces
 // it by a rename on every write, so its inode, size or mtime changes); a commit's tree never
 // changes, so the last few commits read are kept as they are.

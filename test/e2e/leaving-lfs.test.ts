@@ -37,15 +37,15 @@ describe('leaving LFS (git lfs untrack) in a lazy clone', { timeout: 300_000 }, 
     const report = JSON.parse(result.stdout) as StatusReport;
     assert.deepEqual(report.files.map((f) => f.path), ['data/x.bin']);
     assert.deepEqual(report.outsideLfs, ['labels/a.json', 'labels/b.json']);
-    assert.match(result.stderr, /2 files committed to LFS are not sent through LFS by \.gitattributes .*: labels\/a\.json, labels\/b\.json\. To keep the content, track them again/);
+    assert.match(result.stderr, /2 files hold an LFS pointer as their committed text but are not sent through LFS by \.gitattributes, so to git that text is their content: labels\/a\.json, labels\/b\.json\. .*track them again and hydrate before untracking/);
     const one = await fx.box.cli(['status', 'labels/a.json'], { cwd: clone });
-    assert.match(one.stderr, /1 file committed to LFS is not sent through LFS .* holds only the pointer text.*: labels\/a\.json\. To keep the content, track it again/);
+    assert.match(one.stderr, /1 file holds an LFS pointer as its committed text but is not sent through LFS .*: labels\/a\.json\. .*track it again/);
   });
 
   it('hydrate of such a file says why it leaves it, and how to give it its content', async () => {
     const result = await fx.box.cli(['hydrate', 'labels/a.json'], { cwd: clone, allowFail: true });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /'labels\/a\.json' is committed as an LFS pointer, but \.gitattributes does not send it through LFS/);
+    assert.match(result.stderr, /pathspec 'labels\/a\.json' did not match any LFS file: 'labels\/a\.json' holds an LFS pointer as its committed text, but \.gitattributes does not send it through LFS.*track it again \(`git lfs track`\) and hydrate it/);
     assert.ok((await read('labels/a.json')).equals(await pointerOf('labels/a.json')), 'left as it was');
   });
 

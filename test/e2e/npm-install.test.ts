@@ -16,6 +16,14 @@ const NPM_QUIET = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=er
 // The sandbox has its own HOME: npm is pointed at this user's cache (which `npm ci` just filled),
 // so that the packages come from it rather than the network where they can.
 const NPM_CACHE = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+// How this machine reaches the registry, which the sandbox's bare environment would drop: a proxy,
+// and the CA of one that inspects TLS (without it each request fails SELF_SIGNED_CERT_IN_CHAIN and
+// npm retries until the test's time is up, seen on a machine whose cache lacked a package's metadata).
+const REGISTRY_ACCESS = Object.fromEntries(
+  ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'npm_config_registry']
+    .filter((name) => process.env[name] !== undefined)
+    .map((name) => [name, process.env[name]]),
+);
 
 describe('npm install -g', { timeout: 600_000 }, () => {
   let server: S3rverHandle;
@@ -29,7 +37,7 @@ describe('npm install -g', { timeout: 600_000 }, () => {
     await server?.stop();
   });
 
-  const npm = (args: string[], cwd: string) => box.run('npm', [...args, ...NPM_QUIET], { cwd, env: { npm_config_cache: NPM_CACHE }, timeoutMs: 240_000 });
+  const npm = (args: string[], cwd: string) => box.run('npm', [...args, ...NPM_QUIET], { cwd, env: { ...REGISTRY_ACCESS, npm_config_cache: NPM_CACHE }, timeoutMs: 240_000 });
 
   // The installed command, run as a user would: install into git, then a push whose object lands
   // in the bucket.

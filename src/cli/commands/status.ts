@@ -82,15 +82,15 @@ function table(report: StatusReport, show: PathQuoter): string {
   return `${body}${totals}\n`;
 }
 
-// Files left as pointer text where .gitattributes no longer sends them through LFS: git shows no
-// change, and a commit keeps the pointer as their content (docs/lazy-policy.md, "Leaving LFS").
+// Files whose committed text is an LFS pointer while .gitattributes does not send them through LFS:
+// a file about LFS (a test fixture), or one `git lfs untrack` left as its pointer, whose content a
+// commit (`git add --renormalize`) would then leave out of the repository (docs/lazy-policy.md).
 export function outsideLfsWarning(paths: readonly string[], show: PathQuoter): string {
   const named = paths.slice(0, 5).map(show).join(', ') + (paths.length > 5 ? `, and ${paths.length - 5} more` : '');
+  const one = paths.length === 1;
   return (
-    `${count(paths.length, 'file')} committed to LFS ${paths.length === 1 ? 'is' : 'are'} not sent through LFS by .gitattributes (\`git lfs untrack\`?) ` +
-    `and ${paths.length === 1 ? 'holds' : 'hold'} only the pointer text, which git now takes for the content: ${named}. ` +
-    `To keep the content, track ${paths.length === 1 ? 'it' : 'them'} again (\`git lfs track\`) and \`lfs-lazy hydrate\` ${paths.length === 1 ? 'it' : 'them'}; ` +
-    'to leave LFS with the content, then untrack and `git add --renormalize`'
+    `${count(paths.length, 'file')} ${one ? 'holds' : 'hold'} an LFS pointer as ${one ? 'its' : 'their'} committed text but ${one ? 'is' : 'are'} not sent through LFS by .gitattributes, ` +
+    `so to git that text is ${one ? 'its' : 'their'} content: ${named}. Expected of a file about LFS; if \`git lfs untrack\` left ${one ? 'it' : 'them'} so, ` +
+    `the content is not in the working tree: track ${one ? 'it' : 'them'} again and hydrate before untracking (docs/lazy-policy.md, "Leaving LFS")`
   );
 }
-
