@@ -151,6 +151,12 @@ async function setUp(mode: Mode, subjectKind: SubjectKind, root: string): Promis
     await git(dir, 'config', 'lfs.customtransfer.lfs-lazy.path', process.execPath);
     await git(dir, 'config', 'lfs.customtransfer.lfs-lazy.args', AGENT_PATH);
     await git(dir, 'config', 'lfs-lazy.url', `file://${storeDir}`);
+    // An object missing here at push time (`git lfs prune` drops pushed objects) is in the store:
+    // a sequence where git-lfs loses one ends first (runner.ts). Against an LFS server git-lfs lets
+    // the server say it has such objects; with a standalone agent it cannot ask and refuses the
+    // whole push, where lfs-lazy's pre-push hook asks the bucket (seed 1003044). So the oracle
+    // pushes what the user of an LFS server could.
+    await git(dir, 'config', 'lfs.allowincompletepush', 'true');
   };
   const installSubject = async (dir: string) => {
     if (subjectKind === 'git-lfs') return installOracle(dir);
