@@ -60,9 +60,9 @@ export interface StatusReport {
   totals: StatusTotals;
   // Hydrate patterns ignored because git cannot match with them (one line each, for the user).
   ignoredPatterns: string[];
-  // Files committed as LFS pointers that .gitattributes does not send through LFS (`git lfs
-  // untrack`), whose working file is that pointer: git treats the pointer text as their content,
-  // and a commit (`git add --renormalize`) keeps it so. Not LFS files: not in `files`.
+  // Files whose committed text is an LFS pointer that .gitattributes does not send through LFS (a
+  // file about LFS, or one `git lfs untrack` left), whose working file is that text: git treats it
+  // as their content, and a commit (`git add --renormalize`) keeps it so. Not in `files`.
   outsideLfs: string[];
 }
 
