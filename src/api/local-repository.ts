@@ -47,7 +47,7 @@ export async function openRepositoryWith(dir: string, options: RepositoryContext
 
 // Already as the root-relative name git has for it: not `./x`, `a//b`, `../x`, `/abs`, `.git/…`.
 function isRepositoryPath(path: string): boolean {
-  if (path === '' || path.includes('\n') || path.includes('\\')) return false;
+  if (path === '' || path.includes('\n')) return false;
   const segments = path.split('/');
   return segments[0] !== '.git' && segments.every((s) => s !== '' && s !== '.' && s !== '..');
 }

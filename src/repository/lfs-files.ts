@@ -119,8 +119,8 @@ export async function listWorktreeLfsFiles(root: string, pathspecs: readonly str
 export interface WorktreePointers {
   // filter=lfs: git-lfs's (and lfs-lazy's) files.
   lfs: WorktreeLfsFile[];
-  // Committed as pointers, but .gitattributes does not send them through LFS (any more: `git lfs
-  // untrack`), so git checks out and commits the pointer text as it is (status tells the user).
+  // Committed as pointers, but .gitattributes does not send them through LFS (a file about LFS, or
+  // one `git lfs untrack` left), so git checks out and commits the pointer text as it is.
   outsideLfs: WorktreeLfsFile[];
 }
 

@@ -45,9 +45,10 @@ export const command: Command = {
       ctx.close();
     }
     for (const problem of report.ignoredPatterns) io.stderr.write(`lfs-lazy status: ${problem}\n`);
-    if (report.outsideLfs.length > 0) io.stderr.write(pathToBytes(`lfs-lazy status: ${outsideLfsWarning(report.outsideLfs, pathQuoter(ctx.paths.config))}\n`));
-    // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table quotes them as git does.
-    const text = (): Buffer => pathToBytes(`${table(report, pathQuoter(ctx.paths.config))}${cacheLine(readCache)}`);
+    // JSON escapes names itself (a byte that is not UTF-8 as \udcXX); the table and notes quote them as git does.
+    const show = pathQuoter(ctx.paths.config);
+    if (report.outsideLfs.length > 0) io.stderr.write(pathToBytes(`lfs-lazy status: ${outsideLfsWarning(report.outsideLfs, show)}\n`));
+    const text = (): Buffer => pathToBytes(`${table(report, show)}${cacheLine(readCache)}`);
     io.stdout.write(values.json ? `${JSON.stringify({ ...report, readCache }, null, 2)}\n` : text());
     return 0;
   },
@@ -85,7 +86,7 @@ function table(report: StatusReport, show: PathQuoter): string {
 // Files whose committed text is an LFS pointer while .gitattributes does not send them through LFS:
 // a file about LFS (a test fixture), or one `git lfs untrack` left as its pointer, whose content a
 // commit (`git add --renormalize`) would then leave out of the repository (docs/lazy-policy.md).
-export function outsideLfsWarning(paths: readonly string[], show: PathQuoter): string {
+function outsideLfsWarning(paths: readonly string[], show: PathQuoter): string {
   const named = paths.slice(0, 5).map(show).join(', ') + (paths.length > 5 ? `, and ${paths.length - 5} more` : '');
   const one = paths.length === 1;
   return (
