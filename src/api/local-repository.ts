@@ -22,18 +22,30 @@ import type { ReadOptions, ReadStreamOptions, Repository } from './repository.js
 
 // The same, with the context's own options: the CLI's commands log as the settings say
 // (lfs-lazy.loglevel, lfs-lazy.logfile), which a library caller does with its own logger.
-// `reads`: paths about to be read in the working tree's state (a command's arguments). Each one
-// already spelled as a repository path is looked up in the index while git is asked where the
-// repository is, rather than after: the lookup names it from the root, whatever the directory.
-export async function openRepositoryWith(dir: string, options: RepositoryContextOptions, reads: readonly string[] = []): Promise<Repository> {
+// `reads`: paths about to be read in the working tree's state (a command's arguments, or the first
+// request of a batch as soon as stdin has it). Each one already spelled as a repository path is
+// looked up in the index while git is asked where the repository is, rather than after: the lookup
+// names it from the root, whatever the directory. One known only once the repository is open is
+// left to the read itself (the same lookup, not started twice).
+export async function openRepositoryWith(dir: string, options: RepositoryContextOptions, reads: readonly string[] | Promise<readonly string[]> = []): Promise<Repository> {
   const base = resolve(dir);
   const early = new Map<string, Promise<IndexedLfsFile | undefined>>();
-  for (const path of reads.slice(0, DIRECT_LOOKUPS)) {
-    if (!early.has(path) && isRepositoryPath(path)) early.set(path, lfsFileAt(base, path));
-  }
-  // Not awaited when the repository cannot be opened, or the path is read from elsewhere.
-  for (const lookup of early.values()) lookup.catch(() => undefined);
-  const ctx = await openRepositoryContext(base, options);
+  let opened = false;
+  const startLookups = (paths: readonly string[]): void => {
+    if (opened) return;
+    for (const path of paths.slice(0, DIRECT_LOOKUPS)) {
+      if (early.has(path) || !isRepositoryPath(path)) continue;
+      const lookup = lfsFileAt(base, path);
+      // Not awaited when the repository cannot be opened, or the path is read from elsewhere.
+      lookup.catch(() => undefined);
+      early.set(path, lookup);
+    }
+  };
+  if (reads instanceof Promise) void reads.then(startLookups, () => undefined);
+  else startLookups(reads);
+  const ctx = await openRepositoryContext(base, options).finally(() => {
+    opened = true;
+  });
   let root: string;
   try {
     root = requireWorktree(ctx, base);

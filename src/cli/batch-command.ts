@@ -2,6 +2,7 @@
 // forms, and the batch itself — paths from stdin, fetched up to -j ahead through the library,
 // answered in order on stdout (batch-reader.ts, batch-answers.ts).
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { openRepositoryWith } from '../api/local-repository.js';
 import type { Repository } from '../api/repository.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit } from '../git/revision.js';
@@ -43,15 +44,52 @@ export function parseReadOptions(args: string[], usage: string): ReadCommandOpti
 
 type Ready = FoundFile & { handle?: FileHandle };
 
+export interface Batch {
+  requests: AsyncIterable<Buffer>;
+  format: BatchFormat & { jobs: number };
+}
+
+export interface OpenedForReads {
+  repo: Repository;
+  // Set with --batch.
+  batch: Batch | undefined;
+}
+
+// The repository of `cat` and `path`, its first reads looked up while it opens (openRepositoryWith's
+// `reads`): the paths of the one-shot form, or a batch's first request, read from stdin meanwhile (a
+// pipe or a co-process has usually written it already).
+export async function openForReads(options: ReadCommandOptions, io: CommandIO): Promise<OpenedForReads> {
+  const contextOptions = { env: io.env, log: { name: 'lfs-lazy', quiet: true } };
+  const inWorktree = options.rev === undefined;
+  const format = options.batch;
+  if (!format) return { repo: await openRepositoryWith(io.cwd, contextOptions, inWorktree ? options.positionals : []), batch: undefined };
+  const requests = batchRequests(io.stdin as AsyncIterable<Buffer>, format.separator);
+  const head = requests.next();
+  // Its failure (a runaway first request) is the batch's to report, once the repository is open.
+  head.catch(() => undefined);
+  const first = inWorktree ? head.then((r) => (r.done ? [] : [bytesToPath(r.value)])) : [];
+  try {
+    return { repo: await openRepositoryWith(io.cwd, contextOptions, first), batch: { requests: startingWith(head, requests), format } };
+  } catch (err) {
+    // Nothing will read the rest: an open stdin must not keep the process alive.
+    io.stdin.destroy();
+    throw err;
+  }
+}
+
+async function* startingWith<T>(head: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  for (let next = await head; !next.done; next = await rest.next()) yield next.value;
+}
+
 // Answers every request of stdin until its end (or until the reader goes away: a normal end too).
-export async function runBatch(kind: 'path' | 'cat', repo: Repository, rev: string | undefined, format: BatchFormat & { jobs: number }, io: CommandIO): Promise<number> {
+export async function runBatch(kind: 'path' | 'cat', repo: Repository, { requests, format }: Batch, rev: string | undefined, io: CommandIO): Promise<number> {
   // Resolved once: every answer comes from the same commit, even if a branch moves meanwhile, and
   // a revision that does not exist is one error up front rather than one per answer.
   const commit = rev === undefined ? undefined : await resolveCommit(repo.root, rev);
   const out = watchOutput(io.stdout);
   try {
     await answerInOrder<Buffer, Ready>({
-      requests: batchRequests(io.stdin as AsyncIterable<Buffer>, format.separator),
+      requests,
       jobs: format.jobs,
       start: (request) => prepare(kind, repo, bytesToPath(request), commit),
       write: (request, outcome) => (kind === 'path' ? writePath(out, request, outcome, format) : writeCat(out, request, outcome, format)),

@@ -29,6 +29,20 @@ async function chunksOf(stream: Readable): Promise<Buffer[]> {
   return chunks;
 }
 
+// A git that writes each run's arguments to a file before it runs the real one, first on PATH.
+async function countedGit(rf: ReadFixture, clone: string, name: string): Promise<{ env: NodeJS.ProcessEnv; runs: () => Promise<string[]> }> {
+  const bin = join(clone, '..', name);
+  const log = join(bin, 'runs');
+  await mkdir(bin, { recursive: true });
+  const realGit = (await rf.fx.box.git(['--exec-path'], { cwd: clone })).stdout.trim();
+  await writeFile(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}/git' "$@"\n`);
+  await chmod(join(bin, 'git'), 0o755);
+  return {
+    env: { ...rf.fx.box.env, PATH: `${bin}:${rf.fx.box.env['PATH'] ?? ''}` },
+    runs: async () => (existsSync(log) ? (await readFile(log, 'utf8')).split('\n').slice(0, -1) : []),
+  };
+}
+
 describe('read paths: the shortcuts keep the guarantees', { timeout: 300_000 }, () => {
   let rf: ReadFixture;
   const repos: Repository[] = [];
@@ -113,15 +127,8 @@ describe('read paths: the shortcuts keep the guarantees', { timeout: 300_000 }, 
 
   it('path --batch answers from a snapshot of the index that follows its changes, with no git process per path', async () => {
     const clone = await rf.lazyClone('clone-batch-snapshot');
-    // Every git the batch starts goes through this wrapper, which counts it.
-    const bin = join(clone, '..', 'git-counter');
-    const count = join(bin, 'runs');
-    await mkdir(bin, { recursive: true });
-    const realGit = (await rf.fx.box.git(['--exec-path'], { cwd: clone })).stdout.trim();
-    await writeFile(join(bin, 'git'), `#!/bin/sh\necho run >> '${count}'\nexec '${realGit}/git' "$@"\n`);
-    await chmod(join(bin, 'git'), 0o755);
-    const env = { ...rf.fx.box.env, PATH: `${bin}:${rf.fx.box.env['PATH'] ?? ''}` };
-    const runs = async (): Promise<number> => (existsSync(count) ? (await readFile(count, 'utf8')).split('\n').length - 1 : 0);
+    const { env, runs: gitRuns } = await countedGit(rf, clone, 'git-counter');
+    const runs = async (): Promise<number> => (await gitRuns()).length;
 
     const co = new CoProcess(process.execPath, [CLI_PATH, 'path', '--batch', '-z'], { cwd: clone, env });
     const ask = async (path: string): Promise<string> => {
@@ -156,6 +163,26 @@ describe('read paths: the shortcuts keep the guarantees', { timeout: 300_000 }, 
       co.end();
       assert.equal(await co.exited, 0);
       assert.equal(co.stderr, '');
+    } finally {
+      co.kill();
+    }
+  });
+
+  it('a batch\'s first request is looked up once, while the repository opens; a batch outside a repository ends though its input stays open', async () => {
+    const clone = await rf.lazyClone('clone-batch-first');
+    const { env, runs } = await countedGit(rf, clone, 'git-first-counter');
+    const answered = await rf.fx.box.run(process.execPath, [CLI_PATH, 'path', '--batch'], { cwd: clone, env, input: `${PATHS.labels}\n` });
+    assert.ok((await readFile(answered.stdout.toString().trimEnd())).equals(rf.file(PATHS.labels).content));
+    const gitRuns = await runs();
+    assert.deepEqual(gitRuns.map((args) => args.split(' ')[0]).sort(), ['cat-file', 'config', 'rev-parse'], gitRuns.join('\n'));
+
+    const outside = join(clone, '..', 'not-a-repository');
+    await mkdir(outside, { recursive: true });
+    const co = new CoProcess(process.execPath, [CLI_PATH, 'path', '--batch'], { cwd: outside, env: rf.fx.box.env });
+    try {
+      co.send(`${PATHS.labels}\n`);
+      assert.equal(await co.exited, 1);
+      assert.match(co.stderr, /is not inside a git repository/);
     } finally {
       co.kill();
     }

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
-import { parseReadOptions, runBatch } from '../batch-command.js';
+import { openForReads, parseReadOptions, runBatch } from '../batch-command.js';
 import { copyOut, watchOutput } from '../batch-output.js';
-import { openRepositoryWith } from '../../api/local-repository.js';
 
 const usage = [
   'usage: lfs-lazy cat [--rev REV] <path>...',
@@ -28,10 +27,11 @@ export const command: Command = {
   summary: 'stream the real content of files to stdout, fetching on demand',
   usage,
   async run(args, io) {
-    const { rev, batch, positionals } = parseReadOptions(args, usage);
-    const repo = await openRepositoryWith(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } }, rev === undefined && !batch ? positionals : []);
+    const options = parseReadOptions(args, usage);
+    const { rev, positionals } = options;
+    const { repo, batch } = await openForReads(options, io);
     try {
-      if (batch) return await runBatch('cat', repo, rev, batch, io);
+      if (batch) return await runBatch('cat', repo, batch, rev, io);
       const out = watchOutput(io.stdout);
       try {
         for (const path of positionals) {

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
-import { parseReadOptions, runBatch } from '../batch-command.js';
+import { openForReads, parseReadOptions, runBatch } from '../batch-command.js';
 import { watchOutput, writeOut } from '../batch-output.js';
-import { openRepositoryWith } from '../../api/local-repository.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 
 const usage = [
@@ -29,10 +28,11 @@ export const command: Command = {
   summary: 'print the absolute path of the verified local object of a file',
   usage,
   async run(args, io) {
-    const { rev, batch, positionals } = parseReadOptions(args, usage);
-    const repo = await openRepositoryWith(io.cwd, { env: io.env, log: { name: 'lfs-lazy', quiet: true } }, rev === undefined && !batch ? positionals : []);
+    const options = parseReadOptions(args, usage);
+    const { rev, positionals } = options;
+    const { repo, batch } = await openForReads(options, io);
     try {
-      if (batch) return await runBatch('path', repo, rev, batch, io);
+      if (batch) return await runBatch('path', repo, batch, rev, io);
       const out = watchOutput(io.stdout);
       try {
         for (const path of positionals) {
