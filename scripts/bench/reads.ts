@@ -49,7 +49,7 @@ export const READS_REASONS: Array<[RegExp, string]> = [
   ],
   [
     /^7h\./,
-    "7h (a large file read whole through `lfs-lazy serve`): the object is sent while it downloads (src/api/shared-fetch.ts `sentWhileFetched`), but every byte still passes through the server's one thread three times more than in the raw GET: hashed (SHA-256), written into the read cache, and written again to the client's socket, which on loopback also carries the client's receiving; on this 2-core machine s3rver, the server and the client share the CPU (the details give the same read once cached: the sending alone). The details give the CPU every process spent (/proc/stat): divided by the cores, the least time the read can take on this machine.",
+    "7h (a large file read whole through `lfs-lazy serve`): the object is sent while it downloads (src/api/shared-fetch.ts `sentWhileFetched`), but every byte still passes through the server's one thread three times more than in the raw GET: hashed (SHA-256), written into the read cache, and written again to the client's socket, which on loopback also carries the client's receiving; on this 2-core machine s3rver, the server and the client share the CPU (the details give the same read once cached: the sending alone). The details give the CPU every process spent (/proc/stat): divided by the cores, the least time the read can take on this machine. What the server could cut, it has: a file is read and sent in pieces of 1 MiB, a download's bytes go out as one write per megabyte the download has written (node's 64 KiB pieces cost twice the CPU: by hand on this machine, the server's own CPU for a 1 GiB read from its read cache went from ≈ 1.5 to ≈ 0.55 s, and a read while downloading from ≈ 4.6 to ≈ 3.4 s).",
   ],
 ];
 

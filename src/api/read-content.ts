@@ -2,7 +2,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, IntegrityError, LfsLazyError } from '../errors/index.js';
 import { EMPTY_OID, extensionsRefusal, type Pointer } from '../protocol/pointer.js';
-import { HELD_OBJECT_BYTES, localCopy } from '../local/read-cache.js';
+import { HELD_OBJECT_BYTES, LARGE_READ_CHUNK, localCopy } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { blobContent } from '../repository/revision-files.js';
 import { absolutePath, type FileSource } from './file-source.js';
@@ -144,7 +144,7 @@ export async function localObjectPath(ctx: RepositoryContext, source: FileSource
 // thread-pool round trips of a stream (open, read, close), and a training job reads many small
 // files. A short read (the file changed) is caught by the stream's expected length.
 function openSpan(path: string | Buffer, slice: { start: number; end: number }, length: number): Readable {
-  if (length > HELD_OBJECT_BYTES) return createReadStream(path, slice);
+  if (length > HELD_OBJECT_BYTES) return createReadStream(path, { ...slice, highWaterMark: LARGE_READ_CHUNK });
   return Readable.from([readSpan(path, slice, length)]);
 }
 

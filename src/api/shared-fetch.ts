@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { asError } from '../errors/index.js';
-import { readableObject, type FetchOptions, type ReadableObject } from '../local/read-cache.js';
+import { LARGE_READ_CHUNK, readableObject, type FetchOptions, type ReadableObject } from '../local/read-cache.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { VerifiedTailStream } from './verified-tail-stream.js';
 
@@ -84,7 +84,7 @@ export function sentWhileFetched(ctx: RepositoryContext, oid: string, size: numb
   fetchForReading(ctx, oid, size, { ...(signal && { signal }), onWritten })
     .then(async ({ path }) => {
       if (!fed) {
-        for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+        for await (const chunk of createReadStream(path, { highWaterMark: LARGE_READ_CHUNK }) as AsyncIterable<Buffer>) {
           if (stream.destroyed) return;
           await stream.feed([chunk]);
         }

@@ -7,6 +7,7 @@ import type { Repository } from '../api/repository.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit } from '../git/revision.js';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
+import { LARGE_READ_CHUNK } from '../local/read-cache.js';
 import type { CommandIO } from './command.js';
 import { catHeader, catTrailer, errorAnswer, pathAnswer, type BatchFormat, type FoundFile } from './batch-answers.js';
 import { copyOut, watchOutput, writeOut, type WatchedOutput } from './batch-output.js';
@@ -126,7 +127,7 @@ async function writeCat(out: WatchedOutput, request: Buffer, outcome: Outcome<Re
   const { handle, size } = outcome.value;
   if (!(await writeOut(out, catHeader(request, outcome.value, format)))) return false;
   if (size > 0 && handle) {
-    const sent = await copyOut(handle.createReadStream({ start: 0, end: size - 1, autoClose: false }), out);
+    const sent = await copyOut(handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: LARGE_READ_CHUNK }), out);
     if (sent === undefined) return false;
     // Only a working-tree file can change under us (objects are never rewritten): the frame
     // announced `size` bytes, and no answer can follow a short one.

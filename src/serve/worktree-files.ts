@@ -11,6 +11,7 @@ import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
 import { lstatQuietly } from '../util/stat-quietly.js';
+import { readPieceFor } from '../local/read-cache.js';
 import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { asError } from '../errors/index.js';
 import { bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
@@ -78,7 +79,7 @@ function plainFile(root: string, path: string, found: Stats): ServedFile {
       throw err;
     }
     const expectedLength = span ? span.end - span.start + 1 : found.size;
-    return { stream: handle.createReadStream({ ...(span && { start: span.start, end: span.end }) }), expectedLength };
+    return { stream: handle.createReadStream({ ...(span && { start: span.start, end: span.end }), highWaterMark: readPieceFor(expectedLength) }), expectedLength };
   };
   return {
     path,

@@ -1,6 +1,7 @@
 // The reader's side of a download sent while it is verified: everything but the last chunk goes
 // out as it comes, the last one only once `finish` says the object matched; a failure ends the
-// stream with its error and the held chunk is never given; the reader's pace holds the download.
+// stream with its error and the held chunk is never given; the reader's pace holds the download;
+// a batch is given as one piece.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VerifiedTailStream } from '../../src/api/verified-tail-stream.js';
@@ -51,6 +52,17 @@ describe('VerifiedTailStream', () => {
     assert.equal(Buffer.concat(drain(stream)).length, 2 * stream.readableHighWaterMark);
     await wait;
     assert.equal(released, true);
+  });
+
+  it('a batch goes out as one piece (one write to a socket), the chunk held before it first', async () => {
+    const stream = new VerifiedTailStream();
+    const given: Buffer[] = [];
+    stream.on('data', (c: Buffer) => given.push(c));
+    await stream.feed([chunk(1), chunk(2), chunk(3)]);
+    await stream.feed([chunk(4), chunk(5)]);
+    stream.finish();
+    await new Promise((resolve) => stream.once('end', resolve));
+    assert.deepEqual(given, [Buffer.concat([chunk(1), chunk(2)]), Buffer.concat([chunk(3), chunk(4)]), chunk(5)]);
   });
 
   it('an empty chunk changes nothing', async () => {
