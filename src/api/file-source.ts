@@ -3,6 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 import { lfsFileAt, type IndexedLfsFile } from '../repository/lfs-files.js';
+import { nestedRepositoryAdvice, nestedRepositoryOf } from '../repository/nested-repository.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
 import { statQuietly } from '../util/stat-quietly.js';
 
@@ -75,7 +76,12 @@ async function resolveRepoPath(root: string, rel: string, show: (path: string) =
   if (info.size > 0 && info.size < MAX_POINTER_SIZE) {
     const bytes = await readSmall(absolute);
     const pointer = bytes && parsePointer(bytes);
-    if (pointer) return { kind: 'lfs', path: rel, pointer };
+    if (pointer) {
+      // Another repository's LFS file: its storage and index are that repository's.
+      const nested = nestedRepositoryOf(root, rel);
+      if (nested !== undefined) throw new LfsLazyError(nestedRepositoryAdvice(root, rel, nested), { code: ErrorCode.BadRequest });
+      return { kind: 'lfs', path: rel, pointer };
+    }
   }
   return { kind: 'plain', path: rel, absolute };
 }

@@ -4,7 +4,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { asError } from '../errors/index.js';
-import { LARGE_READ_CHUNK, readableObject, type FetchOptions, type ReadableObject } from '../local/read-cache.js';
+import { readableObject, type FetchOptions, type ReadableObject } from '../local/read-cache.js';
+import { LARGE_READ_CHUNK } from '../util/read-pieces.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { VerifiedTailStream } from './verified-tail-stream.js';
 

@@ -7,7 +7,7 @@ import type { Repository } from '../api/repository.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit } from '../git/revision.js';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
-import { LARGE_READ_CHUNK } from '../local/read-cache.js';
+import { LARGE_READ_CHUNK } from '../util/read-pieces.js';
 import type { CommandIO } from './command.js';
 import { catHeader, catTrailer, errorAnswer, pathAnswer, type BatchFormat, type FoundFile } from './batch-answers.js';
 import { copyOut, watchOutput, writeOut, type WatchedOutput } from './batch-output.js';

@@ -11,6 +11,7 @@ import { gitPathspec, unmatchedPathspecs } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { untrackedPointers } from './untracked-pointers.js';
+import { nestedRepositoryAdvice, nestedRepositoryOf } from '../repository/nested-repository.js';
 import { worktreeWriterFor } from './worktree-writer.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
@@ -70,6 +71,10 @@ export interface HydrateReport {
 
 async function unmatchedError(root: string, unmatched: readonly string[]): Promise<LfsLazyError> {
   const named = unmatched.map((p) => `'${p}'`).join(', ');
+  for (const pathspec of unmatched) {
+    const nested = nestedRepositoryOf(root, pathspec);
+    if (nested !== undefined) return new LfsLazyError(`nothing was hydrated: ${nestedRepositoryAdvice(root, pathspec, nested)}`, { code: ErrorCode.BadRequest });
+  }
   const untracked = await untrackedPointers(root, unmatched);
   if (untracked.length > 0) {
     const first = untracked[0]!;

@@ -32,15 +32,6 @@ export interface ReadableObject {
 // stays within its memory limit.
 export const HELD_OBJECT_BYTES = 256 * 1024;
 
-// Larger files are read for sending in pieces of this size: each piece is a thread-pool round trip
-// and a write to the reader's socket, and with node's default of 64 KiB sending 1 GiB to a local
-// client cost twice the CPU (measured: `npm run bench`, row 7h's details).
-export const LARGE_READ_CHUNK = 1024 * 1024;
-
-// The piece size for a read of `length` bytes without an end given to the stream: node's ReadStream
-// allocates a whole piece for each read, however small the file (64 KiB is its default).
-export const readPieceFor = (length: number): number => Math.min(LARGE_READ_CHUNK, Math.max(length, 64 * 1024));
-
 // The read cache keeps within a size budget (read-cache-budget.ts): least recently read first.
 export class ReadCache extends LocalObjectStore {
   // Bytes this process believes the cache holds: listed on its first fetch, then counted, and

@@ -11,7 +11,7 @@ import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import type { RepositoryContext } from '../repository/context.js';
 import { fsPath } from '../util/path-bytes.js';
 import { lstatQuietly } from '../util/stat-quietly.js';
-import { readPieceFor } from '../local/read-cache.js';
+import { readPieceFor } from '../util/read-pieces.js';
 import type { LfsSnapshots } from '../repository/lfs-snapshots.js';
 import { asError } from '../errors/index.js';
 import { bufferFile, libraryFile, type Lookup, type ServedFile, type Span } from './served-file.js';
