@@ -1,5 +1,5 @@
 // `npm run fuzz`: many sequences of the differential test, by count or for a time.
-//   npm run fuzz -- --sequences 500 --steps 40 --seed 1 [--jobs 2] [--minutes M] [--keep] [--track]
+//   npm run fuzz -- --sequences 500 --steps 40 --seed 1 [--jobs 2] [--minutes M] [--keep] [--track] [--worktree]
 // Sequence i uses seed (seed + i). LFS_LAZY_DIFF_SKIP=stash-pop,switch (or --skip) leaves those
 // operations out, to look past a known failure. Prints each failure in full and a summary line.
 import { parseArgs } from 'node:util';
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     // Also `git lfs track` text files half-way (off by default: the fixed seeds keep their steps).
     track: { type: 'boolean', default: false },
+    // Also commits made in a linked worktree (off by default, for the same reason).
+    worktree: { type: 'boolean', default: false },
     // git-lfs: SUBJECT runs plain git-lfs too, which checks the harness (everything must pass).
     subject: { type: 'string', default: 'lfs-lazy' },
   },
@@ -42,7 +44,7 @@ const start = Date.now();
 async function worker(): Promise<void> {
   while (started < sequences && Date.now() < deadline) {
     const seed = firstSeed + started++;
-    const result = await runSequence(seed, { steps, skip, keep: values.keep, subject: values.subject as SubjectKind, track: values.track });
+    const result = await runSequence(seed, { steps, skip, keep: values.keep, subject: values.subject as SubjectKind, optIn: new Set([...(values.track ? ['track' as const] : []), ...(values.worktree ? ['worktree' as const] : [])]) });
     done++;
     stepsRun += result.steps.length;
     for (const op of result.steps) coverage.set(op.kind, (coverage.get(op.kind) ?? 0) + 1);

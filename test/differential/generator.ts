@@ -13,11 +13,13 @@ const WEIGHTS: Record<OpKind, number> = {
   'sparse-disable': 3, hydrate: 7, dehydrate: 6, prune: 4,
   amend: 3, revert: 2, reset: 3, unstage: 2, 'checkout-from': 3, 'stash-apply': 3, 'stash-drop': 2, clean: 2, flagged: 5,
   push: 4, upstream: 3, pull: 4, 'merge-resolve': 4, 'lfs-pull': 2,
-  // Only when asked for (`npm run fuzz -- --track`): a weight of 0 here leaves every other seed's
-  // steps as they were (`npm test` runs fixed seeds).
-  track: 0,
+  // Only when asked for (`npm run fuzz -- --track --worktree`): a weight of 0 here leaves every
+  // other seed's steps as they were (`npm test` runs fixed seeds).
+  track: 0, worktree: 0,
 };
-const TRACK_WEIGHT = 2;
+// The weights of the steps a run asks for.
+export const OPT_IN_WEIGHTS = { track: 2, worktree: 3 } as const;
+export type OptInKind = keyof typeof OPT_IN_WEIGHTS;
 
 export class Generator {
   private fresh = 0;
@@ -34,11 +36,12 @@ export class Generator {
     private readonly prng: Prng,
     private readonly seed: number,
     private readonly skip: ReadonlySet<OpKind> = new Set(),
-    private readonly track = false,
+    private readonly optIn: ReadonlySet<OptInKind> = new Set(),
   ) {}
 
   next(step: number, state: Snapshot): Op {
-    const weights = { ...WEIGHTS, ...(this.track && { track: TRACK_WEIGHT }) };
+    const weights: Record<OpKind, number> = { ...WEIGHTS };
+    for (const kind of this.optIn) weights[kind] = OPT_IN_WEIGHTS[kind];
     const tracked = indexPaths(state.index);
     const inCone = (path: string) => state.sparse === null || !path.includes('/') || state.sparse.some((d) => path.startsWith(`${d}/`));
     const present = [...state.files.keys()].filter((p) => UNIVERSE.includes(p));
@@ -47,7 +50,7 @@ export class Generator {
     // (stash-pop weighs double: popped soon, the edits a stash holds still matter.)
     if (state.stashes.length === 0) weights['stash-pop'] = weights['stash-apply'] = weights['stash-drop'] = 0;
     if (state.sparse === null) weights['sparse-disable'] = 0;
-    if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick', 'merge-resolve'] as const) weights[k] = 0;
+    if (others.length === 0) for (const k of ['switch', 'merge', 'rebase', 'cherry-pick', 'merge-resolve', 'worktree'] as const) weights[k] = 0;
     if (branchesHere.length === BRANCHES.length) weights.branch = 0;
     if (branchesHere.length === 0) weights['checkout-from'] = 0;
     if (present.length === 0) weights.restore = weights.mv = 0;
@@ -122,6 +125,11 @@ export class Generator {
       case 'track':
         this.textTracked = true;
         return { kind, pattern: this.prng.pick(TEXT_PATTERNS), stage: this.prng.chance(0.5) };
+      // Another branch, checked out in a linked worktree; often a path this clone edited.
+      case 'worktree': {
+        const path = this.prng.chance(0.5) && this.edited.length > 0 ? this.prng.pick(this.edited) : this.prng.pick(LFS_PATHS);
+        return { kind, branch: this.prng.pick(others), path, content: this.lfsContentId(), hydrate: this.prng.chance(0.4) };
+      }
     }
   }
 

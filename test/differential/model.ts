@@ -36,6 +36,10 @@ export class SubjectModel {
   beforeChecks(op: Op, succeeded: boolean): void {
     const lazy = lazyCommandOf(op);
     if (lazy) this.rules.push({ pathspec: lazy.pathspec, include: lazy.command === 'hydrate' });
+    // A hydrate in a linked worktree selects the path for every worktree (the hydrated set is the
+    // repository's), for their later checkouts; it writes no file here. Counted only when every
+    // command of the step succeeded, so that the model never asks for more than lfs-lazy was told.
+    if (op.kind === 'worktree' && op.hydrate && succeeded) this.rules.push({ pathspec: op.path, include: true });
     if (op.kind === 'mv' && succeeded) {
       const moved = this.previousFiles.get(op.from);
       this.previousFiles.delete(op.from);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pointerOid } from './snapshot.js';
+import { commitInLinkedWorktree, type WorktreeStep } from './linked-worktree.js';
 import { pushFromElsewhere } from './upstream.js';
 import { isLfsPath, lfsContent, plainContent, sha256 } from './universe.js';
 import type { Side, World } from './world.js';
@@ -44,7 +45,8 @@ export type Op =
   | { kind: 'pull'; branch: UpstreamBranch; rebase: boolean }
   | { kind: 'merge-resolve'; branch: string; take: 'ours' | 'theirs' }
   | { kind: 'lfs-pull' }
-  | { kind: 'track'; pattern: TextPattern; stage: boolean };
+  | { kind: 'track'; pattern: TextPattern; stage: boolean }
+  | ({ kind: 'worktree' } & WorktreeStep);
 
 // What `track` sends through LFS from then on: plain-git text files, committed before as plain
 // blobs (a user moving files into LFS half-way through a project's history).
@@ -75,7 +77,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'edit', 'add', 'commit', 'branch', 'switch', 'merge', 'rebase', 'cherry-pick', 'stash', 'stash-pop',
   'reset-hard', 'restore', 'rm', 'mv', 'sparse-set', 'sparse-disable', 'hydrate', 'dehydrate', 'prune',
   'amend', 'revert', 'reset', 'unstage', 'checkout-from', 'stash-apply', 'stash-drop', 'clean', 'flagged',
-  'push', 'upstream', 'pull', 'merge-resolve', 'lfs-pull', 'track',
+  'push', 'upstream', 'pull', 'merge-resolve', 'lfs-pull', 'track', 'worktree',
 ];
 
 export function describe(op: Op): string {
@@ -117,6 +119,7 @@ export function describe(op: Op): string {
     case 'merge-resolve': return `git merge --no-edit ${op.branch}; on a conflict, each file: git checkout --${op.take} (else git rm), git add; git commit --no-edit`;
     case 'lfs-pull': return 'git lfs pull';
     case 'track': return `git lfs track '${op.pattern}'${op.stage ? ' && git add .gitattributes' : ''}`;
+    case 'worktree': return `git worktree add <worktree> ${op.branch};${op.hydrate ? ` lfs-lazy hydrate ${op.path} there (subject only);` : ''} write ${op.path} ← ${op.content} there, git add -A, git commit; git worktree remove --force <worktree>`;
   }
 }
 
@@ -284,6 +287,9 @@ export async function apply(world: World, side: Side, op: Op): Promise<CommandOu
     case 'track':
       await git('lfs', 'track', op.pattern);
       if (op.stage) await git('add', '--', '.gitattributes');
+      return outcomes;
+    case 'worktree':
+      outcomes.push(...(await commitInLinkedWorktree(world, side, op)));
       return outcomes;
   }
 }

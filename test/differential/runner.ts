@@ -2,7 +2,7 @@
 // in both (at the same time: they share nothing but the store, which steps only read), and check
 // the invariants. Stops at the first failing step and returns a report naming the seed, the
 // numbered steps and what differed.
-import { Generator } from './generator.js';
+import { Generator, type OptInKind } from './generator.js';
 import { checkOutcomes, checkReachableObjects, compareSnapshots, type Failure } from './invariants.js';
 import { SubjectModel } from './model.js';
 import { apply, describe, type Op, type OpKind } from './operations.js';
@@ -17,8 +17,9 @@ export interface SequenceOptions {
   // Keep the repositories of a failed sequence for inspection.
   keep?: boolean;
   subject?: SubjectKind;
-  // Include `track` steps (text files sent through LFS half-way).
-  track?: boolean;
+  // Steps left out unless asked for: `track` (text files sent through LFS half-way), `worktree`
+  // (a commit made in a linked worktree).
+  optIn?: ReadonlySet<OptInKind>;
 }
 
 export interface SequenceResult {
@@ -39,7 +40,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
   const mode: Mode = MODES[seed % MODES.length]!;
   // A repository never pushed has no remote to push to.
   const skip = mode === 'author-unpublished' ? new Set<OpKind>([...(options.skip ?? []), 'push', 'upstream', 'pull']) : options.skip;
-  const generator = new Generator(prng, seed, skip, options.track === true);
+  const generator = new Generator(prng, seed, skip, options.optIn);
   const model = new SubjectModel();
   const world = await makeWorld(mode, options.subject);
   const steps: Op[] = [];
