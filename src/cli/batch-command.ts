@@ -79,7 +79,12 @@ export async function openForReads(options: ReadCommandOptions, io: CommandIO): 
 }
 
 async function* startingWith<T>(head: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  for (let next = await head; !next.done; next = await rest.next()) yield next.value;
+  try {
+    for (let next = await head; !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    // A batch that stops early (its reader gone) closes the input's reading too.
+    await rest.return?.();
+  }
 }
 
 // Answers every request of stdin until its end (or until the reader goes away: a normal end too).
