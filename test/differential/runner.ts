@@ -87,7 +87,7 @@ export async function runSequence(seed: number, options: SequenceOptions): Promi
     else await world.cleanup();
   }
   const result: SequenceResult = { seed, mode, steps, commands, failure, stopped };
-  if (failure) failure.report = formatReport(result, options.steps);
+  if (failure) failure.report = formatReport(result, options.steps, options.optIn);
   return result;
 }
 
@@ -105,7 +105,7 @@ function checkStep(world: World, op: Op | null, model: SubjectModel, oracle: Sna
   };
 }
 
-export function formatReport(result: SequenceResult, stepsAsked: number): string {
+export function formatReport(result: SequenceResult, stepsAsked: number, optIn: ReadonlySet<OptInKind> = new Set()): string {
   const { failure } = result;
   if (!failure) return `seed ${result.seed} (${result.mode}): ${result.steps.length} steps passed`;
   const where = failure.step === 0 ? 'right after set-up' : `at step ${failure.step} (${describe(result.steps[failure.step - 1]!)})`;
@@ -116,6 +116,7 @@ export function formatReport(result: SequenceResult, stepsAsked: number): string
     lines.push(`    ${String(i + 1).padStart(3)}. ${describe(op)}${i + 1 === failure.step ? '   ← fails here' : ''}`);
     if (result.commands[i]) lines.push(`         [${result.commands[i]}]`);
   });
-  lines.push(`  replay: npm run fuzz -- --seed ${result.seed} --sequences 1 --steps ${stepsAsked}`);
+  // The opt-in steps change what a seed plays: the replay asks for the same ones.
+  lines.push(`  replay: npm run fuzz -- --seed ${result.seed} --sequences 1 --steps ${stepsAsked}${[...optIn].map((kind) => ` --${kind}`).join('')}`);
   return lines.join('\n');
 }
