@@ -9,7 +9,7 @@ import type { FailedFile, SkippedFile } from './hydrate.js';
 import { askBucket, type BucketAnswers } from './bucket-answers.js';
 import { loadDehydratedObjects, recordDehydratedObjects } from './dehydrated-objects.js';
 import { HydratedSet } from './hydrated-set.js';
-import { assertValidPattern, gitPathspec } from './pathspec-match.js';
+import { assertValidPattern, gitPathspec, unmatchedPathspecs } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { askModifiedOnce, byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { hasExactBytes, leadingDirectoriesAreReal, modeForGit, sameSnapshot, snapshotSync } from './worktree-file.js';
@@ -31,6 +31,9 @@ export interface KeptObject {
 
 export interface DehydrateReport {
   pathspecs: string[];
+  // Pathspecs that selected no LFS file (a typo, or a path of a submodule): told, not an error,
+  // since nothing of the user's is at stake (they are kept out of the hydrated set all the same).
+  unmatched: string[];
   // Files turned back into their pointer by this run.
   dehydrated: string[];
   alreadyPointers: string[];
@@ -60,6 +63,7 @@ export async function dehydrate(ctx: RepositoryContext, pathspecs: readonly stri
   const classified = await classifyFiles(root, files, pathspecs, askModified);
   const report: DehydrateReport = {
     pathspecs: [...pathspecs],
+    unmatched: unmatchedPathspecs(pathspecs, files.map((f) => f.path)),
     dehydrated: [],
     alreadyPointers: classified.filter((c) => c.state === 'pointer').map((c) => c.file.path),
     skipped: classified.flatMap((c) => (c.state === 'modified' || c.state === 'missing' || c.state === 'sparse' ? [{ path: c.file.path, reason: c.state }] : [])),

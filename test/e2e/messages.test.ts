@@ -39,6 +39,13 @@ describe('messages for the usual mistakes', { timeout: 300_000 }, () => {
     assert.match(stderr, /^lfs-lazy status: unknown option --bogus \(a path that starts with - goes after --: -- --bogus\)\nusage: lfs-lazy status/);
   });
 
+  it('dehydrate of a pathspec that matches no LFS file says so, and still succeeds (nothing of the user\'s is at stake)', async () => {
+    const result = await fx.box.cli(['dehydrate', 'data/typo.bin', 'data/a.bin'], { cwd: clone });
+    assert.equal(result.stderr, "lfs-lazy dehydrate: pathspec data/typo.bin did not match any LFS file (a typo, or files git lfs track does not cover); nothing was dehydrated for it\n");
+    const json = JSON.parse((await fx.box.cli(['dehydrate', '--json', 'data/typo.bin', 'data'], { cwd: clone })).stdout) as { unmatched: string[] };
+    assert.deepEqual(json.unmatched, ['data/typo.bin']);
+  });
+
   it('counts in the singular', async () => {
     const { stdout } = await fx.box.cli(['status', 'data'], { cwd: clone });
     assert.match(stdout, /^1 LFS file, /m);

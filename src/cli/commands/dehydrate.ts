@@ -5,6 +5,7 @@ import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { toRootPathspec } from '../../hydration/pathspec-match.js';
 import { openRepositoryContext } from '../../repository/context.js';
+import { nestedRepositoryAdvice, nestedRepositoryOf } from '../../repository/nested-repository.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
@@ -37,6 +38,7 @@ export const command: Command = {
       ctx.close();
     }
     const show = pathQuoter(ctx.paths.config);
+    for (const pathspec of report.unmatched) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: ${unmatchedNote(ctx.paths.worktree, pathspec, show)}\n`));
     for (const f of report.failed) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: ${show(f.path)}: ${f.error}\n`));
     for (const k of report.kept) io.stderr.write(pathToBytes(`lfs-lazy dehydrate: kept the object of ${show(k.path)}: ${k.reason}\n`));
     if (report.bucketError) io.stderr.write(`lfs-lazy dehydrate: cannot ask the bucket whether it has the objects (${report.bucketError}): their files stay content\n`);
@@ -63,4 +65,11 @@ function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
     if (r.kept.length > 0) line += `, kept ${r.kept.length}`;
   }
   return line;
+}
+
+// Why a pathspec selected nothing, when it can be told: a path of a submodule (a repository of its own).
+function unmatchedNote(root: string | undefined, pathspec: string, show: PathQuoter): string {
+  const nested = root === undefined ? undefined : nestedRepositoryOf(root, pathspec);
+  if (root !== undefined && nested !== undefined) return nestedRepositoryAdvice(root, pathspec, nested);
+  return `pathspec ${show(pathspec)} did not match any LFS file (a typo, or files git lfs track does not cover); nothing was dehydrated for it`;
 }
