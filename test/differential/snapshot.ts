@@ -31,8 +31,14 @@ export async function snapshot(world: World, side: Side): Promise<Snapshot> {
     if (result.timedOut) throw new Error(`git ${args.join(' ')} timed out in the ${side}`);
     return result.code === 0 ? result.stdout.toString() : '';
   };
-  // status first: it may refresh the index, which the other (read-only) queries then read.
-  const status = await git('status', '--porcelain=v1', '-uall');
+  // status first: it may refresh the index, which the other (read-only) queries then read. It
+  // never fails in a sound repository: a failure (a filter that could not start makes it exit 128
+  // with nothing on stdout) is reported as one, not compared as an empty status.
+  const statusResult = await world.git(side, ['status', '--porcelain=v1', '-uall']);
+  if (statusResult.timedOut || statusResult.code !== 0) {
+    throw new Error(`git status ${statusResult.timedOut ? 'timed out' : `exited ${statusResult.code}`} in the ${side}: ${statusResult.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  const status = statusResult.stdout.toString();
   const [head, branch, refs, stashes, index, staged, sparseOn, files] = await Promise.all([
     git('rev-parse', '-q', '--verify', 'HEAD'),
     git('symbolic-ref', '-q', '--short', 'HEAD'),
