@@ -7,7 +7,7 @@ import { listWorktreeLfsFiles, listWorktreePointers } from '../repository/lfs-fi
 import { HydratedSet } from './hydrated-set.js';
 import { hydrateOid, verifiedLocalSize, type ObjectWork, type Run } from './hydrate-object.js';
 import { ProgressCounter } from './hydrate-progress.js';
-import { gitPathspec, unmatchedPathspecs } from './pathspec-match.js';
+import { gitPathspec, MATCHED_NO_LFS_FILE, unmatchedPathspecs } from './pathspec-match.js';
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { untrackedPointers } from './untracked-pointers.js';
@@ -95,7 +95,7 @@ async function unmatchedError(root: string, unmatched: readonly string[]): Promi
     );
   }
   return new LfsLazyError(
-    `pathspec ${named} did not match any LFS file (a typo, or files git lfs track does not cover); nothing was hydrated — ` +
+    `pathspec ${named} ${MATCHED_NO_LFS_FILE}; nothing was hydrated — ` +
       'to select such paths for later checkouts anyway: lfs-lazy hydrate --ignore-unmatch',
     { code: ErrorCode.BadRequest },
   );

@@ -3,7 +3,7 @@ import { parseOptions } from '../parse-options.js';
 import { count, formatBytes, listPaths } from '../progress-bar.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
-import { toRootPathspec } from '../../hydration/pathspec-match.js';
+import { MATCHED_NO_LFS_FILE, toRootPathspec } from '../../hydration/pathspec-match.js';
 import { openRepositoryContext } from '../../repository/context.js';
 import { nestedRepositoryAdvice, nestedRepositoryOf } from '../../repository/nested-repository.js';
 import { pathToBytes } from '../../util/path-bytes.js';
@@ -71,5 +71,5 @@ function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
 function unmatchedNote(root: string | undefined, pathspec: string, show: PathQuoter): string {
   const nested = root === undefined ? undefined : nestedRepositoryOf(root, pathspec);
   if (root !== undefined && nested !== undefined) return nestedRepositoryAdvice(root, pathspec, nested);
-  return `pathspec ${show(pathspec)} did not match any LFS file (a typo, or files git lfs track does not cover); nothing was dehydrated for it`;
+  return `pathspec ${show(pathspec)} ${MATCHED_NO_LFS_FILE}; nothing was dehydrated for it`;
 }
