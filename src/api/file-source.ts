@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LfsLazyError, ErrorCode } from '../errors/index.js';
 import { MAX_POINTER_SIZE, parsePointer, type Pointer } from '../protocol/pointer.js';
 import { lfsFileAt, type IndexedLfsFile } from '../repository/lfs-files.js';
-import { nestedRepositoryAdvice, nestedRepositoryOf } from '../repository/nested-repository.js';
+import { nestedRepositoryAdvice } from '../repository/nested-repository.js';
 import { bytesToPath, fsPath } from '../util/path-bytes.js';
 import { statQuietly } from '../util/stat-quietly.js';
 
@@ -78,8 +78,8 @@ async function resolveRepoPath(root: string, rel: string, show: (path: string) =
     const pointer = bytes && parsePointer(bytes);
     if (pointer) {
       // Another repository's LFS file: its storage and index are that repository's.
-      const nested = nestedRepositoryOf(root, rel);
-      if (nested !== undefined) throw new LfsLazyError(nestedRepositoryAdvice(root, rel, nested), { code: ErrorCode.BadRequest });
+      const nested = nestedRepositoryAdvice(root, rel);
+      if (nested !== undefined) throw new LfsLazyError(nested, { code: ErrorCode.BadRequest });
       return { kind: 'lfs', path: rel, pointer };
     }
   }

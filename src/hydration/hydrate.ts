@@ -11,7 +11,7 @@ import { gitPathspec, MATCHED_NO_LFS_FILE, unmatchedPathspecs } from './pathspec
 import { IndexUpdate } from './refresh-index.js';
 import { byPath, classifyFiles, type ClassifiedFile } from './status.js';
 import { untrackedPointers } from './untracked-pointers.js';
-import { nestedRepositoryAdvice, nestedRepositoryOf } from '../repository/nested-repository.js';
+import { nestedRepositoryAdvice } from '../repository/nested-repository.js';
 import { worktreeWriterFor } from './worktree-writer.js';
 
 // Concurrent object fetches by default: the knee of a measurement against s3rver on 127.0.0.1
@@ -72,8 +72,8 @@ export interface HydrateReport {
 async function unmatchedError(root: string, unmatched: readonly string[]): Promise<LfsLazyError> {
   const named = unmatched.map((p) => `'${p}'`).join(', ');
   for (const pathspec of unmatched) {
-    const nested = nestedRepositoryOf(root, pathspec);
-    if (nested !== undefined) return new LfsLazyError(`nothing was hydrated: ${nestedRepositoryAdvice(root, pathspec, nested)}`, { code: ErrorCode.BadRequest });
+    const nested = nestedRepositoryAdvice(root, pathspec);
+    if (nested !== undefined) return new LfsLazyError(`nothing was hydrated: ${nested}`, { code: ErrorCode.BadRequest });
   }
   const untracked = await untrackedPointers(root, unmatched);
   if (untracked.length > 0) {

@@ -7,7 +7,7 @@ import { lstatQuietly } from '../util/stat-quietly.js';
 import { fsPath } from '../util/path-bytes.js';
 
 // The root-relative directory of the nested repository that holds `rel` (or is `rel`), if any.
-export function nestedRepositoryOf(root: string, rel: string): string | undefined {
+function nestedRepositoryOf(root: string, rel: string): string | undefined {
   // Below the root only: `.` names the repository itself.
   const segments = rel.split('/').filter((segment) => segment !== '' && segment !== '.');
   for (let depth = 1; depth <= segments.length; depth++) {
@@ -18,8 +18,11 @@ export function nestedRepositoryOf(root: string, rel: string): string | undefine
   return undefined;
 }
 
-// What to say of a path inside one: where to run lfs-lazy instead, and on what.
-export function nestedRepositoryAdvice(root: string, rel: string, nested: string): string {
+// When `rel` (a root-relative path or pathspec) is in a nested repository: where to run lfs-lazy
+// instead, and on what. Undefined otherwise.
+export function nestedRepositoryAdvice(root: string, rel: string): string | undefined {
+  const nested = nestedRepositoryOf(root, rel);
+  if (nested === undefined) return undefined;
   const where = rel === nested ? `'${rel}' is` : `'${rel}' is inside '${nested}',`;
   const inside = rel === nested ? '' : `, on '${rel.slice(nested.length + 1)}'`;
   return `${where} a repository of its own (a submodule): lfs-lazy works in one repository at a time — run it there${inside} (cd '${join(root, nested)}')`;

@@ -5,7 +5,7 @@ import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { dehydrate, type DehydrateReport } from '../../hydration/dehydrate.js';
 import { MATCHED_NO_LFS_FILE, toRootPathspec } from '../../hydration/pathspec-match.js';
 import { openRepositoryContext } from '../../repository/context.js';
-import { nestedRepositoryAdvice, nestedRepositoryOf } from '../../repository/nested-repository.js';
+import { nestedRepositoryAdvice } from '../../repository/nested-repository.js';
 import { pathToBytes } from '../../util/path-bytes.js';
 import { pathQuoter, type PathQuoter } from '../../util/quote-path.js';
 
@@ -69,7 +69,6 @@ function summary(r: DehydrateReport, prune: boolean, show: PathQuoter): string {
 
 // Why a pathspec selected nothing, when it can be told: a path of a submodule (a repository of its own).
 function unmatchedNote(root: string | undefined, pathspec: string, show: PathQuoter): string {
-  const nested = root === undefined ? undefined : nestedRepositoryOf(root, pathspec);
-  if (root !== undefined && nested !== undefined) return nestedRepositoryAdvice(root, pathspec, nested);
-  return `pathspec ${show(pathspec)} ${MATCHED_NO_LFS_FILE}; nothing was dehydrated for it`;
+  const nested = root === undefined ? undefined : nestedRepositoryAdvice(root, pathspec);
+  return nested ?? `pathspec ${show(pathspec)} ${MATCHED_NO_LFS_FILE}; nothing was dehydrated for it`;
 }
