@@ -1,12 +1,13 @@
 // `lfs-lazy path --batch` and `lfs-lazy cat --batch`: the options they share with the one-shot
 // forms, and the batch itself — paths from stdin, fetched up to -j ahead through the library,
 // answered in order on stdout (batch-reader.ts, batch-answers.ts).
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { openRepositoryWith } from '../api/local-repository.js';
 import type { Repository } from '../api/repository.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit } from '../git/revision.js';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
+import { closeFd, fstat, openFd, stat } from '../util/plain-fs.js';
 import { LARGE_READ_CHUNK } from '../util/read-pieces.js';
 import type { CommandIO } from './command.js';
 import { catHeader, catTrailer, errorAnswer, pathAnswer, type BatchFormat, type FoundFile } from './batch-answers.js';
@@ -43,7 +44,8 @@ export function parseReadOptions(args: string[], usage: string): ReadCommandOpti
   return { rev, batch, positionals };
 }
 
-type Ready = FoundFile & { handle?: FileHandle };
+// `fd`: `cat`'s file, opened ahead of its answer.
+type Ready = FoundFile & { fd?: number };
 
 export interface Batch {
   requests: AsyncIterable<Buffer>;
@@ -64,13 +66,17 @@ export async function openForReads(options: ReadCommandOptions, io: CommandIO): 
   const inWorktree = options.rev === undefined;
   const format = options.batch;
   if (!format) return { repo: await openRepositoryWith(io.cwd, contextOptions, inWorktree ? options.positionals : []), batch: undefined };
+  // The repository's first git run starts before stdin is set up: making process.stdin and its
+  // reader (≈ 2 ms of stream machinery) then runs beside git rather than before it.
+  let firstRequest!: (paths: Promise<readonly string[]>) => void;
+  const opening = openRepositoryWith(io.cwd, contextOptions, new Promise<readonly string[]>((resolve) => (firstRequest = resolve)));
   const requests = batchRequests(io.stdin as AsyncIterable<Buffer>, format.separator);
   const head = requests.next();
   // Its failure (a runaway first request) is the batch's to report, once the repository is open.
   head.catch(() => undefined);
-  const first = inWorktree ? head.then((r) => (r.done ? [] : [bytesToPath(r.value)])) : [];
+  firstRequest(inWorktree ? head.then((r) => (r.done ? [] : [bytesToPath(r.value)])) : Promise.resolve([]));
   try {
-    return { repo: await openRepositoryWith(io.cwd, contextOptions, first), batch: { requests: startingWith(head, requests), format } };
+    return { repo: await opening, batch: { requests: startingWith(head, requests), format } };
   } catch (err) {
     // Nothing will read the rest: an open stdin must not keep the process alive.
     io.stdin.destroy();
@@ -99,7 +105,7 @@ export async function runBatch(kind: 'path' | 'cat', repo: Repository, { request
       jobs: format.jobs,
       start: (request) => prepare(kind, repo, bytesToPath(request), commit),
       write: (request, outcome) => (kind === 'path' ? writePath(out, request, outcome, format) : writeCat(out, request, outcome, format)),
-      release: (ready) => ready.handle?.close(),
+      release: (ready) => (ready.fd === undefined ? undefined : closeFd(ready.fd)),
     });
   } finally {
     out.release();
@@ -114,11 +120,11 @@ export async function runBatch(kind: 'path' | 'cat', repo: Repository, { request
 async function prepare(kind: 'path' | 'cat', repo: Repository, path: string, commit: string | undefined): Promise<Ready> {
   const localPath = await repo.localPath(path, { rev: commit });
   if (kind === 'path') return { localPath, size: (await stat(pathToBytes(localPath))).size };
-  const handle = await open(pathToBytes(localPath), 'r');
+  const fd = await openFd(pathToBytes(localPath), 'r');
   try {
-    return { localPath, size: (await handle.stat()).size, handle };
+    return { localPath, size: (await fstat(fd)).size, fd };
   } catch (err) {
-    await handle.close();
+    await closeFd(fd);
     throw err;
   }
 }
@@ -129,10 +135,10 @@ function writePath(out: WatchedOutput, request: Buffer, outcome: Outcome<Ready>,
 
 async function writeCat(out: WatchedOutput, request: Buffer, outcome: Outcome<Ready>, format: BatchFormat): Promise<boolean> {
   if (!outcome.ok) return writeOut(out, errorAnswer(request, outcome.error, format));
-  const { handle, size } = outcome.value;
+  const { fd, size } = outcome.value;
   if (!(await writeOut(out, catHeader(request, outcome.value, format)))) return false;
-  if (size > 0 && handle) {
-    const sent = await copyOut(handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: LARGE_READ_CHUNK }), out);
+  if (size > 0 && fd !== undefined) {
+    const sent = await copyOut(createReadStream('', { fd, start: 0, end: size - 1, autoClose: false, highWaterMark: LARGE_READ_CHUNK }), out);
     if (sent === undefined) return false;
     // Only a working-tree file can change under us (objects are never rewritten): the frame
     // announced `size` bytes, and no answer can follow a short one.

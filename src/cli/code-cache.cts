@@ -52,8 +52,9 @@ function writeCache(script: vm.Script, cacheFile: string): void {
   }
 }
 
-// What node's module loader makes of a CommonJS file (node:module's wrap, without loading node:module).
-const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+// A bundle is one function expression with the arguments node's module loader gives a CommonJS
+// file (scripts/bundle.mjs writes it so); anything else is refused rather than run.
+const CJS_WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 
 // Set by the build's warm-up (scripts/warm-cli-cache.mjs) for each command it runs: the cache is
 // written at exit even though it was taken, so it gains the functions that command compiled.
@@ -66,11 +67,12 @@ function runBundle(bundle: string, scope: BundleScope, variant?: string): void {
   const source = fs.readFileSync(bundle, 'utf8');
   const cacheFile = cacheFileFor(bundle, source, variant);
   const cachedData = readCache(cacheFile);
-  const script = new vm.Script(wrap(source), { filename: bundle, ...(cachedData && { cachedData }) });
+  if (!source.startsWith(CJS_WRAPPER)) throw new Error(`${bundle} is not a bundle made by scripts/bundle.mjs (rebuild: npm run build)`);
+  const script = new vm.Script(source, { filename: bundle, ...(cachedData && { cachedData }) });
   const stale = cachedData === undefined || script.cachedDataRejected === true || process.env[EXTEND_CACHE] === '1';
   if (cacheFile !== undefined && stale) process.once('exit', () => writeCache(script, cacheFile));
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   run(scope.module.exports, scope.require, scope.module, scope.filename, scope.dirname);
 }
 
-export = { runBundle };
+export = { runBundle, CJS_WRAPPER };

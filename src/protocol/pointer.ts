@@ -2,6 +2,7 @@
 // encodePointer is `Pointer.Encoded()`, parsePointer accepts exactly what `DecodePointerFromBlob`
 // accepts. Pure: bytes in, bytes out.
 import { isValidOid } from '../util/oid.js';
+import { trimmedSpace } from './go-space.js';
 
 export interface PointerExtension {
   priority: number;
@@ -23,12 +24,7 @@ export const POINTER_VERSION = 'https://git-lfs.github.com/spec/v1';
 const VERSION_ALIASES = new Set(['http://git-media.io/v/2', 'https://hawser.github.com/spec/v1', POINTER_VERSION]);
 const PARSE_ORDER = ['version', 'oid', 'size'] as const;
 // Go's regexes are unanchored at the end: `ext-1-foo!bar` passes as a key (name `foo!bar`).
-const MATCHER_RE = /git-media|hawser|git-lfs/;
 const EXT_KEY_RE = /^ext-[0-9]-[0-9A-Za-z_]/;
-// Go's bytes.TrimSpace trims Unicode White_Space; written as UTF-8 byte sequences over a latin1 string.
-const SPACE = String.raw`(?:[\t\n\v\f\r ]|\xC2[\x85\xA0]|\xE1\x9A\x80|\xE2\x80[\x80-\x8A\xA8\xA9\xAF]|\xE2\x81\x9F|\xE3\x80\x80)`;
-const LEADING_SPACE_RE = new RegExp(`^${SPACE}+`);
-const TRAILING_SPACE_RE = new RegExp(`${SPACE}+$`);
 const SIZE_RE = /^[+-]?[0-9]+$/; // strconv.ParseInt(s, 10, 64) syntax
 const INT64_MAX = 2n ** 63n - 1n;
 const EXT_NAME_RE = /^[0-9A-Za-z_][^ \n]*$/; // whatever parses back to the same key
@@ -55,12 +51,10 @@ export function encodePointer(p: Pointer): Buffer {
 export function parsePointer(bytes: Uint8Array): Pointer | undefined {
   if (bytes.length === 0) return { oid: EMPTY_OID, size: 0, extensions: [] };
   if (bytes.length >= MAX_POINTER_SIZE) return undefined;
+  const [start, end] = trimmedSpace(bytes);
   // latin1 keeps one char per byte, so the checks below compare bytes as Go does.
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-    .toString('latin1')
-    .replace(LEADING_SPACE_RE, '')
-    .replace(TRAILING_SPACE_RE, '');
-  if (!MATCHER_RE.test(text)) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1', start, end);
+  if (!text.includes('git-lfs') && !text.includes('git-media') && !text.includes('hawser')) return undefined;
 
   const values = new Map<string, string>();
   const extValues = new Map<string, string>(); // a repeated ext key overwrites, as in Go's map
