@@ -8,7 +8,10 @@ import type { CommandIO } from './command.js';
 
 function isEntryPoint(): boolean {
   try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+    // import.meta.filename is node ≥ 20.11's (and the bundle's __filename: no URL made at start).
+    const self = import.meta.filename ?? fileURLToPath(import.meta.url);
+    const started = process.argv[1] ?? '';
+    return started === self || realpathSync(started) === realpathSync(self);
   } catch {
     return false;
   }
