@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const bundle = 'dist/src/cli/lfs-lazy.bundle.cjs';
@@ -95,9 +95,8 @@ const sdkFromBundle = {
   },
 };
 
-const { metafile } = await build({
+const cliOptions = {
   entryPoints: ['dist/src/cli/main.js'],
-  outfile: bundle,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -107,12 +106,37 @@ const { metafile } = await build({
   // made when first asked for: node's URL parser costs ≈ 0.5 ms on its first use.
   define: { 'import.meta.url': '__bundle.url', 'import.meta.filename': '__filename' },
   banner: { js: "const __bundle = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+  logLevel: 'warning',
+};
+const { metafile } = await build({
+  ...cliOptions,
+  outfile: bundle,
   plugins: [bundleRequire, lazyBuiltins, sdkFromBundle],
   // Which files of tsc's output it holds: the SDK's bundle is made for their imports.
   metafile: true,
-  logLevel: 'warning',
 });
 
+// The bundle of one everyday command (src/cli/code-cache.cts, commandBundle): main.js with a
+// command table of that command alone in place of run.js's, so that it holds nothing else.
+const { OWN_BUNDLE, commandBundle } = require('../dist/src/cli/code-cache.cjs');
+const commandBundles = OWN_BUNDLE.map((command) => join(dirname(bundle), commandBundle(command)));
+for (const [i, command] of OWN_BUNDLE.entries()) {
+  const oneCommand = {
+    name: 'one-command',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/run\.js$/ }, (args) => (args.importer.endsWith(join('dist', 'src', 'cli', 'main.js')) ? { path: 'run.js', namespace: 'one-command' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'one-command' }, () => ({
+        contents: [
+          "import { dispatcher } from './dispatch.js';",
+          `export const main = dispatcher({ ${JSON.stringify(command)}: () => import(${JSON.stringify(`./commands/${command}.js`)}) });`,
+        ].join('\n'),
+        resolveDir: resolve('dist/src/cli'),
+        loader: 'js',
+      }));
+    },
+  };
+  await build({ ...cliOptions, outfile: commandBundles[i], plugins: [oneCommand, bundleRequire, lazyBuiltins, sdkFromBundle] });
+}
 
 // The SDK names the CLI's own code imports, per package, read from the files of tsc's output that
 // its bundle holds (where type-only imports are gone): the SDK's bundle holds just what they need. Its ES-module builds (the
@@ -168,7 +192,7 @@ function asciiComments(code) {
 // scans half as much for each function it compiles (≈ 1 ms of every command's start here).
 // esbuild escapes strings itself (charset ascii); what it keeps of our comments is made ASCII here,
 // and anything else that is not fails the build.
-for (const file of [bundle, sdkBundle]) {
+for (const file of [bundle, ...commandBundles, sdkBundle]) {
   const code = asciiComments(readFileSync(file, 'utf8').replace(/^#!.*/, ''));
   if (/\bimport\(/.test(code)) throw new Error(`${file}: an import() is left, which vm.Script cannot run (see supported, above)`);
   const nonAscii = /[^\x00-\x7f]/.exec(code);

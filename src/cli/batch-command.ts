@@ -1,13 +1,13 @@
 // `lfs-lazy path --batch` and `lfs-lazy cat --batch`: the options they share with the one-shot
 // forms, and the batch itself — paths from stdin, fetched up to -j ahead through the library,
 // answered in order on stdout (batch-reader.ts, batch-answers.ts).
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { openRepositoryWith } from '../api/local-repository.js';
 import type { Repository } from '../api/repository.js';
 import { ErrorCode, LfsLazyError } from '../errors/index.js';
 import { resolveCommit } from '../git/revision.js';
 import { bytesToPath, pathToBytes } from '../util/path-bytes.js';
-import { closeFd, fstat, openFd, stat } from '../util/plain-fs.js';
+import { stat } from '../util/plain-fs.js';
 import { LARGE_READ_CHUNK } from '../util/read-pieces.js';
 import type { CommandIO } from './command.js';
 import { catHeader, catTrailer, errorAnswer, pathAnswer, type BatchFormat, type FoundFile } from './batch-answers.js';
@@ -44,8 +44,9 @@ export function parseReadOptions(args: string[], usage: string): ReadCommandOpti
   return { rev, batch, positionals };
 }
 
-// `fd`: `cat`'s file, opened ahead of its answer.
-type Ready = FoundFile & { fd?: number };
+// `handle`: `cat`'s file, opened ahead of its answer. `path` stats through node:fs (plain-fs.ts):
+// node:fs/promises is loaded by `cat --batch` alone.
+type Ready = FoundFile & { handle?: FileHandle };
 
 export interface Batch {
   requests: AsyncIterable<Buffer>;
@@ -105,7 +106,7 @@ export async function runBatch(kind: 'path' | 'cat', repo: Repository, { request
       jobs: format.jobs,
       start: (request) => prepare(kind, repo, bytesToPath(request), commit),
       write: (request, outcome) => (kind === 'path' ? writePath(out, request, outcome, format) : writeCat(out, request, outcome, format)),
-      release: (ready) => (ready.fd === undefined ? undefined : closeFd(ready.fd)),
+      release: (ready) => ready.handle?.close(),
     });
   } finally {
     out.release();
@@ -120,11 +121,11 @@ export async function runBatch(kind: 'path' | 'cat', repo: Repository, { request
 async function prepare(kind: 'path' | 'cat', repo: Repository, path: string, commit: string | undefined): Promise<Ready> {
   const localPath = await repo.localPath(path, { rev: commit });
   if (kind === 'path') return { localPath, size: (await stat(pathToBytes(localPath))).size };
-  const fd = await openFd(pathToBytes(localPath), 'r');
+  const handle = await open(pathToBytes(localPath), 'r');
   try {
-    return { localPath, size: (await fstat(fd)).size, fd };
+    return { localPath, size: (await handle.stat()).size, handle };
   } catch (err) {
-    await closeFd(fd);
+    await handle.close();
     throw err;
   }
 }
@@ -135,10 +136,10 @@ function writePath(out: WatchedOutput, request: Buffer, outcome: Outcome<Ready>,
 
 async function writeCat(out: WatchedOutput, request: Buffer, outcome: Outcome<Ready>, format: BatchFormat): Promise<boolean> {
   if (!outcome.ok) return writeOut(out, errorAnswer(request, outcome.error, format));
-  const { fd, size } = outcome.value;
+  const { handle, size } = outcome.value;
   if (!(await writeOut(out, catHeader(request, outcome.value, format)))) return false;
-  if (size > 0 && fd !== undefined) {
-    const sent = await copyOut(createReadStream('', { fd, start: 0, end: size - 1, autoClose: false, highWaterMark: LARGE_READ_CHUNK }), out);
+  if (size > 0 && handle) {
+    const sent = await copyOut(handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: LARGE_READ_CHUNK }), out);
     if (sent === undefined) return false;
     // Only a working-tree file can change under us (objects are never rewritten): the frame
     // announced `size` bytes, and no answer can follow a short one.

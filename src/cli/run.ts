@@ -1,9 +1,8 @@
-import type { Command, CommandIO } from './command.js';
-import { reportFailure } from './report-failure.js';
+import { dispatcher, type CommandTable } from './dispatch.js';
 
-// The command table and dispatch. Command modules load on demand so that `agent` and `filter-process` start without paying for
+// Every command (dispatch.ts runs them). Command modules load on demand so that `agent` and `filter-process` start without paying for
 // the others (git-lfs waits for each agent's init reply before starting the next one).
-const commands: Record<string, () => Promise<{ command: Command }>> = {
+const commands: CommandTable = {
   agent: () => import('./commands/agent.js'),
   install: () => import('./commands/install.js'),
   uninstall: () => import('./commands/uninstall.js'),
@@ -26,41 +25,4 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'verify-manifest': () => import('./commands/verify-manifest.js'),
 };
 
-const VERSION = '0.1.0';
-
-async function usage(io: CommandIO): Promise<void> {
-  const lines = ['usage: lfs-lazy <command> [options]', '', 'commands:'];
-  for (const [name, load] of Object.entries(commands)) {
-    const { command } = await load();
-    lines.push(`  ${name.padEnd(16)}${command.summary}`);
-  }
-  lines.push('', 'lfs-lazy <command> --help shows the options of a command.');
-  io.stdout.write(lines.join('\n') + '\n');
-}
-
-export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    await usage(io);
-    return name === undefined ? 1 : 0;
-  }
-  if (name === 'version' || name === '--version' || name === '-v') {
-    io.stdout.write(`lfs-lazy ${VERSION} (node ${process.version})\n`);
-    return 0;
-  }
-  const load = commands[name];
-  if (!load) {
-    io.stderr.write(`lfs-lazy: unknown command "${name}"; run lfs-lazy --help for the list\n`);
-    return 64;
-  }
-  const { command } = await load();
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`${command.usage}\n`);
-    return 0;
-  }
-  try {
-    return await command.run(args, io);
-  } catch (err) {
-    return reportFailure(err, io, name);
-  }
-}
+export const main = dispatcher(commands);

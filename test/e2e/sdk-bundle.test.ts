@@ -11,7 +11,8 @@ import { RECORD_MODULES_PRELOAD } from '../helpers/record-modules.js';
 import { CLI_PATH } from '../helpers/sandbox.js';
 import { makeReadFixture, PATHS, runBinary, type ReadFixture } from './lazy-read-fixture.js';
 
-const CLI_FILES = ['lfs-lazy.cjs', 'code-cache.cjs', 'lfs-lazy.bundle.cjs', 'aws-sdk.bundle.cjs'];
+// `cat` runs a bundle of its own (src/cli/code-cache.cts, commandBundle).
+const CLI_FILES = ['lfs-lazy.cjs', 'code-cache.cjs', 'lfs-lazy.cat.bundle.cjs', 'aws-sdk.bundle.cjs'];
 
 describe('the AWS SDK of the CLI: its own bundle, from its code cache', () => {
   let rf: ReadFixture;

@@ -50,7 +50,8 @@ describe('what a command loads at start-up', () => {
   for (const args of commands) {
     it(`${args.join(' ')}: the bundle alone, no pino, no AWS SDK`, async () => {
       const files = await loaded(args);
-      assert.deepEqual(files, [CLI_PATH, join(CLI_PATH, '..', 'code-cache.cjs'), join(CLI_PATH, '..', 'lfs-lazy.bundle.cjs')]);
+      const bundle = args[0] === '--version' ? 'lfs-lazy.bundle.cjs' : `lfs-lazy.${args[0]}.bundle.cjs`;
+      assert.deepEqual(files, [CLI_PATH, join(CLI_PATH, '..', 'code-cache.cjs'), join(CLI_PATH, '..', bundle)]);
     });
   }
 
@@ -103,10 +104,10 @@ describe('what a command loads at start-up', () => {
     assert.ok((await builtins(['hydrate', 'data/b.bin'])).includes('fs/promises'));
   });
 
-  // Each everyday command runs from a code cache of its own, which the build made by running it
+  // Each everyday command runs a bundle of its own, from a code cache the build made by running it
   // (scripts/warm-cli-cache.mjs): its functions are compiled already. V8 takes the cache: one it
   // refused would be written anew at the run's exit.
-  it('status, path, cat, hydrate, dehydrate and fingerprint each read a code cache of their own, which V8 takes', async () => {
+  it('status, path, cat, hydrate, dehydrate and fingerprint each run a bundle of their own from its code cache, which V8 takes', async () => {
     const cliDir = join(CLI_PATH, '..');
     const recorder = join(box.root, 'record-caches.cjs');
     await writeFile(
@@ -116,7 +117,7 @@ describe('what a command loads at start-up', () => {
         "process.on('exit', () => fs.writeFileSync(process.env.RECORD_CACHES, seen.join('\\n')));\n",
     );
     for (const args of [['status'], ['path', 'data/a.bin'], ['cat', 'data/a.bin'], ['hydrate', 'data/a.bin'], ['dehydrate', 'data/b.bin'], ['fingerprint']]) {
-      const own = (await readdir(cliDir)).filter((f) => f.startsWith('lfs-lazy.bundle.cjs.') && f.endsWith(`.${args[0]}.v8-cache`));
+      const own = (await readdir(cliDir)).filter((f) => f.startsWith(`lfs-lazy.${args[0]}.bundle.cjs.`) && f.endsWith('.v8-cache'));
       assert.equal(own.length, 1, `${args[0]}: ${own.join(', ')}`);
       const cache = join(cliDir, own[0]!);
       const before = await stat(cache);
