@@ -184,8 +184,8 @@ function asciiComments(code) {
 // error (kept as an empty line: the line numbers of stack traces stay the bundle's). The file holds
 // that function whole (CJS_WRAPPER, on the bundle's first line): V8 compiles the string read from
 // the file as it is, where wrapping it at each start made a second, flattened copy of half a
-// megabyte, which filled the young generation enough for a scavenge in every command (≈ 1 ms,
-// measured here over 80 interleaved runs of `path --batch`). Its last line names its content: its code
+// megabyte, which filled the young generation enough for one more scavenge in every command
+// (node --trace-gc). Its last line names its content: its code
 // cache is named after it (src/cli/code-cache.cts), because V8 checks a cache only against the
 // length of its source. The caches of earlier bundles go.
 // A bundle is ASCII only: V8 then holds its source one byte a character, not two, and reads and
