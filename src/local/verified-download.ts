@@ -184,7 +184,19 @@ async function copyVerified(
   let batch: Buffer[] = [];
   let batched = 0;
   let copyReady = copy?.ready;
+  // The batch being written, while the next one is received and hashed: the download does not
+  // stop for the thread pool at each megabyte. One write at a time (each goes where the last one
+  // ended), and a batch goes to a reader only once written: its chunks are then the reader's.
+  let writing: { done: Promise<unknown>; chunks: Buffer[] } | undefined;
+  const handOver = async (): Promise<void> => {
+    if (!writing) return;
+    const { done, chunks } = writing;
+    writing = undefined;
+    await done;
+    await onWritten?.(chunks);
+  };
   const flush = async (): Promise<void> => {
+    await handOver();
     if (batched === 0) return;
     const chunks = batch;
     batch = [];
@@ -194,8 +206,10 @@ async function copyVerified(
       copyReady = undefined;
     }
     // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
-    await Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
-    await onWritten?.(chunks);
+    const done = Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
+    // Awaited at the next flush; a failure meanwhile must not be an unhandled rejection.
+    done.catch(() => undefined);
+    writing = { done, chunks };
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -205,7 +219,10 @@ async function copyVerified(
       if (batched >= WRITE_BATCH) await flush();
     }
     await flush();
+    await handOver();
   } finally {
+    // A download that failed half-way: its last write settles before the files close.
+    await writing?.done.catch(() => undefined);
     await Promise.all([local(file.close(), dir), copy && local(copy.file.close(), dir)]);
   }
   checkVerified(options, tally);

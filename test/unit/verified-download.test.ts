@@ -8,9 +8,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { IntegrityError, ObjectNotFoundError } from '../../src/errors/index.js';
-import { downloadVerifiedHeld } from '../../src/local/verified-download.js';
+import { downloadVerified, downloadVerifiedHeld } from '../../src/local/verified-download.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -89,5 +90,75 @@ describe('downloadVerifiedHeld', () => {
     await assert.rejects(downloadVerifiedHeld({ store, oid, size: data.length, tempDir, onVerified: () => (called = true) }, 64 * 1024), IntegrityError);
     assert.equal(called, false);
     assert.deepEqual(readdirSync(tempDir), [], 'the temp file of the wrong object was left');
+  });
+});
+
+// A store whose bodies come in network-sized chunks, as S3's do (the memory store gives one).
+class ChunkedStore extends MemoryStore {
+  failAfter: number | undefined;
+  override async get(oid: string): Promise<Readable> {
+    const data = this.objects.get(oid)!;
+    const failAfter = this.failAfter;
+    return Readable.from(
+      (function* () {
+        for (let at = 0; at < data.length; at += 64 * 1024) {
+          if (failAfter !== undefined && at >= failAfter) throw new Error('connection reset');
+          yield data.subarray(at, at + 64 * 1024);
+        }
+      })(),
+    );
+  }
+}
+
+describe('downloadVerified of a large object, written while the next megabyte comes', () => {
+  let dir: string;
+  const store = new ChunkedStore();
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-batches-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('gives a reader each batch in order, and only once it is in the file', async () => {
+    const tempDir = join(dir, 'tmp');
+    const data = randomBytes(5 * 1024 * 1024 + 123);
+    const oid = sha256(data);
+    store.objects.set(oid, data);
+    const given: Buffer[] = [];
+    const behind: string[] = [];
+    const path = await downloadVerified({
+      store,
+      oid,
+      size: data.length,
+      tempDir,
+      onWritten: (chunks) => {
+        given.push(...chunks);
+        const handed = given.reduce((n, c) => n + c.length, 0);
+        const [file] = readdirSync(tempDir);
+        const written = statSync(join(tempDir, file!)).size;
+        if (written < handed) behind.push(`${handed} handed, ${written} written`);
+        return undefined;
+      },
+    });
+    assert.deepEqual(behind, []);
+    assert.ok(given.length > 5, `${given.length} chunks handed over`);
+    assert.ok(Buffer.concat(given).equals(data), 'the bytes handed over, in order');
+    assert.ok(readFileSync(path).equals(data), 'the file');
+    await rm(path);
+  });
+
+  it('a body that breaks off half-way fails the download and leaves no temp file', async () => {
+    const tempDir = join(dir, 'tmp-broken');
+    const data = randomBytes(4 * 1024 * 1024);
+    const oid = sha256(data);
+    store.objects.set(oid, data);
+    store.failAfter = 3 * 1024 * 1024;
+    let handed = 0;
+    await assert.rejects(
+      downloadVerified({ store, oid, size: data.length, tempDir, onWritten: (chunks) => void (handed += chunks.length) }),
+      /connection reset/,
+    );
+    store.failAfter = undefined;
+    assert.ok(handed > 0, 'batches were handed over before the break');
+    assert.deepEqual(readdirSync(tempDir), []);
   });
 });
