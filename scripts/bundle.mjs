@@ -34,9 +34,10 @@ const bundleRequire = {
 // module. Their names are taken from the module in the node that builds.
 const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:timers/promises', 'node:stream/consumers', 'node:http', 'node:https', 'node:net'];
 const require = createRequire(import.meta.url);
-// What node's module loader wraps a CommonJS file in: the runner of the bundles (tsc's output of
-// src/cli/code-cache.cts, built before this) runs nothing else.
-const { CJS_WRAPPER } = require('../dist/src/cli/code-cache.cjs');
+// From the runner of the bundles (tsc's output of src/cli/code-cache.cts, built before this): what
+// node's module loader wraps a CommonJS file in, the only form it runs; and the everyday commands
+// that run a bundle of their own, and its name.
+const { CJS_WRAPPER, OWN_BUNDLE, commandBundle } = require('../dist/src/cli/code-cache.cjs');
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(build) {
@@ -116,9 +117,8 @@ const { metafile } = await build({
   metafile: true,
 });
 
-// The bundle of one everyday command (src/cli/code-cache.cts, commandBundle): main.js with a
-// command table of that command alone in place of run.js's, so that it holds nothing else.
-const { OWN_BUNDLE, commandBundle } = require('../dist/src/cli/code-cache.cjs');
+// The bundle of one everyday command: main.js with a command table of that command alone in place
+// of run.js's, so that it holds nothing else.
 const commandBundles = OWN_BUNDLE.map((command) => join(dirname(bundle), commandBundle(command)));
 for (const [i, command] of OWN_BUNDLE.entries()) {
   const oneCommand = {
