@@ -25,7 +25,7 @@ function processIO(): CommandIO {
       return process.stdin;
     },
     get stdout() {
-      return process.stdout;
+      return quietWhenReaderGoes(process.stdout);
     },
     get stderr() {
       return process.stderr;
@@ -33,6 +33,20 @@ function processIO(): CommandIO {
     cwd: process.cwd(),
     env: process.env,
   };
+}
+
+// A reader that goes away (`lfs-lazy status | head`) ends the output, not the command with a stack
+// trace: what is still written goes nowhere, as with git. The batch modes also stop early then
+// (cli/batch-output.ts).
+let watchedStdout = false;
+function quietWhenReaderGoes(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!watchedStdout) {
+    watchedStdout = true;
+    stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+  return stdout;
 }
 
 async function start(): Promise<number> {

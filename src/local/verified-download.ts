@@ -184,19 +184,14 @@ async function copyVerified(
   let batch: Buffer[] = [];
   let batched = 0;
   let copyReady = copy?.ready;
-  // The batch being written, while the next one is received and hashed: the download does not
-  // stop for the thread pool at each megabyte. One write at a time (each goes where the last one
-  // ended), and a batch goes to a reader only once written: its chunks are then the reader's.
-  let writing: { done: Promise<unknown>; chunks: Buffer[] } | undefined;
-  const handOver = async (): Promise<void> => {
-    if (!writing) return;
-    const { done, chunks } = writing;
-    writing = undefined;
-    await done;
-    await onWritten?.(chunks);
-  };
+  // A batch is written while the next one is received and hashed (no stop for the thread pool at
+  // each megabyte), one write at a time (each goes where the last one ended). It goes to a reader
+  // once written (its chunks are then the reader's), in order; the download waits for the reader
+  // (its backpressure) only while the reader has yet to take the batch before.
+  let writing: Promise<unknown> | undefined;
+  let handedOver: Promise<void> | undefined;
   const flush = async (): Promise<void> => {
-    await handOver();
+    await writing;
     if (batched === 0) return;
     const chunks = batch;
     batch = [];
@@ -206,10 +201,15 @@ async function copyVerified(
       copyReady = undefined;
     }
     // Both files at once: two gathered writes in the thread pool, no copy into one buffer.
-    const done = Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
-    // Awaited at the next flush; a failure meanwhile must not be an unhandled rejection.
-    done.catch(() => undefined);
-    writing = { done, chunks };
+    const written = Promise.all([writeAll(file, chunks, dir), copy && writeAll(copy.file, chunks, dir)]);
+    const before = handedOver;
+    writing = written;
+    handedOver = written.then(async () => {
+      await before;
+      await onWritten?.(chunks);
+    });
+    handedOver.catch(() => undefined); // awaited later: not an unhandled rejection meanwhile
+    await before;
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -219,10 +219,11 @@ async function copyVerified(
       if (batched >= WRITE_BATCH) await flush();
     }
     await flush();
-    await handOver();
+    await handedOver;
   } finally {
-    // A download that failed half-way: its last write settles before the files close.
-    await writing?.done.catch(() => undefined);
+    // A download that failed half-way: its last write settles before the files close (not the
+    // reader's taking of it: a reader that has stopped reading must not hold the failure up).
+    await writing?.catch(() => undefined);
     await Promise.all([local(file.close(), dir), copy && local(copy.file.close(), dir)]);
   }
   checkVerified(options, tally);

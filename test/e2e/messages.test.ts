@@ -1,8 +1,11 @@
 // One message style for the set-up mistakes of a first hour: what, where, what to do, one line.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileContent, makeLfsFixture, type LfsFixture } from '../helpers/lfs-fixture.js';
+import { CLI_PATH } from '../helpers/sandbox.js';
 
 describe('messages for the usual mistakes', { timeout: 300_000 }, () => {
   let fx: LfsFixture;
@@ -32,6 +35,29 @@ describe('messages for the usual mistakes', { timeout: 300_000 }, () => {
       assert.match(stderr, /is inside the repository's \.git directory; run this from its working tree\n$/, command.join(' '));
       assert.doesNotMatch(stderr, /bare/);
     }
+  });
+
+  it('a reader that stops early (`lfs-lazy status --json | head -c 100`) ends the output, not the command with a stack trace', async () => {
+    // Enough LFS files that the listing overflows a pipe: 2,000 pointers (the clean filter keeps a
+    // pointer as it is), in a clone of their own.
+    const own = await fx.clone('clone-many');
+    const many = join(own, 'data', 'many');
+    await mkdir(many, { recursive: true });
+    for (let i = 0; i < 2000; i++) {
+      const oid = i.toString(16).padStart(64, '0');
+      await writeFile(join(many, `f${i}.bin`), `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${i + 1}\n`);
+    }
+    await fx.box.git(['add', 'data/many'], { cwd: own });
+    await fx.box.git(['commit', '-q', '-m', 'many'], { cwd: own });
+    const child = spawn(process.execPath, [CLI_PATH, 'status', '--json'], { cwd: own, env: fx.box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // The first chunk, then the reader is gone.
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    assert.equal(await exited, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error|at /);
   });
 
   it('an unknown option: one balanced line, then the usage', async () => {

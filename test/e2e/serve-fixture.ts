@@ -78,7 +78,7 @@ export interface RequestOptions {
 }
 
 // `target` goes on the request line exactly as given.
-export function get(served: Served, target: string, options: RequestOptions = {}): Promise<Answer> {
+export function get(served: Pick<Served, 'base' | 'socketPath' | 'token'>, target: string, options: RequestOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   let path = target;
   if (options.token === undefined) headers['Authorization'] = `Bearer ${served.token}`;

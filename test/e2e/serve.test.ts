@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { faultEnv, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { CLI_PATH } from '../helpers/sandbox.js';
 import { makeReadFixture, PATHS, sha256, type ReadFixture } from './lazy-read-fixture.js';
 import { get, startServe, type Served } from './serve-fixture.js';
 
@@ -374,6 +376,29 @@ describe('lfs-lazy serve', { timeout: 600_000 }, () => {
     assert.equal(code, 0, idle.stderr());
     assert.ok(Date.now() - last >= 900, 'exited before the idle time was over');
     assert.equal(existsSync(join(clone, '.git', 'lfs-lazy', 'serve.url')), false);
+  });
+
+  it('a caller that closes stdout before the line does not stop the server: its URL is in the git dir', async () => {
+    const fresh = await rf.lazyClone('serve-stdout-closed');
+    const child = spawn(process.execPath, [CLI_PATH, 'serve'], { cwd: fresh, env: rf.fx.box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reading end closed at once: the server's one write to stdout meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until(() => stderr.includes('stdout is closed') || child.exitCode !== null, 'the note on stderr');
+      assert.equal(child.exitCode, null, `the server exited: ${stderr}`);
+      const line = (await readFile(join(fresh, '.git', 'lfs-lazy', 'serve.url'), 'utf8')).trim();
+      const url = new URL(line);
+      const token = url.searchParams.get('token') ?? '';
+      const answer = await get({ base: url.origin, socketPath: undefined, token }, `/${PATHS.readme}`);
+      assert.equal(answer.status, 200);
+      assert.ok(!stderr.includes(token), 'the token is not logged');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
   });
 
   it('--socket listens on a Unix socket only its owner can open', async () => {

@@ -96,13 +96,18 @@ describe('downloadVerifiedHeld', () => {
 // A store whose bodies come in network-sized chunks, as S3's do (the memory store gives one).
 class ChunkedStore extends MemoryStore {
   failAfter: number | undefined;
+  // The body waits at this offset until `resume` is called (a stalled connection).
+  stallAt: number | undefined;
+  resume: () => void = () => undefined;
   override async get(oid: string): Promise<Readable> {
     const data = this.objects.get(oid)!;
-    const failAfter = this.failAfter;
+    const { failAfter, stallAt } = this;
+    const stalled = new Promise<void>((resolve) => (this.resume = resolve));
     return Readable.from(
-      (function* () {
+      (async function* () {
         for (let at = 0; at < data.length; at += 64 * 1024) {
           if (failAfter !== undefined && at >= failAfter) throw new Error('connection reset');
+          if (at === stallAt) await stalled;
           yield data.subarray(at, at + 64 * 1024);
         }
       })(),
@@ -143,6 +148,40 @@ describe('downloadVerified of a large object, written while the next megabyte co
     assert.ok(given.length > 5, `${given.length} chunks handed over`);
     assert.ok(Buffer.concat(given).equals(data), 'the bytes handed over, in order');
     assert.ok(readFileSync(path).equals(data), 'the file');
+    await rm(path);
+  });
+
+  it('a batch reaches the reader once written, not once the next one has come (a stalled connection)', async () => {
+    const tempDir = join(dir, 'tmp-stall');
+    const data = randomBytes(3 * 1024 * 1024);
+    const oid = sha256(data);
+    store.objects.set(oid, data);
+    // The body stops half-way through the second megabyte.
+    store.stallAt = 1536 * 1024;
+    let firstBatch!: () => void;
+    const gotFirst = new Promise<void>((resolve) => (firstBatch = resolve));
+    let handed = 0;
+    const download = downloadVerified({
+      store,
+      oid,
+      size: data.length,
+      tempDir,
+      onWritten: (chunks) => {
+        handed += chunks.reduce((n, c) => n + c.length, 0);
+        firstBatch();
+        return undefined;
+      },
+    });
+    try {
+      await gotFirst;
+      assert.ok(handed >= 1024 * 1024 && handed <= 1536 * 1024, `${handed} bytes handed over while the body is stalled`);
+    } finally {
+      store.stallAt = undefined;
+      store.resume();
+    }
+    const path = await download;
+    assert.equal(handed, data.length);
+    assert.ok(readFileSync(path).equals(data));
     await rm(path);
   });
 

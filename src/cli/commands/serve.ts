@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../parse-options.js';
 import { ErrorCode, LfsLazyError } from '../../errors/index.js';
 import { openRepositoryContext } from '../../repository/context.js';
-import { serve } from '../../serve/lifecycle.js';
+import { serve, urlFilePath } from '../../serve/lifecycle.js';
 
 const usage = [
   'usage: lfs-lazy serve [--port N | --socket PATH] [--idle-exit SECONDS]',
@@ -44,6 +44,9 @@ export const command: Command = {
     try {
       const root = ctx.paths.worktree;
       if (root === undefined) throw new LfsLazyError('serve reads files from a working tree; this repository is bare', { code: ErrorCode.BadRequest });
+      // A caller that stopped reading (EPIPE: it read the line and closed the pipe, or went away)
+      // has not stopped the server, whose URL is also in the git dir for the user's processes.
+      io.stdout.on('error', (err) => ctx.logger.warn({ err }, `serve: stdout is closed; the URL is in ${urlFilePath(ctx)}`));
       await serve(ctx, root, { ...(port !== undefined && { port }), ...(socket !== undefined && { socket }), idleExitMs: idleExit && idleExit * 1000 }, (line) =>
         io.stdout.write(`${line}\n`),
       );
