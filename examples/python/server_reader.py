@@ -12,11 +12,13 @@ repository's read cache so the next epoch is local. See docs/training.md.
         labels = client.read("labels.json")                   # the checked-out revision
         old = client.read("labels.json", rev="v1.0")          # any commit, branch or tag
         header = client.read_range("clips/a.wav", 0, 43)      # bytes 0..43 inclusive
+        with open("/tmp/big.bin", "wb") as f:                 # a large file, a block at a time
+            client.copy_to("videos/big.bin", f)
         dataset = ServerDataset(server.url, ["clips/a.wav", "clips/b.wav"])
         first = dataset[0]                                    # what a DataLoader worker does
 
-Run as a script, it reads the given paths whole, by ranges and through the dataset, and writes what
-it read under --out (the end-to-end test compares every byte):
+Run as a script, it reads the given paths whole, streamed, by ranges and through the dataset, and
+writes what it read under --out (the end-to-end test compares every byte):
 
     python3 server_reader.py --repo DIR [--rev REV] [--lfs-lazy 'lfs-lazy'] --out OUT PATH...
 """
@@ -153,6 +155,30 @@ class ServerClient:
         """The whole content of a file."""
         return self._get(path, rev, {})[2]
 
+    def copy_to(self, path, out, rev=None, block_size=1 << 20):
+        """Streams a file into the binary file object `out`, a block at a time: a file of many GiB
+        never sits in memory. Returns the bytes written; a body cut short raises ServerError."""
+        response = self._send("GET", path, rev, {})
+        if response.status != 200:
+            raise ServerError(response.status, response.read().decode("utf-8", "replace").strip(), path)
+        expected = int(response.headers["content-length"])
+        block = memoryview(bytearray(block_size))
+        written = 0
+        try:
+            while True:
+                n = response.readinto(block)
+                if not n:
+                    break
+                out.write(block[:n])
+                written += n
+        except (http.client.IncompleteRead, ConnectionError, OSError):
+            written = -1
+        if written != expected:
+            # The connection is in an unknown state: a new one for the next request.
+            self.close()
+            raise ServerError(response.status, "the body was cut short", path)
+        return written
+
     def read_range(self, path, start, end=None, rev=None):
         """Bytes start..end, both inclusive (end None: to the end of the file). Past the end: b""."""
         header = "bytes=%d-%s" % (start, "" if end is None else str(end))
@@ -177,21 +203,24 @@ class ServerClient:
     def _get(self, path, rev, headers, ok=(200, 206)):
         return self._request("GET", path, rev, headers, ok)
 
-    def _request(self, method, path, rev, headers, ok):
+    def _send(self, method, path, rev, headers):
+        """The response once its head came; its body is still to be read."""
         headers = dict(headers, Authorization="Bearer " + self.token)
         target = self.target(path, rev)
         for attempt in (1, 2):
             conn = self._connection()
             try:
                 conn.request(method, target, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                break
+                return conn.getresponse()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # The server closed a kept-alive connection that sat idle: once more on a new one.
                 self.close()
                 if attempt == 2:
                     raise
+
+    def _request(self, method, path, rev, headers, ok):
+        response = self._send(method, path, rev, headers)
+        body = response.read()
         if response.status not in ok:
             raise ServerError(response.status, body.decode("utf-8", "replace").strip(), path)
         if method == "GET" and len(body) != int(response.headers.get("content-length", len(body))):
@@ -253,7 +282,7 @@ def _main():
     parser.add_argument("--repo", required=True)
     parser.add_argument("--rev")
     parser.add_argument("--lfs-lazy", default="lfs-lazy", help="how to run lfs-lazy (split like a shell command)")
-    parser.add_argument("--out", required=True, help="directory for what was read: <i>.whole, <i>.ranges, <i>.dataset")
+    parser.add_argument("--out", required=True, help="directory for what was read: <i>.whole, <i>.stream, <i>.ranges, <i>.dataset")
     parser.add_argument("--chunk", type=int, default=65536, help="size of each range read")
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
@@ -267,6 +296,8 @@ def _main():
         client = server.client()
         for i, path in enumerate(args.paths):
             save("%d.whole" % i, client.read(path, rev=args.rev))
+            with open(os.path.join(args.out, "%d.stream" % i), "wb") as f:
+                client.copy_to(path, f, rev=args.rev)
             # The same file again, as consecutive ranges and a suffix: what a reader seeking
             # through a large file does.
             size, _ = client.stat(path, rev=args.rev)

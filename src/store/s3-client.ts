@@ -3,6 +3,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Http1Pool } from '../http/pool.js';
 import type { Logger } from '../log/logger.js';
 import { checksumMode, keepOriginalErrorOnAbort } from './s3-compat.js';
 
@@ -24,14 +25,16 @@ export interface S3ClientOptions {
   sdkEnvironment?: { region?: boolean; checksumCalculation?: boolean };
 }
 
+// Connections to one endpoint at once, the SDK's and the pool's each.
+const MAX_SOCKETS = 64;
+
 export const S3_DEFAULTS = { maxAttempts: 5, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000 } as const;
 
 export interface S3Connection {
   client: S3Client;
-  // The client's sockets and time-outs, for the requests a store sends itself (s3-direct-request.ts).
-  agents: { http: HttpAgent; https: HttpsAgent };
-  connectTimeoutMs: number;
-  idleTimeoutMs: number;
+  // The connections of the requests a store sends itself (s3-direct-request.ts), with the same
+  // time-outs as the client's.
+  pool: Http1Pool;
   // "http://127.0.0.1:4568" or "AWS S3": who refused or did not answer, for messages.
   endpointLabel: string;
   close(): void;
@@ -42,11 +45,12 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
   // just as "custom" for the checksum trap.
   const customEndpoint = options.endpoint;
   const agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
   };
   const connectTimeoutMs = options.connectTimeoutMs ?? S3_DEFAULTS.connectTimeoutMs;
   const idleTimeoutMs = options.idleTimeoutMs ?? options.requestTimeoutMs ?? S3_DEFAULTS.idleTimeoutMs;
+  const pool = new Http1Pool({ maxPerOrigin: MAX_SOCKETS, connectMs: connectTimeoutMs, idleMs: idleTimeoutMs });
   const config: S3ClientConfig = {
     // One budget, two hands: the SDK retries a request it can send again unchanged (anything but
     // a streamed PUT body), up to the store's whole budget for one operation, and the store
@@ -81,12 +85,11 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
   keepOriginalErrorOnAbort(client, options.logger);
   return {
     client,
-    agents,
-    connectTimeoutMs,
-    idleTimeoutMs,
+    pool,
     endpointLabel: customEndpoint ?? 'AWS S3',
     close() {
       client.destroy();
+      pool.close();
       agents.http.destroy();
       agents.https.destroy();
     },

@@ -1,4 +1,4 @@
-// GET and HEAD of one object sent straight through node's http, signed by the SDK's own signer for
+// GET and HEAD of one object sent straight over HTTP/1.1 (http/pool.ts), signed by the SDK's own signer for
 // the endpoint the SDK's own rules resolve: what every read of an object does (hydrate, `cat`,
 // `path`, `serve`, the agent's downloads). Why not client.send: the SDK's middleware stack costs
 // ≈ 2 ms of CPU a request on this machine against ≈ 0.7 ms for the same signed request sent
@@ -8,12 +8,14 @@
 // with the client's credential chain and its clock-skew offset), the time-outs (s3-client.ts's
 // settings), and an error shaped as the SDK's, so that s3-errors.ts maps it the same way. Retries
 // stay with the store's one budget (s3-request.ts). An endpoint that needs more than SigV4 (S3
-// Express directory buckets, multi-region access points' SigV4a) keeps the SDK's path.
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+// Express directory buckets, multi-region access points' SigV4a) keeps the SDK's path. The
+// connections are lfs-lazy's own, not node's http client: a large body costs a fifth of the CPU
+// (http/connection.ts).
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import type { Http1Response } from '../http/connection.js';
+import type { Http1Pool } from '../http/pool.js';
 
 export interface ObjectResponse {
   Body: Readable;
@@ -24,9 +26,7 @@ export interface ObjectResponse {
 
 export interface DirectRequestOptions {
   client: S3Client;
-  agents: { http: HttpAgent; https: HttpsAgent };
-  connectTimeoutMs: number;
-  idleTimeoutMs: number;
+  pool: Http1Pool;
 }
 
 // Where a store's requests go and who signs them; undefined when the SDK must send them itself.
@@ -98,7 +98,7 @@ export class DirectRequests {
 
   // One request; a refusal for a skewed clock corrects the client's offset, as the SDK does, and
   // is sent once more at once.
-  private async send(method: 'GET' | 'HEAD', key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  private async send(method: 'GET' | 'HEAD', key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<Http1Response> {
     for (let attempt = 1; ; attempt++) {
       const res = await this.exchange(method, key, range, signal);
       const corrected = this.correctClock(res.headers.date);
@@ -109,7 +109,7 @@ export class DirectRequests {
     }
   }
 
-  private async exchange(method: string, key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  private async exchange(method: 'GET' | 'HEAD', key: string, range: string | undefined, signal: AbortSignal | undefined): Promise<Http1Response> {
     const { url, signingRegion, signingService } = this.route;
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const unsigned: SignableRequest = {
@@ -124,40 +124,8 @@ export class DirectRequests {
     const signingDate = new Date(Date.now() + this.clockOffset());
     const signed = await this.route.sign(unsigned, { signingDate, signingRegion, signingService });
     const https = url.protocol === 'https:';
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)({
-        method,
-        hostname,
-        ...(url.port !== '' && { port: Number(url.port) }),
-        path: signed.path,
-        headers: signed.headers,
-        agent: https ? this.options.agents.https : this.options.agents.http,
-        ...(signal && { signal }),
-      });
-      let response: IncomingMessage | undefined;
-      const fail = (err: Error): void => void (response ? response.destroy(err) : req.destroy(err));
-      this.limitConnecting(req, fail);
-      // Idle, not total: also fires when a response body stops arriving half-way.
-      req.setTimeout(this.options.idleTimeoutMs, () => fail(timeoutError(`no data for ${this.options.idleTimeoutMs} ms (socket inactivity)`)));
-      // Also after the response: a socket that fails or an abort mid-body reaches its reader.
-      req.on('error', (err) => (response ? response.destroy(err) : reject(err)));
-      req.once('response', (res) => {
-        response = res;
-        resolve(res);
-      });
-      req.end();
-    });
-  }
-
-  private limitConnecting(req: ReturnType<typeof httpRequest>, fail: (err: Error) => void): void {
-    req.once('socket', (socket) => {
-      if (!socket.connecting) return;
-      const ms = this.options.connectTimeoutMs;
-      const timer = setTimeout(() => fail(timeoutError(`could not establish a connection within ${ms} ms`)), ms);
-      const clear = (): void => clearTimeout(timer);
-      socket.once('connect', clear);
-      socket.once('close', clear);
-    });
+    const origin = { https, hostname, port: url.port === '' ? (https ? 443 : 80) : Number(url.port) };
+    return this.options.pool.request(origin, { method, path: signed.path, headers: signed.headers }, signal);
   }
 
   private clockOffset(): number {
@@ -176,7 +144,7 @@ export class DirectRequests {
   }
 }
 
-function responseHeaders(res: IncomingMessage): Omit<ObjectResponse, 'Body'> {
+function responseHeaders(res: Http1Response): Omit<ObjectResponse, 'Body'> {
   const length = res.headers['content-length'];
   const etag = res.headers.etag;
   const contentRange = res.headers['content-range'];
@@ -189,7 +157,7 @@ function responseHeaders(res: IncomingMessage): Omit<ObjectResponse, 'Body'> {
 
 // The SDK's error for a refused request: name and Code from S3's XML error body (a HEAD has none:
 // the name says the status, as the SDK's does), the status and one attempt in $metadata.
-async function responseError(res: IncomingMessage): Promise<Error> {
+async function responseError(res: Http1Response): Promise<Error> {
   const status = res.statusCode ?? 0;
   // Read to its end either way: a response left unread keeps its socket from the pool.
   const body = await readLimited(res);
@@ -204,7 +172,7 @@ async function responseError(res: IncomingMessage): Promise<Error> {
   });
 }
 
-async function readLimited(res: IncomingMessage): Promise<string> {
+async function readLimited(res: Http1Response): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -216,8 +184,4 @@ async function readLimited(res: IncomingMessage): Promise<string> {
     // The status alone still says what happened.
   }
   return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, ERROR_BODY_LIMIT));
-}
-
-function timeoutError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'TimeoutError' });
 }

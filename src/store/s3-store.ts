@@ -177,9 +177,8 @@ export class S3Store implements ObjectStore {
 
   // An endpoint the SDK cannot resolve keeps the SDK's path, which then reports it as it always did.
   private directRequests(): Promise<DirectRequests | undefined> {
-    const { agents, connectTimeoutMs, idleTimeoutMs } = this.connection;
     this.direct ??= resolveDirectRoute(this.client, this.bucket).then(
-      (route) => route && new DirectRequests(route, { client: this.client, agents, connectTimeoutMs, idleTimeoutMs }),
+      (route) => route && new DirectRequests(route, { client: this.client, pool: this.connection.pool }),
       (err: unknown) => {
         this.logger?.debug({ err: (err as Error).message }, 'S3 reads go through the SDK: its endpoint rules gave no route');
         return undefined;

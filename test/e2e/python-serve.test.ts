@@ -1,5 +1,5 @@
 // examples/python/server_reader.py run with python3 against a lazy clone: it starts `lfs-lazy
-// serve` itself, reads files whole, by consecutive ranges and a suffix, and through its
+// serve` itself, reads files whole, streamed into a file, by consecutive ranges and a suffix, and through its
 // PyTorch-style Dataset (threads, a pickled copy as a DataLoader worker gets), at the checked-out
 // revision and at HEAD~1; every byte it read is compared with what was committed.
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ describe('examples/python/server_reader.py', { timeout: 300_000 }, () => {
 
   async function assertRead(out: string, paths: string[], expected: (path: string) => Buffer): Promise<void> {
     for (const [i, path] of paths.entries()) {
-      for (const kind of ['whole', 'ranges', 'dataset']) {
+      for (const kind of ['whole', 'stream', 'ranges', 'dataset']) {
         const got = await readFile(join(out, `${i}.${kind}`));
         assert.ok(got.equals(expected(path)), `${path} (${kind}): ${got.length} bytes, not the committed ones`);
       }
