@@ -396,7 +396,7 @@ describe('TLS certificates are always verified', { timeout: 180_000, skip: hasOp
   const servers: Server[] = [];
 
   before(async () => {
-    fx = await makeLfsFixture({ files: [{ path: 'data/a.bin', content: fileContent(6, 20_000) }] });
+    fx = await makeLfsFixture({ files: [{ path: 'data/a.bin', content: fileContent(6, 20_000) }, { path: 'data/big.bin', content: fileContent(7, 3_000_000) }] });
     certDir = join(fx.box.root, 'certs');
     await mkdir(certDir);
     for (const [name, san] of [['self', 'IP:127.0.0.1'], ['other', 'DNS:other.invalid']]) {
@@ -455,6 +455,10 @@ describe('TLS certificates are always verified', { timeout: 180_000, skip: hasOp
     const trusted = await fx.box.cli(['status', '--remote', '--json'], { cwd: clone, env: { ...env, NODE_EXTRA_CA_CERTS: join(certDir, 'self.pem') } });
     const files = (JSON.parse(trusted.stdout) as { files: Array<{ path: string; remote: boolean }> }).files;
     assert.equal(files.find((f) => f.path === 'data/a.bin')?.remote, true, 'with the certificate trusted, the same endpoint works');
+    // A body over TLS (lfs-lazy's own connections read it into their slabs): every byte.
+    await fx.box.cli(['hydrate', 'data'], { cwd: clone, env: { ...env, NODE_EXTRA_CA_CERTS: join(certDir, 'self.pem') } });
+    assert.ok((await readFile(join(clone, 'data/a.bin'))).equals(fileContent(6, 20_000)));
+    assert.ok((await readFile(join(clone, 'data/big.bin'))).equals(fileContent(7, 3_000_000)));
   });
 
   it('a trusted certificate for another host name is refused', async () => {
