@@ -38,6 +38,10 @@ export class Http1Response extends Readable {
     private readonly connection: Http1Connection,
   ) {
     super({ highWaterMark: 1024 * 1024 });
+    // A connection that breaks before the reader has started (a store hands the body over, its
+    // reader iterates it later) must not throw from an 'error' with no listener: the error stays
+    // in the stream's state, and the reader's iteration or pipeline gets it when it starts.
+    this.on('error', () => undefined);
     this.statusCode = head.status;
     this.statusMessage = head.statusText;
     this.headers = head.headers;

@@ -180,6 +180,9 @@ function bodyState(head: ResponseHead, noBody: boolean): State {
   if (noBody || head.status === 204 || head.status === 304) return { kind: 'done' };
   const coding = head.headers['transfer-encoding'];
   if (coding !== undefined) {
+    // With a Content-Length too, the coding frames the body (RFC 9112 6.3), and a connection that
+    // carried such a message, a sign of response splitting, is not used again.
+    if (head.headers['content-length'] !== undefined) head.keepAlive = false;
     if (!/(?:^|,)\s*chunked\s*$/i.test(coding)) {
       head.keepAlive = false;
       return { kind: 'until-close' };

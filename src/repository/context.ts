@@ -79,16 +79,19 @@ export async function openRepositoryContext(cwd: string, options: RepositoryCont
 function assemble(paths: RepositoryPaths, env: NodeJS.ProcessEnv, logger: Logger): RepositoryContext {
   let settings: Promise<ResolvedSettings> | undefined;
   let remote: Promise<ObjectStore> | undefined;
+  let cacheBudget: Promise<number> | undefined;
   const context: RepositoryContext = {
     paths,
     env,
     local: new LocalObjectStore(paths.objectsDir, paths.tmpDir),
-    // A config that cannot be read fails the fetch before this is asked: the default is a fallback only.
+    // Asked after every fetch into the read cache: worked out once (the default is a share of the
+    // filesystem, a statfs each time otherwise). A config that cannot be read fails the fetch before
+    // this is asked: the default is a fallback only.
     readCache: openReadCache(paths.commonDir, () =>
-      context.settings().then(
+      (cacheBudget ??= context.settings().then(
         ({ settings }) => settings.cacheSize ?? defaultCacheBudget(paths.commonDir),
         () => defaultCacheBudget(paths.commonDir),
-      ),
+      )),
     ),
     logger,
     settings() {

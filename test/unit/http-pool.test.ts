@@ -240,6 +240,18 @@ describe('HTTP/1.1 pool against scripted sockets', () => {
     p.close();
   });
 
+  it('a connection that breaks before the reader starts: no uncaught error, and the reader gets it when it starts', async () => {
+    const { origin } = await start((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome');
+      socket.destroy();
+    });
+    const p = pool();
+    const res = await p.request(origin, get('/'));
+    while (!res.destroyed) await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(readAll(res), { code: 'ECONNRESET', message: 'aborted' });
+    p.close();
+  });
+
   it('a body that stops arriving fails after the idle time-out', async () => {
     const { origin } = await start((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome'));
     const p = pool(300);

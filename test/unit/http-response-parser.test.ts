@@ -96,6 +96,13 @@ describe('HTTP/1.1 response parser', () => {
     }
   });
 
+  it('Transfer-Encoding over Content-Length: the chunks frame the body, and the connection is not kept', () => {
+    const out = parse([head(['HTTP/1.1 200 OK', 'Content-Length: 3', 'Transfer-Encoding: chunked']), Buffer.from('5\r\nhello\r\n0\r\n\r\n')]);
+    assert.equal(out.body.toString(), 'hello');
+    assert.equal(out.ended, true);
+    assert.equal(out.head?.keepAlive, false);
+  });
+
   it('no body: a HEAD whatever its length says, a 204, a 304, a length of 0', () => {
     const withLength = head(['HTTP/1.1 200 OK', 'Content-Length: 42']);
     const headOut = parse([withLength], { noBody: true });
