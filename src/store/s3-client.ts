@@ -1,7 +1,5 @@
 // The S3 client a store talks through: its sockets, its time-outs, its endpoint and region, and
 // how much of the retrying the SDK does (see `maxAttempts` below).
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Http1Pool } from '../http/pool.js';
 import type { Logger } from '../log/logger.js';
@@ -44,10 +42,6 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
   // An endpoint from AWS_ENDPOINT_URL(_S3) arrives here as `endpoint` too (config/settings.ts):
   // just as "custom" for the checksum trap.
   const customEndpoint = options.endpoint;
-  const agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-  };
   const connectTimeoutMs = options.connectTimeoutMs ?? S3_DEFAULTS.connectTimeoutMs;
   const idleTimeoutMs = options.idleTimeoutMs ?? options.requestTimeoutMs ?? S3_DEFAULTS.idleTimeoutMs;
   const pool = new Http1Pool({ maxPerOrigin: MAX_SOCKETS, connectMs: connectTimeoutMs, idleMs: idleTimeoutMs });
@@ -61,8 +55,9 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
     // while the store's loop does those the SDK cannot: a streamed PUT, a body that breaks off.
     maxAttempts,
     requestHandler: {
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
+      // Options, not Agent instances: with its own agents the SDK waits for 100 Continue (below).
+      httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
       connectionTimeout: connectTimeoutMs,
       // Idle, not total: also fires when a response body stops arriving half-way.
       socketTimeout: idleTimeoutMs,
@@ -81,6 +76,13 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
     config.requestChecksumCalculation = checksum;
     config.responseChecksumValidation = checksum;
   }
+  // A streamed upload with checksums is aws-chunked, which some S3-compatible servers refuse (411,
+  // radosgw): answering before the body, they close a connection still being written to, and the
+  // client sees EPIPE instead of the refusal that says what to change. With Expect: 100-continue
+  // the refusal comes before any body byte (the SDK adds it to every upload with a body here; its
+  // own rule skips aws-chunked ones, which have no Content-Length). Elsewhere, no Expect: a round
+  // trip more per upload for nothing.
+  config.expectContinueHeader = customEndpoint !== undefined && checksum !== 'WHEN_REQUIRED';
   const client = new S3Client(config);
   keepOriginalErrorOnAbort(client, options.logger);
   return {
@@ -90,8 +92,6 @@ export function connectS3(options: S3ClientOptions, maxAttempts: number): S3Conn
     close() {
       client.destroy();
       pool.close();
-      agents.http.destroy();
-      agents.https.destroy();
     },
   };
 }

@@ -4,8 +4,11 @@
 // mapped as the SDK's were, a body that stalls cut by the idle time-out and resumed.
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AccessDeniedError, ObjectNotFoundError, StorageError } from '../../src/errors/index.js';
@@ -210,6 +213,29 @@ describe('S3 GET and HEAD sent without the SDK middleware', () => {
     await withKeys(() => assert.rejects(async () => readAll(await once.get(OID)), /timed out: no data for 150 ms \(idleTimeoutMs\)/));
     s.close();
     once.close();
+  });
+
+  // Not a direct request, but the same client (store/s3-client.ts): radosgw refuses a streamed
+  // aws-chunked upload with 411 and closes a connection still being written to, which reached
+  // the user as EPIPE after 5 attempts, not as the refusal that names the setting to change.
+  it('an upload with checksums to an S3-compatible endpoint asks for 100 Continue, so a 411 comes before its body; without checksums none does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lfs-lazy-expect-'));
+    const file = join(dir, 'object');
+    await writeFile(file, DATA);
+    handler = (req, res) => (req.method === 'PUT' ? s3Error(res, 411, 'MissingContentLength') : serveData(req, res));
+    try {
+      for (const [checksum, expect] of [['when_supported', '100-continue'], ['when_required', undefined]] as const) {
+        seen.length = 0;
+        const s = store({ checksum });
+        await withKeys(() => assert.rejects(s.put(OID, DATA.length, file), /refused a streamed upload without Content-Length \(MissingContentLength\)/));
+        s.close();
+        const put = seen.find((req) => req.method === 'PUT');
+        assert.equal(put?.headers.expect, expect, checksum);
+        if (checksum === 'when_supported') assert.equal(put?.headers['content-encoding'], 'aws-chunked', 'the streamed upload this is about');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('only plain SigV4 to a URL without query or headers is sent directly; anything else keeps the SDK', () => {
