@@ -5,9 +5,9 @@
 // `onread`) takes what the socket holds at once, ≈ 0.3 s (scripts/bench, row 7h's notes). Body
 // pieces are views of the slabs, handed to the reader without a copy.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import { ResponseParser, type ResponseHead } from './response-parser.js';
+import { ResponseParser } from './response-parser.js';
+import { Http1Response, type ResponseSource } from './response.js';
 
 export interface Origin {
   https: boolean;
@@ -27,45 +27,15 @@ export interface ExchangeRequest {
   headers: Record<string, string>;
 }
 
-// A response: its status and header fields, and its body as a stream of views.
-export class Http1Response extends Readable {
-  readonly statusCode: number;
-  readonly statusMessage: string;
-  readonly headers: Record<string, string>;
-
-  constructor(
-    head: ResponseHead,
-    private readonly connection: Http1Connection,
-  ) {
-    super({ highWaterMark: 1024 * 1024 });
-    // A connection that breaks before the reader has started (a store hands the body over, its
-    // reader iterates it later) must not throw from an 'error' with no listener: the error stays
-    // in the stream's state, and the reader's iteration or pipeline gets it when it starts.
-    this.on('error', () => undefined);
-    this.statusCode = head.status;
-    this.statusMessage = head.statusText;
-    this.headers = head.headers;
-  }
-
-  override _read(): void {
-    this.connection.resumeReading();
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.connection.responseDestroyed(this);
-    callback(err);
-  }
-}
-
 const SLAB = 1024 * 1024;
 // A read is never offered less than this (a slab's rest below it starts a new slab).
 const MIN_READ = 64 * 1024;
 
-export function timeoutError(message: string): Error {
+function timeoutError(message: string): Error {
   return Object.assign(new Error(message), { name: 'TimeoutError' });
 }
 
-export class Http1Connection {
+export class Http1Connection implements ResponseSource {
   private readonly socket: Socket;
   private slab = Buffer.allocUnsafe(SLAB);
   private slabUsed = 0;
@@ -151,8 +121,9 @@ export class Http1Connection {
     });
   }
 
-  resumeReading(): void {
-    if (!this.paused) return;
+  // The reader of the response under way wants more.
+  resumeReading(response: Http1Response): void {
+    if (!this.paused || this.response !== response) return;
     this.paused = false;
     this.socket.resume();
   }
@@ -213,6 +184,9 @@ export class Http1Connection {
     this.parser = undefined;
     this.response = undefined;
     response?.push(null);
+    // Its reader's backpressure no longer holds the socket: the next exchange must be read (and an
+    // idle connection's close noticed) whatever that reader does.
+    this.paused = false;
     if (clean && this.keepAlive && this.broken === undefined) this.onIdle(this, true);
     else this.fail(new Error(clean ? 'connection not kept alive' : 'the server sent bytes past the end of its response'));
   }

@@ -1,7 +1,8 @@
 // Kept-alive HTTP/1.1 connections per origin, for the GETs and HEADs an S3 store sends itself
 // (store/s3-direct-request.ts): at most `maxPerOrigin` at once, the rest wait their turn; an idle
 // connection neither keeps the process alive nor outlives `keepIdleMs`.
-import { Http1Connection, type ExchangeRequest, type Http1Response, type Origin, type Timeouts } from './connection.js';
+import { Http1Connection, type ExchangeRequest, type Origin, type Timeouts } from './connection.js';
+import type { Http1Response } from './response.js';
 
 export interface PoolOptions extends Timeouts {
   maxPerOrigin: number;

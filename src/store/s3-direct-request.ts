@@ -14,7 +14,7 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
-import type { Http1Response } from '../http/connection.js';
+import type { Http1Response } from '../http/response.js';
 import type { Http1Pool } from '../http/pool.js';
 
 export interface ObjectResponse {

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { Http1Response, Origin } from '../../src/http/connection.js';
+import type { Origin } from '../../src/http/connection.js';
+import type { Http1Response } from '../../src/http/response.js';
 import { Http1Pool } from '../../src/http/pool.js';
 
 const DATA = randomBytes(5 * 1024 * 1024 + 17);
@@ -114,6 +115,31 @@ describe('HTTP/1.1 pool against node http', () => {
     assert.ok(most <= 3 * 1024 * 1024, `held ${most} bytes unread`);
     assert.ok(written < big, 'the server could not write it all');
     assert.equal((await readAll(res)).length, big);
+  });
+
+  it("a body that ended while its reader held back does not hold the connection's socket for the next exchange", async () => {
+    newPool(1, 3_000);
+    handler = (req, res) => {
+      const size = Number(req.url!.slice(1));
+      res.writeHead(200, { 'content-length': size });
+      res.end(DATA.subarray(0, size));
+    };
+    let arose = 0;
+    for (let round = 0; round < 40 && arose < 3; round++) {
+      // At least the response's buffer: its last piece is pushed past it, which holds the socket.
+      const size = 1024 * 1024 + round * 37_001;
+      const first = await pool.request(origin, get(`/${size}`));
+      for (let turn = 0; turn < 300 && first.readableLength < size; turn++) await new Promise((resolve) => setImmediate(resolve));
+      if (first.readableLength === size) {
+        // Its body ended unread: the one connection carries the next request.
+        arose++;
+        const before = opened;
+        assert.equal((await readAll(await pool.request(origin, get('/100')))).length, 100);
+        assert.equal(opened, before, 'over the same connection (not a new one after a stall)');
+      }
+      assert.equal((await readAll(first)).length, size);
+    }
+    assert.ok(arose > 0, 'no body ended while its reader held back');
   });
 
   it('a reader that destroys a response early costs that connection only: the next request gets a new one', async () => {
