@@ -94,9 +94,10 @@ export class Http1Connection implements ResponseSource {
   }
 
   exchange(request: ExchangeRequest): Promise<Http1Response> {
-    if (this.broken) return Promise.reject(this.broken);
     this.exchanges++;
     this.answered = false;
+    // Closed while it waited in the pool: retriable, as a close after the request went out is.
+    if (this.broken) return Promise.reject(this.broken);
     this.socket.ref();
     if (this.connected) this.socket.setTimeout(this.timeouts.idleMs);
     this.parser = new ResponseParser(
@@ -137,6 +138,11 @@ export class Http1Connection implements ResponseSource {
   // still under way; one that ended already leaves the connection to the next.
   abort(exchange: number, err: Error): void {
     if (this.parser && this.exchanges === exchange) this.fail(err);
+  }
+
+  // Back to the pool without an exchange (its request was aborted while it waited for it).
+  handBack(): void {
+    if (!this.parser && !this.broken) this.onIdle(this, true);
   }
 
   destroy(err: Error): void {

@@ -38,6 +38,11 @@ export class Http1Pool {
     checkRequest(request);
     for (let attempt = 1; ; attempt++) {
       const connection = await this.acquire(origin, signal);
+      if (signal?.aborted) {
+        // Aborted while it waited for the connection: unsent, and the connection goes on.
+        connection.handBack();
+        throw abortError(signal);
+      }
       try {
         return await withAbort(connection, signal, () => connection.exchange(request));
       } catch (err) {

@@ -1,6 +1,6 @@
-// GET and HEAD of one object sent straight over HTTP/1.1 (http/pool.ts), signed by the SDK's own signer for
-// the endpoint the SDK's own rules resolve: what every read of an object does (hydrate, `cat`,
-// `path`, `serve`, the agent's downloads). Why not client.send: the SDK's middleware stack costs
+// GET and HEAD of one object sent straight over HTTP/1.1 (http/pool.ts), signed by the SDK's own
+// signer for the endpoint the SDK's own rules resolve: what every read of an object does (hydrate,
+// `cat`, `path`, `serve`, the agent's downloads). Why not client.send: the SDK's middleware stack costs
 // ≈ 2 ms of CPU a request on this machine against ≈ 0.7 ms for the same signed request sent
 // directly (300 sequential 64 KiB GETs from s3rver: 0.9–1.0 s against 0.4 s), and a reader that
 // asks for one file at a time waits for all of it. What the stack did for a GET is done here:

@@ -207,6 +207,25 @@ describe('HTTP/1.1 pool against node http', () => {
     assert.equal(opened - before, 2, 'six requests over two connections');
   });
 
+  it('a request aborted while it waits for a connection fails with an AbortError once it has one, unsent', async () => {
+    newPool(1);
+    const urls: string[] = [];
+    let answer!: () => void;
+    handler = (req, res) => {
+      urls.push(req.url!);
+      answer = () => res.end('ok');
+    };
+    const first = pool.request(origin, get('/first'));
+    while (urls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const controller = new AbortController();
+    const queued = pool.request(origin, get('/queued'), controller.signal);
+    controller.abort();
+    answer();
+    assert.equal((await readAll(await first)).toString(), 'ok');
+    await assert.rejects(queued, { name: 'AbortError' });
+    assert.deepEqual(urls, ['/first']);
+  });
+
   it('a header value with a line break is refused before anything is sent', async () => {
     newPool();
     await assert.rejects(pool.request(origin, { method: 'GET', path: '/x', headers: { host: 'a\r\nx-injected: 1' } }), /invalid HTTP header/);
