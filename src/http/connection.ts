@@ -51,6 +51,8 @@ export class Http1Connection implements ResponseSource {
   // server before that may be retried on a new one.
   private answered = false;
   private exchanges = 0;
+  // Stops listening to the current exchange's abort signal.
+  private unwatch: (() => void) | undefined;
 
   constructor(
     origin: Origin,
@@ -93,11 +95,18 @@ export class Http1Connection implements ResponseSource {
     return this.exchanges > 1 && !this.answered;
   }
 
-  exchange(request: ExchangeRequest): Promise<Http1Response> {
+  // The response once its head came. An abort ends the exchange and the connection, also while
+  // the body is being read; once the body has come whole, it changes nothing.
+  exchange(request: ExchangeRequest, signal?: AbortSignal): Promise<Http1Response> {
     this.exchanges++;
     this.answered = false;
     // Closed while it waited in the pool: retriable, as a close after the request went out is.
     if (this.broken) return Promise.reject(this.broken);
+    if (signal) {
+      const onAbort = (): void => this.fail(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unwatch = () => signal.removeEventListener('abort', onAbort);
+    }
     this.socket.ref();
     if (this.connected) this.socket.setTimeout(this.timeouts.idleMs);
     this.parser = new ResponseParser(
@@ -134,12 +143,6 @@ export class Http1Connection implements ResponseSource {
     if (this.parser && this.response === response) this.fail(new Error('the response was closed before its end'));
   }
 
-  // Ends exchange number `exchange` (what exchange() returned it as) and the connection, if it is
-  // still under way; one that ended already leaves the connection to the next.
-  abort(exchange: number, err: Error): void {
-    if (this.parser && this.exchanges === exchange) this.fail(err);
-  }
-
   // Back to the pool without an exchange (its request was aborted while it waited for it).
   handBack(): void {
     if (!this.parser && !this.broken) this.onIdle(this, true);
@@ -149,14 +152,15 @@ export class Http1Connection implements ResponseSource {
     this.fail(err);
   }
 
-  get exchangeNumber(): number {
-    return this.exchanges;
-  }
-
   // Idle in the pool: neither keeps the process alive nor times out (the pool closes it).
   park(): void {
     this.socket.setTimeout(0);
     this.socket.unref();
+  }
+
+  private stopWatching(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   private nextReadBuffer(): Uint8Array {
@@ -187,6 +191,7 @@ export class Http1Connection implements ResponseSource {
 
   private exchangeEnded(clean: boolean): void {
     const response = this.response;
+    this.stopWatching();
     this.parser = undefined;
     this.response = undefined;
     response?.push(null);
@@ -210,6 +215,7 @@ export class Http1Connection implements ResponseSource {
     this.socket.destroy();
     const parser = this.parser;
     this.parser = undefined;
+    this.stopWatching();
     if (parser) {
       const reason = this.broken;
       const cause = (reason as NodeJS.ErrnoException).code === 'ECONNRESET' ? parser.cutShort() : reason;
@@ -222,6 +228,10 @@ export class Http1Connection implements ResponseSource {
     this.gone = true;
     this.onIdle(this, false);
   }
+}
+
+export function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR', cause: signal.reason as unknown });
 }
 
 function hangUp(): Error {

@@ -1,7 +1,7 @@
 // Kept-alive HTTP/1.1 connections per origin, for the GETs and HEADs an S3 store sends itself
 // (store/s3-direct-request.ts): at most `maxPerOrigin` at once, the rest wait their turn; an idle
 // connection neither keeps the process alive nor outlives `keepIdleMs`.
-import { Http1Connection, type ExchangeRequest, type Origin, type Timeouts } from './connection.js';
+import { abortError, Http1Connection, type ExchangeRequest, type Origin, type Timeouts } from './connection.js';
 import type { Http1Response } from './response.js';
 
 export interface PoolOptions extends Timeouts {
@@ -44,7 +44,7 @@ export class Http1Pool {
         throw abortError(signal);
       }
       try {
-        return await withAbort(connection, signal, () => connection.exchange(request));
+        return await connection.exchange(request, signal);
       } catch (err) {
         if (attempt === 1 && connection.retriable && !signal?.aborted) continue;
         throw err;
@@ -98,24 +98,4 @@ function checkRequest(request: ExchangeRequest): void {
     if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new Error(`invalid HTTP header field ${JSON.stringify(name)}`);
   }
   if (!/^\/[\x21-\x7e]*$/.test(request.path)) throw new Error(`invalid HTTP request path ${JSON.stringify(request.path)}`);
-}
-
-// An abort ends the exchange and its connection, also once the body is being read.
-async function withAbort(connection: Http1Connection, signal: AbortSignal | undefined, exchange: () => Promise<Http1Response>): Promise<Http1Response> {
-  if (!signal) return exchange();
-  const number = connection.exchangeNumber + 1;
-  const onAbort = (): void => connection.abort(number, abortError(signal));
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const response = await exchange();
-    response.once('close', () => signal.removeEventListener('abort', onAbort));
-    return response;
-  } catch (err) {
-    signal.removeEventListener('abort', onAbort);
-    throw err;
-  }
-}
-
-function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR', cause: signal.reason as unknown });
 }
